@@ -1,0 +1,122 @@
+"""The Finding record and the merge step: one finding per SWC class x location, all evidence kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+SEVERITIES = ("info", "low", "medium", "high")
+
+
+def severity_rank(severity: str) -> int:
+    """Order severities so `--fail-on` can compare them (`none` ranks above everything)."""
+    if severity == "none":
+        return len(SEVERITIES)
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A source region. `path` is relative to the analysis root, POSIX separators; lines/cols 1-based."""
+
+    path: str
+    start_line: int
+    end_line: int
+    start_col: int = 1
+    end_col: int = 1
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One source of evidence for a finding, e.g. `slither:reentrancy-eth` or `llm:swclint-gemma-3-270m`."""
+
+    source: str
+    confidence: float  # 0..1
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding is hidden: `inSource` (a swclint-disable comment) or `external` (baseline)."""
+
+    kind: str  # "inSource" | "external"
+    justification: str = ""
+
+
+@dataclass
+class Finding:
+    swc_id: str  # "SWC-107"
+    title: str
+    severity: str  # one of SEVERITIES
+    confidence: float  # 0..1, combined over evidence
+    location: Location
+    message: str
+    remediation: str = ""
+    contract: str = ""
+    function: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+    fix: str | None = None  # suggested replacement source for the region, when we have one
+    suppression: Suppression | None = None
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.location, self.swc_id, self.function, self.message)
+
+    @property
+    def confidence_label(self) -> str:
+        return confidence_label(self.confidence)
+
+
+def confidence_label(value: float) -> str:
+    if value >= 0.8:
+        return "high"
+    if value >= 0.5:
+        return "medium"
+    return "low"
+
+
+def combine_confidence(values: list[float]) -> float:
+    """Noisy-OR: independent pieces of evidence for the same flaw reinforce each other."""
+    miss = 1.0
+    for v in values:
+        miss *= 1.0 - max(0.0, min(1.0, v))
+    return round(1.0 - miss, 4)
+
+
+def _same_place(a: Finding, b: Finding) -> bool:
+    if a.swc_id != b.swc_id or a.location.path != b.location.path:
+        return False
+    if a.function and a.function == b.function and a.contract == b.contract:
+        return True
+    return a.location.start_line == b.location.start_line
+
+
+def merge(findings: list[Finding]) -> list[Finding]:
+    """Collapse findings of the same SWC class at the same place (same function, or same line).
+
+    The earliest, narrowest region wins; evidence from every source is kept and confidence is
+    combined. Output order is deterministic.
+    """
+    merged: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (f.location.path, f.swc_id, f.location.start_line,
+                                             f.location.end_line - f.location.start_line, f.message)):
+        for i, m in enumerate(merged):
+            if _same_place(m, f):
+                evidence = list(m.evidence)
+                for e in f.evidence:
+                    if e not in evidence:
+                        evidence.append(e)
+                best_by_source: dict[str, float] = {}
+                for e in evidence:
+                    best_by_source[e.source] = max(best_by_source.get(e.source, 0.0), e.confidence)
+                severity = max(m.severity, f.severity, key=severity_rank)
+                merged[i] = replace(
+                    m,
+                    evidence=evidence,
+                    confidence=combine_confidence(list(best_by_source.values())),
+                    severity=severity,
+                    fix=m.fix or f.fix,
+                )
+                break
+        else:
+            merged.append(f)
+    return sorted(merged, key=lambda f: f.sort_key)
