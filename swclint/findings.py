@@ -120,3 +120,32 @@ def merge(findings: list[Finding]) -> list[Finding]:
         else:
             merged.append(f)
     return sorted(merged, key=lambda f: f.sort_key)
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A per-file problem: which file, which stage failed (read, compile, analyze, llm, limit,
+    suppress, output), and the cause. Rendered as one line, never a traceback."""
+
+    path: str
+    stage: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.stage} error: {self.message}"
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced; the reporters only read this."""
+
+    root: str  # absolute path the reported paths are relative to
+    findings: list[Finding] = field(default_factory=list)  # suppressed ones included, flagged
+    errors: list[FileError] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # relative paths that were analysed (at least partly)
+    sources: dict[str, str] = field(default_factory=dict)  # relative path -> text, for code frames/hashes
+    unused_suppressions: list[FileError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one-line notices (e.g. "model: off")
+    tool_version: str = ""
