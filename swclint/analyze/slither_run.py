@@ -1,0 +1,171 @@
+"""Slither as a library, fed with our own standard-JSON compile output (no second compile)."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from crytic_compile import CryticCompile
+from crytic_compile.compilation_unit import CompilationUnit
+from crytic_compile.compiler.compiler import CompilerVersion
+from crytic_compile.platform.solc_standard_json import SolcStandardJson, parse_standard_json_output
+
+from ..discover import relpath
+from ..findings import Evidence, FileError, Finding, Location
+from ..rules import get_rule, swc_for_check
+
+IMPACT_TO_SEVERITY = {"High": "high", "Medium": "medium", "Low": "low", "Informational": "info",
+                      "Optimization": "info"}
+CONFIDENCE_TO_SCORE = {"High": 0.9, "Medium": 0.6, "Low": 0.3}
+
+for _name in ("Slither", "CryticCompile", "Detectors", "Printers", "SlitherSolcParsing"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
+
+
+class AnalysisError(Exception):
+    """Slither failed on a compilation unit; carries the stage-level cause in one line."""
+
+
+class _Precompiled(SolcStandardJson):
+    """A crytic-compile platform that takes solc's standard-JSON output we already have."""
+
+    def __init__(self, output: dict, version: str) -> None:
+        super().__init__("swclint-precompiled.json")
+        self._output = output
+        self._version = version
+
+    def compile(self, crytic_compile: CryticCompile, **kwargs: Any) -> None:
+        unit = CompilationUnit(crytic_compile, "swclint")
+        unit.compiler_version = CompilerVersion(compiler="solc", version=self._version, optimized=False)
+        parse_standard_json_output(_with_empty_bytecode(self._output), unit)
+
+
+def _with_empty_bytecode(output: dict) -> dict:
+    """We ask solc for ASTs and ABIs only (bytecode is slow in solc-js); crytic wants the keys."""
+    out = copy.copy(output)
+    contracts = {}
+    for path, items in output.get("contracts", {}).items():
+        contracts[path] = {}
+        for name, info in items.items():
+            info = dict(info)
+            evm = dict(info.get("evm") or {})
+            for key in ("bytecode", "deployedBytecode"):
+                part = dict(evm.get(key) or {})
+                part.setdefault("object", "")
+                part.setdefault("sourceMap", "")
+                evm[key] = part
+            info["evm"] = evm
+            info.setdefault("abi", [])
+            contracts[path][name] = info
+    out["contracts"] = contracts
+    return out
+
+
+def our_detector_classes() -> list[type]:
+    from ..detectors.plugin import make_plugin
+
+    return list(make_plugin()[0])
+
+
+def detector_classes(all_checks: bool) -> list[type]:
+    """Slither's own detectors plus ours; unmapped checks only with `all_checks`."""
+    from slither.detectors import all_detectors
+    from slither.detectors.abstract_detector import AbstractDetector
+
+    classes = [c for c in vars(all_detectors).values()
+               if isinstance(c, type) and issubclass(c, AbstractDetector) and c is not AbstractDetector]
+    if not all_checks:
+        classes = [c for c in classes if swc_for_check(f"slither:{c.ARGUMENT}")]
+    return sorted(classes, key=lambda c: c.ARGUMENT) + our_detector_classes()
+
+
+def run_slither(output: dict, version: str, sources: dict[str, str], root: Path,
+                all_checks: bool = False, label: str = "<unit>") -> tuple[list[Finding], list[FileError]]:
+    """Run every relevant detector on one compile output. A crashing detector is reported, not fatal."""
+    from slither import Slither
+
+    try:
+        cc = CryticCompile(_Precompiled(output, version))
+        for abs_path, text in sources.items():
+            cc.src_content[abs_path] = text
+        slither = Slither(cc)
+    except Exception as exc:  # Slither raises bare AssertionError/KeyError inside its IR generation
+        raise AnalysisError(_one_line(exc)) from exc
+    ours = {c.ARGUMENT for c in our_detector_classes()}
+    for cls in detector_classes(all_checks):
+        slither.register_detector(cls)
+    findings: list[Finding] = []
+    errors: list[FileError] = []
+    for det in slither.detectors:
+        try:
+            results = det.detect()
+        except Exception as exc:
+            errors.append(FileError(label, "analyze",
+                                    f"detector {det.ARGUMENT} failed: {_one_line(exc)}"))
+            continue
+        origin = "swclint" if det.ARGUMENT in ours else "slither"
+        for res in results:
+            f = _to_finding(res, origin, root)
+            if f is not None:
+                findings.append(f)
+    return findings, errors
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
+
+
+def _primary_element(res: dict) -> dict | None:
+    elements = [e for e in res.get("elements", []) if e.get("source_mapping")]
+    nodes = [e for e in elements if e.get("type") == "node"]
+    return (nodes or elements or [None])[0]
+
+
+def _owner(element: dict) -> tuple[str, str]:
+    """(contract, function) that contain an element."""
+    contract = function = ""
+    cur: dict | None = element
+    while cur:
+        kind = cur.get("type")
+        if kind == "function" and not function:
+            function = cur.get("name", "")
+        elif kind == "contract" and not contract:
+            contract = cur.get("name", "")
+        cur = (cur.get("type_specific_fields") or {}).get("parent")
+    return contract, function
+
+
+_PATH_REF = re.compile(r"\s*\([^()\n]*#\d+(?:-\d+)?\)")
+
+
+def _to_finding(res: dict, origin: str, root: Path) -> Finding | None:
+    check = res.get("check", "")
+    swc = swc_for_check(f"{origin}:{check}") or swc_for_check(check)
+    element = _primary_element(res)
+    if element is None:
+        return None
+    sm = element["source_mapping"]
+    lines = sm.get("lines") or [1]
+    path = relpath(Path(sm.get("filename_absolute") or sm.get("filename_used") or ""), root)
+    contract, function = _owner(element)
+    description = _PATH_REF.sub("", res.get("description", "")).strip()
+    message = description.splitlines()[0] if description else check
+    rule = get_rule(swc) if swc else None
+    return Finding(
+        swc_id=swc or f"slither/{check}",
+        title=rule.title if rule else check,
+        severity=IMPACT_TO_SEVERITY.get(res.get("impact", ""), "info"),
+        confidence=CONFIDENCE_TO_SCORE.get(res.get("confidence", ""), 0.3),
+        location=Location(path, min(lines), max(lines), int(sm.get("starting_column") or 1),
+                          int(sm.get("ending_column") or 1)),
+        message=message,
+        remediation=rule.remediation.strip() if rule else "",
+        contract=contract,
+        function=function,
+        evidence=[Evidence(f"{origin}:{check}", CONFIDENCE_TO_SCORE.get(res.get("confidence", ""), 0.3),
+                           description)],
+    )

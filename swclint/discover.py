@@ -1,0 +1,127 @@
+"""Which files to analyse, relative to which root, with which import remappings."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import FileError
+
+DEFAULT_EXCLUDES = (".git", "node_modules", "lib", "out")
+
+
+@dataclass
+class Discovery:
+    root: Path
+    files: list[Path] = field(default_factory=list)  # absolute, sorted, unique
+    errors: list[FileError] = field(default_factory=list)
+
+
+def find_root(start: Path) -> Path:
+    """The git top-level above `start`, else `start` itself: SARIF URIs are relative to it."""
+    start = start.resolve()
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True, timeout=10
+        )
+        if out.returncode == 0 and out.stdout.strip():
+            return Path(out.stdout.strip()).resolve()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return start
+
+
+def relpath(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+def _excluded(rel: str, patterns: list[str]) -> bool:
+    parts = rel.split("/")
+    for pat in patterns:
+        if "/" not in pat and "*" not in pat and pat in parts[:-1]:
+            return True
+        if fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*"):
+            return True
+    return False
+
+
+def discover(paths: list[str], root: Path, exclude: list[str] | None = None,
+             default_excludes: bool = True) -> Discovery:
+    """Expand files and folders into `.sol` files. Explicitly named files are never excluded."""
+    patterns = list(DEFAULT_EXCLUDES if default_excludes else ()) + list(exclude or [])
+    result = Discovery(root=root)
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            result.errors.append(FileError(raw, "discover", "path does not exist"))
+            continue
+        if p.is_file():
+            if p.suffix != ".sol":
+                result.errors.append(FileError(raw, "discover", "not a .sol file"))
+                continue
+            seen.add(p.resolve())
+            continue
+        found = 0
+        for dirpath, dirnames, filenames in os.walk(p):
+            dirnames.sort()
+            base = Path(dirpath)
+            dirnames[:] = [d for d in dirnames if not _excluded(relpath(base / d, root) + "/x", patterns)]
+            for name in sorted(filenames):
+                if not name.endswith(".sol"):
+                    continue
+                f = base / name
+                if _excluded(relpath(f, root), patterns):
+                    continue
+                seen.add(f.resolve())
+                found += 1
+        if not found:
+            result.errors.append(FileError(raw, "discover", "no .sol files found in this folder"))
+    result.files = sorted(seen)
+    return result
+
+
+def load_remappings(root: Path, extra: list[str] | None = None) -> list[str]:
+    """Remappings from `remappings.txt`, `foundry.toml` and `--remap`, later ones winning.
+
+    Targets are made absolute against the root so solc and our import reader agree.
+    """
+    found: dict[str, str] = {}
+
+    def add(line: str) -> None:
+        line = line.strip().strip('"').strip("'")
+        if not line or line.startswith("#") or "=" not in line:
+            return
+        prefix, target = line.split("=", 1)
+        context = ""
+        if ":" in prefix:
+            context, prefix = prefix.split(":", 1)
+        target_path = Path(target)
+        if not target_path.is_absolute():
+            target_path = root / target_path
+        value = target_path.as_posix() + ("/" if target.endswith("/") else "")
+        found[(context + ":" if context else "") + prefix] = value
+
+    txt = root / "remappings.txt"
+    if txt.is_file():
+        for line in txt.read_text(errors="replace").splitlines():
+            add(line)
+    foundry = root / "foundry.toml"
+    if foundry.is_file():
+        try:
+            data = tomllib.loads(foundry.read_text(errors="replace"))
+            for profile in data.get("profile", {}).values():
+                for line in profile.get("remappings", []) if isinstance(profile, dict) else []:
+                    add(str(line))
+        except tomllib.TOMLDecodeError:
+            pass  # a broken foundry.toml is the user's build problem, not a reason to stop linting
+    for line in extra or []:
+        add(line)
+    return [f"{k}={v}" for k, v in sorted(found.items())]

@@ -1,0 +1,225 @@
+"""One run, in the order DESIGN.md draws it: discover -> compile -> analyze (+ llm) -> merge ->
+suppress/baseline. The CLI and the benchmarks call `run`; reporters read its RunResult."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .config import Options
+from .discover import discover, load_remappings, relpath
+from .findings import FileError, Finding, RunResult, merge
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class SourceFile:
+    path: Path  # absolute
+    rel: str
+    text: str
+
+
+@dataclass
+class GroupResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    analysed: list[str] = field(default_factory=list)  # rel paths Slither saw
+    compiled: list[str] = field(default_factory=list)
+
+
+def read_sources(files: list[Path], root: Path, max_bytes: int) -> tuple[list[SourceFile], list[FileError]]:
+    """Read each file as UTF-8 text; binary, oversized, empty or undecodable files become errors."""
+    ok: list[SourceFile] = []
+    errors: list[FileError] = []
+    for path in files:
+        rel = relpath(path, root)
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                errors.append(FileError(rel, "limit", f"file is {size} bytes, over the {max_bytes}-byte limit"))
+                continue
+            data = path.read_bytes()
+        except OSError as exc:
+            errors.append(FileError(rel, "read", exc.strerror or str(exc)))
+            continue
+        if b"\0" in data:
+            errors.append(FileError(rel, "read", "binary file (contains NUL bytes), not Solidity source"))
+            continue
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            errors.append(FileError(rel, "read", f"not valid UTF-8 (byte {exc.start})"))
+            continue
+        if not text.strip():
+            errors.append(FileError(rel, "read", "empty file, nothing to analyse"))
+            continue
+        ok.append(SourceFile(path, rel, text))
+    return ok, errors
+
+
+def plan_groups(sources: list[SourceFile], opts: Options) -> tuple[dict[str, list[SourceFile]], list[FileError]]:
+    """Resolve each file's pragma to one solc version and group files that share it."""
+    from .solc import versions
+    from .solc.providers import installed_versions
+
+    groups: dict[str, list[SourceFile]] = defaultdict(list)
+    errors: list[FileError] = []
+    if opts.solc_version:
+        for src in sources:
+            groups[opts.solc_version].append(src)
+        return dict(groups), errors
+    candidates = versions.known_releases()
+    installed = installed_versions()
+    for src in sources:
+        try:
+            version = versions.resolve(src.text, candidates, prefer=installed)
+        except versions.UnsatisfiablePragma as exc:
+            errors.append(FileError(src.rel, "compile", str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc)))
+            continue
+        except ValueError as exc:
+            errors.append(FileError(src.rel, "compile", f"cannot parse pragma: {exc}"))
+            continue
+        if version is None:
+            errors.append(FileError(src.rel, "compile", "no solc release satisfies its pragma"))
+            continue
+        groups[str(version)].append(src)
+    return dict(sorted(groups.items())), errors
+
+
+def split_for_jobs(groups: dict[str, list[SourceFile]], jobs: int) -> list[tuple[str, list[SourceFile]]]:
+    """Split big groups so `jobs` processes have work; the split never changes the findings."""
+    units: list[tuple[str, list[SourceFile]]] = []
+    total = sum(len(v) for v in groups.values())
+    for version, files in groups.items():
+        parts = max(1, min(len(files), round(jobs * len(files) / max(total, 1)))) if jobs > 1 else 1
+        for i in range(parts):
+            units.append((version, files[i::parts]))
+    return units
+
+
+def analyse_group(version: str, files: list[SourceFile], root: Path, remappings: list[str],
+                  opts: Options) -> GroupResult:
+    """Compile one version group in one solc call, then run Slither on what compiled."""
+    from packaging.version import Version
+
+    from .analyze.slither_run import AnalysisError, run_slither
+    from .solc.compile import compile_group
+    from .solc.providers import get_solc_for_version
+
+    result = GroupResult()
+    try:
+        solc = get_solc_for_version(Version(version), native_path=Path(opts.solc_path) if opts.solc_path else None)
+    except Exception as exc:  # provider errors carry their own one-line cause
+        for f in files:
+            result.errors.append(FileError(f.rel, "compile", f"solc {version} unavailable: {exc}"))
+        return result
+    compiled = compile_group(solc, [f.path for f in files], root=root, remappings=remappings,
+                             timeout=opts.timeout)
+    for err in compiled.errors:
+        result.errors.append(FileError(relpath(Path(err.file), root), "compile", err.message, err.line))
+    ok = {Path(p).resolve() for p in compiled.compiled_files}
+    good = [f for f in files if f.path in ok]
+    result.compiled = [f.rel for f in good]
+    if not good:
+        return result
+    texts = {str(Path(p)): t for p, t in compiled.source_texts.items()}
+    label = good[0].rel if len(good) == 1 else f"{len(good)} files compiled with solc {version}"
+    try:
+        findings, det_errors = run_slither(compiled.output, str(solc.version), texts, root,
+                                           all_checks=opts.all_checks, label=label)
+        result.errors.extend(det_errors)
+        result.analysed = [f.rel for f in good]
+    except AnalysisError as exc:
+        if len(good) > 1:  # isolate the file Slither chokes on; keep everyone else's results
+            for f in good:
+                sub = analyse_group(version, [f], root, remappings, opts)
+                result.findings.extend(sub.findings)
+                result.errors.extend(e for e in sub.errors if e.stage != "compile")
+                result.analysed.extend(sub.analysed)
+            return result
+        result.errors.append(FileError(good[0].rel, "analyze", f"Slither failed: {exc}"))
+        return result
+    wanted = {f.rel for f in good}
+    result.findings = [f for f in findings if f.location.path in wanted]
+    return result
+
+
+def _analyse_unit(args: tuple) -> GroupResult:
+    return analyse_group(*args)
+
+
+def run(paths: list[str], opts: Options, root: Path | None = None, progress: Progress | None = None,
+        llm_stage: Callable | None = None) -> RunResult:
+    root = (root or Path.cwd()).resolve()
+    result = RunResult(root=str(root), tool_version=__version__)
+    found = discover(paths or ["."], root, opts.exclude, opts.default_excludes)
+    result.errors.extend(found.errors)
+    sources, read_errors = read_sources(found.files, root, opts.max_file_bytes)
+    result.errors.extend(read_errors)
+    result.sources = {s.rel: s.text for s in sources}
+    if not sources:
+        return result
+    remappings = load_remappings(root, opts.remappings)
+    groups, plan_errors = plan_groups(sources, opts)
+    result.errors.extend(plan_errors)
+
+    jobs = opts.jobs or os.cpu_count() or 1
+    units = split_for_jobs(groups, jobs)
+    done = 0
+    group_results: list[GroupResult] = []
+    if progress:
+        progress("compile+analyze", 0, len(units))
+    if jobs > 1 and len(units) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(units))) as pool:
+            for gr in pool.map(_analyse_unit, [(v, fs, root, remappings, opts) for v, fs in units]):
+                group_results.append(gr)
+                done += 1
+                if progress:
+                    progress("compile+analyze", done, len(units))
+    else:
+        for version, fs in units:
+            group_results.append(analyse_group(version, fs, root, remappings, opts))
+            done += 1
+            if progress:
+                progress("compile+analyze", done, len(units))
+
+    analysed: set[str] = set()
+    findings: list[Finding] = []
+    for gr in group_results:
+        findings.extend(gr.findings)
+        result.errors.extend(gr.errors)
+        analysed.update(gr.analysed)
+
+    if llm_stage is not None:
+        llm_findings, llm_errors, llm_files, notes = llm_stage(sources, findings, opts, progress)
+        findings.extend(llm_findings)
+        result.errors.extend(llm_errors)
+        analysed.update(llm_files)
+        result.notes.extend(notes)
+
+    disabled = {d.upper() for d in opts.disable}
+    findings = [f for f in findings if f.swc_id.upper() not in disabled]
+    result.findings = merge(findings)
+    result.files = sorted(analysed)
+    result.errors = sorted(set(result.errors), key=lambda e: (e.path, e.line or 0, e.stage, e.message))
+    _apply_suppressions(result, opts)
+    return result
+
+
+def _apply_suppressions(result: RunResult, opts: Options) -> None:
+    from . import suppress
+
+    findings, problems, unused = suppress.apply_inline(result.findings, result.sources)
+    result.errors.extend(problems)
+    result.unused_suppressions = unused if opts.report_unused_suppressions else []
+    if opts.baseline:
+        from . import baseline
+
+        findings = baseline.apply(findings, result.sources, opts.baseline)
+    result.findings = findings
