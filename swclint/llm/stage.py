@@ -1,0 +1,148 @@
+"""The model stage of a run: chunks -> (cache | backend) -> model evidence as findings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from ..config import Options
+from ..findings import Evidence, FileError, Finding, Location
+from .backends import DEFAULT_ADAPTER, Backend, BackendError, HFBackend, OpenAIBackend, ml_extra_installed
+from .cache import AnswerCache, cache_key
+from .prompt import MAX_CHUNK_CHARS, Chunk, build_prompt, fix_prompt
+
+log = logging.getLogger("swclint.llm")
+
+# Model evidence below this never reaches a finding, not even as support for a static one.
+SUPPORT_THRESHOLD = 0.5
+
+
+def make_llm_stage(opts: Options) -> tuple[Callable | None, list[str]]:
+    """Decide whether the model runs, and say so once."""
+    if opts.llm is False or opts.backend == "none":
+        return None, []
+    if opts.backend == "openai":
+        if not opts.endpoint:
+            return None, ["model: off (--backend openai needs --endpoint URL)"]
+        backend_factory: Callable[[], Backend] = lambda: OpenAIBackend(opts.endpoint, opts.adapter or "swclint")  # noqa: E731
+        return _stage(backend_factory), [f"model: on (OpenAI-compatible server {opts.endpoint})"]
+    if not ml_extra_installed():
+        note = "model: off (the ML extra is not installed: pip install 'swclint[llm]')"
+        return None, ([note] if opts.llm is None else [note.replace("off", "requested but unavailable")])
+    adapter = Path(opts.adapter) if opts.adapter else DEFAULT_ADAPTER
+    if not (adapter / "adapter_config.json").is_file():
+        return None, [f"model: off (no adapter at {adapter})"]
+    return _stage(lambda: HFBackend(adapter)), [f"model: on (local adapter {adapter.name}; --no-llm to skip)"]
+
+
+def select_chunks(chunks: list[Chunk], static: list[Finding], scope: str) -> list[Chunk]:
+    """`all`: every function. `candidates`: functions the static stage marks as worth a look."""
+    if scope == "all":
+        return chunks
+    from ..analyze.patterns import is_candidate
+
+    flagged = {(f.location.path, f.function) for f in static}
+    return [c for c in chunks if is_candidate(c) or (c.path, c.function) in flagged]
+
+
+def _stage(make_backend: Callable[[], Backend]):
+    def run_stage(sources, static: list[Finding], opts: Options, progress=None):
+        from ..analyze.chunks import extract_chunks
+
+        errors: list[FileError] = []
+        chunks: list[Chunk] = []
+        for src in sources:
+            try:
+                chunks.extend(c for c in extract_chunks(src.text, src.rel) if c.kind != "modifier")
+            except Exception as exc:  # the tolerant parser should not fail; if it does, say where
+                errors.append(FileError(src.rel, "llm", f"cannot cut functions: {exc}"))
+        files = sorted({c.path for c in chunks})
+        chosen = select_chunks(chunks, static, opts.llm_scope)
+        for c in chosen:
+            if len(c.source) > MAX_CHUNK_CHARS:
+                errors.append(FileError(c.path, "limit", f"function {c.function} is longer than "
+                                        f"{MAX_CHUNK_CHARS} characters; the model saw its first part", c.start_line))
+        if not chosen:
+            return [], errors, files, []
+        try:
+            backend = make_backend()
+        except BackendError as exc:
+            return [], errors + [FileError("<model>", "llm", str(exc))], files, [f"model: off ({exc})"]
+        cache = AnswerCache()
+        try:
+            findings = _classify_and_fix(backend, cache, chosen, static, opts, progress)
+        except BackendError as exc:
+            return [], errors + [FileError("<model>", "llm", str(exc))], files, []
+        finally:
+            cache.close()
+        return findings, errors, files, []
+
+    return run_stage
+
+
+def _classify_and_fix(backend: Backend, cache: AnswerCache, chunks: list[Chunk], static: list[Finding],
+                      opts: Options, progress) -> list[Finding]:
+    prompts = [build_prompt(c) for c in chunks]
+    keys = [cache_key(backend.identity, "classify", p) for p in prompts]
+    known = cache.get_many(keys)
+    todo = [i for i, k in enumerate(keys) if k not in known]
+    batch = 16
+    for start in range(0, len(todo), batch):
+        part = todo[start:start + batch]
+        answers = backend.classify([prompts[i] for i in part])
+        cache.put_many({keys[i]: a for i, a in zip(part, answers, strict=True)})
+        known.update({keys[i]: a for i, a in zip(part, answers, strict=True)})
+        if progress:
+            progress("model", min(start + batch, len(todo)), len(todo))
+
+    static_at = {(f.location.path, f.contract, f.function, f.swc_id) for f in static}
+    findings: list[Finding] = []
+    for chunk, key in zip(chunks, keys, strict=True):
+        probs = known.get(key)
+        if not isinstance(probs, dict) or not probs:
+            log.debug("unusable model answer for %s:%s", chunk.path, chunk.function)
+            continue
+        label, p = max(probs.items(), key=lambda kv: (kv[1], kv[0]))
+        if label == "none" or p < SUPPORT_THRESHOLD:
+            continue
+        supports_static = (chunk.path, chunk.contract, chunk.function, label) in static_at
+        if not supports_static and p < opts.llm_threshold:
+            continue
+        fix = _fix_for(backend, cache, chunk, label)
+        findings.append(_finding(chunk, label, p, fix, backend.identity))
+    return findings
+
+
+def _fix_for(backend: Backend, cache: AnswerCache, chunk: Chunk, label: str) -> str | None:
+    prompt = fix_prompt(chunk, label)
+    key = cache_key(backend.identity, "fix", prompt)
+    hit = cache.get_many([key])
+    if key in hit:
+        text = hit[key]
+    else:
+        text = backend.generate_fix(prompt)
+        cache.put_many({key: text})
+    if not isinstance(text, str) or not text.strip():
+        return None
+    return text.strip()
+
+
+def _finding(chunk: Chunk, label: str, p: float, fix: str | None, identity: str) -> Finding:
+    from ..rules import get_rule
+
+    rule = get_rule(label)
+    return Finding(
+        swc_id=label,
+        title=rule.title,
+        severity=rule.severity,
+        confidence=round(p, 4),
+        location=Location(chunk.path, chunk.start_line, chunk.end_line, chunk.start_col or 1, chunk.end_col or 1),
+        message=f"The model classifies {chunk.contract + '.' if chunk.contract else ''}{chunk.function} as "
+                f"{rule.title} (p={p:.2f}).",
+        remediation=rule.remediation.strip(),
+        contract=chunk.contract,
+        function=chunk.function,
+        evidence=[Evidence(f"llm:{identity.split(':')[1]}", round(p, 4), "model verdict")],
+        fix=fix,
+    )
