@@ -90,6 +90,10 @@ def _same_place(a: Finding, b: Finding) -> bool:
     return a.location.start_line == b.location.start_line
 
 
+def _model_only(f: Finding) -> bool:
+    return bool(f.evidence) and all(e.source.startswith("llm:") for e in f.evidence)
+
+
 def merge(findings: list[Finding]) -> list[Finding]:
     """Collapse findings of the same SWC class at the same place (same function, or same line).
 
@@ -97,7 +101,8 @@ def merge(findings: list[Finding]) -> list[Finding]:
     combined. Output order is deterministic.
     """
     merged: list[Finding] = []
-    for f in sorted(findings, key=lambda f: (f.location.path, f.swc_id, f.location.start_line,
+    # Static evidence pins the region (a call line beats a whole function), so it comes first.
+    for f in sorted(findings, key=lambda f: (f.location.path, f.swc_id, _model_only(f), f.location.start_line,
                                              f.location.end_line - f.location.start_line, f.message)):
         for i, m in enumerate(merged):
             if _same_place(m, f):
@@ -115,6 +120,8 @@ def merge(findings: list[Finding]) -> list[Finding]:
                     confidence=combine_confidence(list(best_by_source.values())),
                     severity=severity,
                     fix=m.fix or f.fix,
+                    message=m.message if not any(e.source.startswith("llm:") for e in f.evidence)
+                    else m.message + f" Model agrees ({f.confidence:.2f}).",
                 )
                 break
         else:
