@@ -4,7 +4,6 @@ suppress/baseline. The CLI and the benchmarks call `run`; reporters read its Run
 from __future__ import annotations
 
 import os
-from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -63,33 +62,24 @@ def read_sources(files: list[Path], root: Path, max_bytes: int) -> tuple[list[So
     return ok, errors
 
 
-def plan_groups(sources: list[SourceFile], opts: Options) -> tuple[dict[str, list[SourceFile]], list[FileError]]:
-    """Resolve each file's pragma to one solc version and group files that share it."""
-    from .solc import versions
-    from .solc.providers import installed_versions
+def plan_groups(sources: list[SourceFile], root: Path, remappings: list[str],
+                opts: Options) -> tuple[dict[str, list[SourceFile]], list[FileError]]:
+    """Resolve each file's pragmas (its imports' too) to one solc version; group files that share it."""
+    from .solc.compile import plan
 
-    groups: dict[str, list[SourceFile]] = defaultdict(list)
-    errors: list[FileError] = []
     if opts.solc_version:
-        for src in sources:
-            groups[opts.solc_version].append(src)
-        return dict(groups), errors
-    candidates = versions.known_releases()
-    installed = installed_versions()
-    for src in sources:
-        try:
-            version = versions.resolve(src.text, candidates, prefer=installed)
-        except versions.UnsatisfiablePragma as exc:
-            errors.append(FileError(src.rel, "compile", str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc)))
-            continue
-        except ValueError as exc:
-            errors.append(FileError(src.rel, "compile", f"cannot parse pragma: {exc}"))
-            continue
-        if version is None:
-            errors.append(FileError(src.rel, "compile", "no solc release satisfies its pragma"))
-            continue
-        groups[str(version)].append(src)
-    return dict(sorted(groups.items())), errors
+        return {opts.solc_version: list(sources)}, []
+    by_path = {s.path: s for s in sources}
+    groups, problems = plan([s.path for s in sources], root, remappings)
+    errors = [FileError(relpath(Path(d.file), root) if d.file else "<solc>", "compile",
+                        _strip_where(d.message), d.line) for d in problems]
+    return {str(v): [by_path[p] for p in fs if p in by_path] for v, fs in groups.items()}, errors
+
+
+def _strip_where(message: str) -> str:
+    """Solc-layer messages start with the file name; our FileError already names it."""
+    head, sep, rest = message.partition(": ")
+    return rest if sep and ("/" in head or head.endswith(".sol")) else message
 
 
 def split_for_jobs(groups: dict[str, list[SourceFile]], jobs: int) -> list[tuple[str, list[SourceFile]]]:
@@ -106,32 +96,35 @@ def split_for_jobs(groups: dict[str, list[SourceFile]], jobs: int) -> list[tuple
 def analyse_group(version: str, files: list[SourceFile], root: Path, remappings: list[str],
                   opts: Options) -> GroupResult:
     """Compile one version group in one solc call, then run Slither on what compiled."""
-    from packaging.version import Version
-
     from .analyze.slither_run import AnalysisError, run_slither
     from .solc.compile import compile_group
-    from .solc.providers import get_solc_for_version
+    from .solc.errors import SolcError
 
     result = GroupResult()
     try:
-        solc = get_solc_for_version(Version(version), native_path=Path(opts.solc_path) if opts.solc_path else None)
-    except Exception as exc:  # provider errors carry their own one-line cause
+        solc = _solc_for(version, files, opts)
+    except SolcError as exc:
         for f in files:
-            result.errors.append(FileError(f.rel, "compile", f"solc {version} unavailable: {exc}"))
+            result.errors.append(FileError(f.rel, "compile", _strip_where(str(exc))))
         return result
-    compiled = compile_group(solc, [f.path for f in files], root=root, remappings=remappings,
-                             timeout=opts.timeout)
-    for err in compiled.errors:
-        result.errors.append(FileError(relpath(Path(err.file), root), "compile", err.message, err.line))
-    ok = {Path(p).resolve() for p in compiled.compiled_files}
+    try:
+        compiled = compile_group(solc, [f.path for f in files], root=root, remappings=remappings,
+                                 timeout=opts.timeout, output_selection=AST_ONLY)
+    except SolcError as exc:
+        for f in files:
+            result.errors.append(FileError(f.rel, "compile", _strip_where(str(exc))))
+        return result
+    for d in compiled.errors:
+        where = relpath(Path(d.file), root) if d.file else files[0].rel
+        result.errors.append(FileError(where, "compile", _strip_where(d.message), d.line))
+    ok = {Path(p).resolve() for p in compiled.compiled}
     good = [f for f in files if f.path in ok]
     result.compiled = [f.rel for f in good]
     if not good:
         return result
-    texts = {str(Path(p)): t for p, t in compiled.source_texts.items()}
     label = good[0].rel if len(good) == 1 else f"{len(good)} files compiled with solc {version}"
     try:
-        findings, det_errors = run_slither(compiled.output, str(solc.version), texts, root,
+        findings, det_errors = run_slither(compiled.output, str(solc.version), root,
                                            all_checks=opts.all_checks, label=label)
         result.errors.extend(det_errors)
         result.analysed = [f.rel for f in good]
@@ -150,6 +143,29 @@ def analyse_group(version: str, files: list[SourceFile], root: Path, remappings:
     return result
 
 
+# Slither needs ASTs and ABIs only; skipping bytecode makes solc-js several times faster.
+AST_ONLY = {"*": {"*": ["abi"], "": ["ast"]}}
+
+
+def _solc_for(version: str, files: list[SourceFile], opts: Options):
+    """The compiler for a group; a broken build falls back to another version every file accepts."""
+    import functools
+    import operator
+
+    from packaging.version import Version
+
+    from .solc.errors import CompilerBroken
+    from .solc.providers import get_solc, get_solc_for_constraint
+    from .solc.versions import pragma_constraint
+
+    native = Path(opts.solc_path) if opts.solc_path else None
+    try:
+        return get_solc(Version(version), native_path=native)
+    except CompilerBroken:
+        both = functools.reduce(operator.and_, (pragma_constraint(f.text, f.rel) for f in files))
+        return get_solc_for_constraint(both, file=files[0].rel)
+
+
 def _analyse_unit(args: tuple) -> GroupResult:
     return analyse_group(*args)
 
@@ -166,7 +182,7 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
     if not sources:
         return result
     remappings = load_remappings(root, opts.remappings)
-    groups, plan_errors = plan_groups(sources, opts)
+    groups, plan_errors = plan_groups(sources, root, remappings, opts)
     result.errors.extend(plan_errors)
 
     jobs = opts.jobs or os.cpu_count() or 1

@@ -33,7 +33,7 @@ class _Precompiled(SolcStandardJson):
     """A crytic-compile platform that takes solc's standard-JSON output we already have."""
 
     def __init__(self, output: dict, version: str) -> None:
-        super().__init__("swclint-precompiled.json")
+        super().__init__({})
         self._output = output
         self._version = version
 
@@ -82,15 +82,13 @@ def detector_classes(all_checks: bool) -> list[type]:
     return sorted(classes, key=lambda c: c.ARGUMENT) + our_detector_classes()
 
 
-def run_slither(output: dict, version: str, sources: dict[str, str], root: Path,
+def run_slither(output: dict, version: str, root: Path,
                 all_checks: bool = False, label: str = "<unit>") -> tuple[list[Finding], list[FileError]]:
     """Run every relevant detector on one compile output. A crashing detector is reported, not fatal."""
     from slither import Slither
 
     try:
-        cc = CryticCompile(_Precompiled(output, version))
-        for abs_path, text in sources.items():
-            cc.src_content[abs_path] = text
+        cc = CryticCompile(_Precompiled(output, version), cwd=str(root))
         slither = Slither(cc)
     except Exception as exc:  # Slither raises bare AssertionError/KeyError inside its IR generation
         raise AnalysisError(_one_line(exc)) from exc

@@ -1,0 +1,340 @@
+"""Compile Solidity files with standard JSON: one solc call per version group, per-file errors.
+
+Files are grouped by the version their pragmas (and their imports' pragmas) resolve to; each
+group is one compiler run. A file that fails is dropped and the rest recompiled, so one broken
+file never hides the others.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import Version
+
+from swclint.solc.errors import CompilerBroken, InvalidPragma, SolcError, UnsatisfiablePragma
+from swclint.solc.imports import Remapping, SourceTree, load_tree, parse_remapping, unit_name
+from swclint.solc.providers import Solc, get_solc, get_solc_for_constraint, installed_versions
+from swclint.solc.versions import Constraint, known_releases, pick, pragma_constraint
+
+# What crytic-compile asks for, so Slither can be fed from our output unchanged.
+DEFAULT_OUTPUT_SELECTION = {
+    "*": {
+        "*": ["abi", "metadata", "devdoc", "userdoc", "evm.bytecode", "evm.deployedBytecode"],
+        "": ["ast"],
+    }
+}
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One compiler (or import) message mapped to a file and 1-based line/column."""
+
+    file: Path | None
+    line: int | None
+    column: int | None
+    message: str
+    severity: str = "error"  # "error" | "warning" | "info"
+
+    def __str__(self) -> str:
+        where = str(self.file or "<solc>")
+        if self.line:
+            where += f":{self.line}" + (f":{self.column}" if self.column else "")
+        return f"{where}: {self.severity}: {self.message}"
+
+
+@dataclass
+class CompileResult:
+    solc_version: Version | None
+    input: dict  # the standard-JSON input that produced `output`
+    output: dict  # raw standard-JSON output of the run covering `compiled` ({} if nothing compiled)
+    compiled: list[Path] = field(default_factory=list)
+    failed: list[Path] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    source_units: dict[str, Path] = field(default_factory=dict)  # source unit name -> file
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def errors_for(self, file: Path) -> list[Diagnostic]:
+        target = file.resolve()
+        return [d for d in self.errors if d.file is not None and d.file.resolve() == target]
+
+
+def _remappings(remappings: Sequence[str | Remapping]) -> list[Remapping]:
+    return [r if isinstance(r, Remapping) else parse_remapping(r) for r in remappings]
+
+
+def standard_input(
+    tree: SourceTree,
+    units: Sequence[str],
+    remappings: Sequence[Remapping],
+    output_selection: dict | None = None,
+) -> dict:
+    sources: dict[str, dict] = {}
+    for unit in units:
+        for u in tree.closure(unit):
+            if u in tree.contents:
+                sources.setdefault(u, {"content": tree.contents[u]})
+    settings: dict = {"outputSelection": output_selection or DEFAULT_OUTPUT_SELECTION}
+    if remappings:
+        settings["remappings"] = [str(r) for r in remappings]
+    return {"language": "Solidity", "sources": dict(sorted(sources.items())), "settings": settings}
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """solc offsets count UTF-8 bytes; turn one into a 1-based (line, column)."""
+    prefix = text.encode("utf-8")[: max(offset, 0)]
+    line = prefix.count(b"\n") + 1
+    column = len(prefix[prefix.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
+    return line, column
+
+
+def _diagnostics(output: dict, tree: SourceTree) -> tuple[list[Diagnostic], set[str], bool]:
+    """(diagnostics, units with errors, whether some error names no known unit)."""
+    diags: list[Diagnostic] = []
+    error_units: set[str] = set()
+    unattributed = False
+    for err in output.get("errors", []) or []:
+        severity = str(err.get("severity", "error")).lower()
+        message = str(err.get("message") or err.get("formattedMessage") or "unknown error").strip()
+        if err.get("type") and err.get("type") not in ("Warning", "Info"):
+            message = f"{err['type']}: {message}"
+        loc = err.get("sourceLocation") or {}
+        unit = loc.get("file")
+        file = tree.files.get(unit) if unit else None
+        line = column = None
+        if (
+            file is not None
+            and unit in tree.contents
+            and isinstance(loc.get("start"), int)
+            and loc["start"] >= 0
+        ):
+            line, column = _position(tree.contents[unit], loc["start"])
+        diags.append(Diagnostic(file, line, column, message, severity))
+        if severity == "error":
+            if file is None:
+                unattributed = True
+            else:
+                error_units.add(unit)
+    return diags, error_units, unattributed
+
+
+def compile_group(
+    solc: Solc,
+    files: list[Path],
+    root: Path,
+    remappings: Sequence[str | Remapping] = (),
+    timeout: float | None = None,
+    *,
+    output_selection: dict | None = None,
+) -> CompileResult:
+    """Compile `files` (and their imports) with one solc run; retry without files that fail."""
+    remaps = _remappings(remappings)
+    tree = load_tree(files, root, remaps)
+    result = CompileResult(solc.version, {}, {}, source_units=tree.files)
+    diags: set[Diagnostic] = set()
+    roots: list[str] = []
+    for f in files:
+        unit = unit_name(f, root)
+        blocked = _blocked(tree, unit)
+        if blocked:
+            diags.update(blocked)
+            result.failed.append(f)
+        elif unit not in roots:
+            roots.append(unit)
+    roots = _compile_until_clean(solc, tree, roots, remaps, timeout, output_selection, result, diags)
+    done = {tree.files[u] for u in roots}
+    result.compiled = [f for f in dict.fromkeys(files) if f.resolve() in done]
+    failed = {f.resolve() for f in result.failed} - done
+    result.failed = [f for f in dict.fromkeys(files) if f.resolve() in failed]
+    result.diagnostics = sorted(
+        diags, key=lambda d: (str(d.file or ""), d.line or 0, d.column or 0, d.message)
+    )
+    return result
+
+
+def _blocked(tree: SourceTree, unit: str) -> list[Diagnostic]:
+    """Why `unit` cannot be sent to solc: unreadable, or a missing import in its closure."""
+    out: list[Diagnostic] = []
+    file = tree.files[unit]
+    if unit in tree.unreadable:
+        return [Diagnostic(file, None, None, f"cannot read file: {tree.unreadable[unit]}")]
+    for u in tree.closure(unit):
+        if u in tree.unreadable and u != unit:
+            out.append(
+                Diagnostic(
+                    file, None, None, f"imported file {tree.files[u]} cannot be read: {tree.unreadable[u]}"
+                )
+            )
+    for m in tree.broken(unit):
+        out.append(Diagnostic(tree.files[m.unit], m.line, None, f'import "{m.import_path}" {m.reason}'))
+        if m.unit != unit:
+            out.append(
+                Diagnostic(
+                    file,
+                    None,
+                    None,
+                    f'not compiled: imported file {tree.files[m.unit]} has a missing import "{m.import_path}"',
+                )
+            )
+    return out
+
+
+def _compile_until_clean(
+    solc: Solc,
+    tree: SourceTree,
+    roots: list[str],
+    remaps: list[Remapping],
+    timeout: float | None,
+    selection: dict | None,
+    result: CompileResult,
+    diags: set[Diagnostic],
+) -> list[str]:
+    """Compile `roots`; drop roots whose closure has errors and retry. Returns the roots that compiled."""
+    while roots:
+        inp = standard_input(tree, roots, remaps, selection)
+        try:
+            output = solc.compile_standard(inp, timeout=timeout)
+        except SolcError as exc:
+            if len(roots) > 1:
+                return _one_by_one(solc, tree, roots, remaps, timeout, selection, result, diags)
+            diags.add(Diagnostic(tree.files[roots[0]], None, None, str(exc)))
+            result.failed.append(tree.files[roots[0]])
+            return []
+        found, error_units, unattributed = _diagnostics(output, tree)
+        diags.update(found)
+        bad = [r for r in roots if error_units.intersection(tree.closure(r))]
+        if not bad and not unattributed:
+            result.input, result.output = inp, output
+            return roots
+        if unattributed and len(roots) > 1 and not bad:
+            return _one_by_one(solc, tree, roots, remaps, timeout, selection, result, diags)
+        if unattributed and not bad:
+            bad = roots
+        for r in bad:
+            result.failed.append(tree.files[r])
+            if r not in error_units:
+                culprits = ", ".join(str(tree.files[u]) for u in tree.closure(r) if u in error_units)
+                diags.add(
+                    Diagnostic(
+                        tree.files[r], None, None, f"not compiled: imported file(s) {culprits} have errors"
+                    )
+                )
+        if not unattributed or len(roots) == 1:
+            result.input, result.output = inp, output
+        roots = [r for r in roots if r not in bad]
+    return []
+
+
+def _one_by_one(
+    solc: Solc,
+    tree: SourceTree,
+    roots: list[str],
+    remaps: list[Remapping],
+    timeout: float | None,
+    selection: dict | None,
+    result: CompileResult,
+    diags: set[Diagnostic],
+) -> list[str]:
+    """Errors we cannot attribute: find the culprits one root at a time, then compile the rest together."""
+    good = [
+        r for r in roots if _compile_until_clean(solc, tree, [r], remaps, timeout, selection, result, diags)
+    ]
+    return _compile_until_clean(solc, tree, good, remaps, timeout, selection, result, diags) if good else []
+
+
+# --- grouping by version ---------------------------------------------------------------------
+
+
+def plan(
+    files: Sequence[Path],
+    root: Path,
+    remappings: Sequence[str | Remapping] = (),
+    *,
+    candidates: Sequence[Version] | None = None,
+    installed: Sequence[Version] | None = None,
+) -> tuple[dict[Version, list[Path]], list[Diagnostic]]:
+    """Group files by the solc version that satisfies their own and their imports' pragmas.
+
+    Narrowest constraints choose first; later files reuse an already chosen version when they can,
+    then an installed one, then the newest release, so the number of groups stays small.
+    """
+    groups, _, problems = _plan(files, root, _remappings(remappings), candidates, installed)
+    return groups, problems
+
+
+def _plan(
+    files: Sequence[Path],
+    root: Path,
+    remaps: list[Remapping],
+    candidates: Sequence[Version] | None,
+    installed: Sequence[Version] | None,
+) -> tuple[dict[Version, list[Path]], dict[Path, Constraint], list[Diagnostic]]:
+    tree = load_tree(files, root, remaps)
+    installed = list(installed_versions() if installed is None else installed)
+    candidates = sorted(set(known_releases() if candidates is None else candidates) | set(installed))
+    constraints: dict[Path, Constraint] = {}
+    problems: list[Diagnostic] = []
+    for f in files:
+        unit = unit_name(f, root)
+        try:
+            c = Constraint()
+            for u in tree.closure(unit):
+                if u in tree.contents:
+                    c = c & pragma_constraint(tree.contents[u], tree.files[u])
+            constraints[f] = c
+        except InvalidPragma as exc:
+            problems.append(Diagnostic(f, None, None, str(exc)))
+    order = sorted(constraints, key=lambda f: (sum(map(constraints[f].allows, candidates)), str(f)))
+    groups: dict[Version, list[Path]] = {}
+    for f in order:
+        version = pick(constraints[f], [], list(groups)) or pick(constraints[f], candidates, installed)
+        if version is None:
+            problems.append(Diagnostic(f, None, None, str(UnsatisfiablePragma(f, str(constraints[f])))))
+            continue
+        groups.setdefault(version, []).append(f)
+    input_order = {f: i for i, f in enumerate(files)}
+    ordered = {v: sorted(fs, key=input_order.__getitem__) for v, fs in sorted(groups.items())}
+    return ordered, constraints, problems
+
+
+def compile_files(
+    files: Sequence[Path],
+    root: Path,
+    remappings: Sequence[str | Remapping] = (),
+    *,
+    timeout: float | None = None,
+    allow_install: bool = True,
+    native_path: Path | None = None,
+    output_selection: dict | None = None,
+) -> tuple[list[CompileResult], list[Diagnostic]]:
+    """Plan version groups and compile each; problems that stop a file before solc are returned apart."""
+    if native_path is not None:
+        solc = get_solc(Version("0"), native_path=native_path)
+        return [
+            compile_group(solc, list(files), root, remappings, timeout, output_selection=output_selection)
+        ], []
+    installed = installed_versions()
+    groups, constraints, problems = _plan(
+        files, root, _remappings(remappings), None if allow_install else installed, installed
+    )
+    results = []
+    for version, group in groups.items():
+        try:
+            try:
+                solc = get_solc(version, allow_install=allow_install)
+            except CompilerBroken:  # fall back to another version every file in the group accepts
+                both = functools.reduce(operator.and_, (constraints[f] for f in group))
+                solc = get_solc_for_constraint(both, file=group[0], allow_install=allow_install)
+        except SolcError as exc:
+            problems.extend(Diagnostic(f, None, None, str(exc)) for f in group)
+            continue
+        results.append(
+            compile_group(solc, group, root, remappings, timeout, output_selection=output_selection)
+        )
+    return results, problems

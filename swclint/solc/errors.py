@@ -1,0 +1,31 @@
+"""Exceptions of the solc layer; every message is one line naming the file or version and the cause."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SolcError(Exception):
+    """Base class: anything the solc layer reports to the user."""
+
+
+class InvalidPragma(SolcError, ValueError):
+    def __init__(self, pragma: str, cause: str, file: str | Path | None = None) -> None:
+        self.pragma, self.cause, self.file = pragma, cause, file
+        where = f"{file}: " if file else ""
+        super().__init__(f"{where}invalid pragma solidity '{pragma}': {cause}")
+
+
+class UnsatisfiablePragma(SolcError):
+    def __init__(self, file: str | Path | None, pragma: str) -> None:
+        self.file, self.pragma = file, pragma
+        where = f"{file}: " if file else ""
+        super().__init__(f"{where}no known solc release satisfies pragma solidity '{pragma}'")
+
+
+class SolcUnavailable(SolcError):
+    """No working compiler for a version: not installable, broken package, or offline."""
+
+
+class CompilerBroken(SolcUnavailable):
+    """The compiler for a version is installed but does not load (e.g. npm `solc@0.4.0` ships HTML)."""

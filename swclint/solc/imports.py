@@ -1,0 +1,156 @@
+"""Import resolution as solc does it (relative paths, remappings) plus node_modules lookups.
+
+We read every imported file ourselves and hand solc the contents, so no compiler-side file
+access is needed and a missing import is reported against the line that asks for it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from swclint.solc.errors import SolcError
+from swclint.solc.source import imports
+
+
+@dataclass(frozen=True)
+class Remapping:
+    context: str
+    prefix: str
+    target: str
+
+    def __str__(self) -> str:
+        return f"{self.context + ':' if self.context else ''}{self.prefix}={self.target}"
+
+
+def parse_remapping(text: str) -> Remapping:
+    """`[context:]prefix=target`, as in foundry's remappings.txt and solc's command line."""
+    left, sep, target = text.strip().partition("=")
+    context, _, prefix = left.rpartition(":") if ":" in left else ("", "", left)
+    if not sep or not prefix:
+        raise SolcError(f"invalid remapping '{text.strip()}': expected [context:]prefix=target")
+    return Remapping(context, prefix, target)
+
+
+def apply_remappings(path: str, importer: str, remappings: Sequence[Remapping]) -> str:
+    """solc's rule: longest matching context wins, then longest matching prefix."""
+    best: Remapping | None = None
+    for r in remappings:
+        if not importer.startswith(r.context) or not path.startswith(r.prefix):
+            continue
+        if best is None or (len(r.context), len(r.prefix)) >= (len(best.context), len(best.prefix)):
+            best = r
+    return best.target + path[len(best.prefix) :] if best else path
+
+
+def absolute_import(path: str, importer: str) -> str:
+    """Resolve `./x` and `../x` against the importing unit's directory; others stay as written."""
+    if not path.startswith("."):
+        return path
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(importer), path))
+    return joined.lstrip("/") if not importer.startswith("/") else joined
+
+
+def unit_name(file: Path, root: Path) -> str:
+    """Source unit name for a file: root-relative POSIX path, or the absolute path outside root."""
+    resolved = file.resolve()
+    try:
+        return resolved.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+@dataclass(frozen=True)
+class MissingImport:
+    unit: str
+    line: int
+    import_path: str
+    reason: str
+
+
+@dataclass
+class SourceTree:
+    root: Path
+    files: dict[str, Path] = field(default_factory=dict)  # unit name -> file on disk
+    contents: dict[str, str] = field(default_factory=dict)
+    deps: dict[str, list[str]] = field(default_factory=dict)
+    import_lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (unit, dep) -> line
+    missing: list[MissingImport] = field(default_factory=list)
+    unreadable: dict[str, str] = field(default_factory=dict)  # unit -> cause
+
+    def closure(self, unit: str) -> list[str]:
+        """`unit` and everything it imports, transitively, in discovery order."""
+        seen: dict[str, None] = {}
+        stack = [unit]
+        while stack:
+            u = stack.pop()
+            if u in seen:
+                continue
+            seen[u] = None
+            stack.extend(reversed(self.deps.get(u, [])))
+        return list(seen)
+
+    def broken(self, unit: str) -> list[MissingImport]:
+        """Missing imports anywhere in `unit`'s closure."""
+        units = set(self.closure(unit))
+        return [m for m in self.missing if m.unit in units]
+
+
+def _locate(unit: str, importer_file: Path | None, root: Path, allowed: Sequence[Path]) -> Path | None:
+    candidates: list[Path] = []
+    if posixpath.isabs(unit):
+        candidates.append(Path(unit))
+    else:
+        candidates.append(root / unit)
+        if not unit.startswith("."):
+            # node resolution: node_modules in the importer's directory and every parent up to root
+            start = importer_file.parent if importer_file else root
+            for d in [start, *start.parents]:
+                candidates.append(d / "node_modules" / unit)
+                if d == root or root not in d.parents:
+                    break
+    for c in candidates:
+        if c.is_file():
+            real = c.resolve()
+            if any(real == a or a in real.parents for a in allowed):
+                return real
+    return None
+
+
+def load_tree(files: Iterable[Path], root: Path, remappings: Sequence[Remapping]) -> SourceTree:
+    """Read `files` and everything they import; unresolvable imports land in `missing`."""
+    root = root.resolve()
+    allowed = [root]
+    for r in remappings:
+        target = Path(r.target)
+        if target.is_absolute():
+            allowed.append(target.resolve())
+    tree = SourceTree(root)
+    queue: list[tuple[str, Path]] = [(unit_name(f, root), f.resolve()) for f in files]
+    while queue:
+        unit, file = queue.pop(0)
+        if unit in tree.contents or unit in tree.unreadable:
+            continue
+        try:
+            text = file.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            tree.unreadable[unit] = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            tree.files[unit] = file
+            continue
+        tree.files[unit], tree.contents[unit] = file, text
+        tree.deps[unit] = []
+        for directive in imports(text):
+            dep = apply_remappings(absolute_import(directive.text, unit), unit, remappings)
+            dep_file = tree.files.get(dep) or _locate(dep, file, root, allowed)
+            if dep_file is None:
+                tree.missing.append(
+                    MissingImport(unit, directive.line, directive.text, f"not found as '{dep}'")
+                )
+                continue
+            if dep not in tree.deps[unit]:
+                tree.deps[unit].append(dep)
+                tree.import_lines[(unit, dep)] = directive.line
+            queue.append((dep, dep_file))
+    return tree

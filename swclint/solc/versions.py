@@ -1,0 +1,282 @@
+"""`pragma solidity` constraints (npm-semver as solc implements it) and version resolution."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from swclint.solc.cache import cache_dir
+from swclint.solc.errors import InvalidPragma, UnsatisfiablePragma
+from swclint.solc.source import solidity_pragmas
+
+__all__ = [
+    "Constraint",
+    "InvalidPragma",
+    "UnsatisfiablePragma",
+    "known_releases",
+    "parse_constraint",
+    "pick",
+    "pragma_constraint",
+    "resolve",
+]
+
+log = logging.getLogger(__name__)
+
+OLDEST_SUPPORTED = Version("0.4.11")  # first release with --standard-json
+RELEASES_TTL_S = 24 * 3600
+_OPS = ("<=", ">=", "<", ">", "=", "^", "~")
+_PART = r"(?:\d+|[xX*])"
+_VERSION_RE = re.compile(rf"^v?({_PART})(?:\.({_PART})(?:\.({_PART}))?)?$")
+
+
+@dataclass(frozen=True)
+class Comparator:
+    op: str  # one of < <= > >= =
+    version: Version
+
+    def allows(self, v: Version) -> bool:
+        return {
+            "<": v < self.version,
+            "<=": v <= self.version,
+            ">": v > self.version,
+            ">=": v >= self.version,
+            "=": v == self.version,
+        }[self.op]
+
+    def __str__(self) -> str:
+        return f"{self.op}{self.version}"
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """All of `clauses` must hold; a clause holds when any of its comparator sets fully holds."""
+
+    clauses: tuple[tuple[tuple[Comparator, ...], ...], ...] = ()
+    text: str = ""
+
+    def allows(self, v: Version) -> bool:
+        return all(any(all(c.allows(v) for c in cset) for cset in clause) for clause in self.clauses)
+
+    def __and__(self, other: Constraint) -> Constraint:
+        text = " ; ".join(t for t in (self.text, other.text) if t)
+        return Constraint(self.clauses + other.clauses, text)
+
+    def __str__(self) -> str:
+        return self.text or "*"
+
+
+ANY = Constraint()
+
+
+def parse_constraint(text: str) -> Constraint:
+    """Parse the expression after `pragma solidity` (e.g. `>=0.4.22 <0.6.0 || ^0.8.0`)."""
+    if not text.strip():
+        raise InvalidPragma(text, "no version given")
+    alternatives = [alt.strip() for alt in text.split("||")]
+    if any(not alt for alt in alternatives):
+        raise InvalidPragma(text, "empty alternative around '||'")
+    sets = tuple(_parse_range(alt, text) for alt in alternatives)
+    return Constraint((sets,), text.strip())
+
+
+def _parse_range(alt: str, whole: str) -> tuple[Comparator, ...]:
+    hyphen = re.fullmatch(r"(\S+)\s+-\s+(\S+)", alt)
+    if hyphen:
+        lo, hi = _partial(hyphen.group(1), whole), _partial(hyphen.group(2), whole)
+        return _expand(">=", lo) + _expand("<=", hi)
+    tokens = re.findall(r"<=|>=|[<>=^~]|[^\s<>=^~]+", alt)
+    comparators: list[Comparator] = []
+    op = ""
+    for tok in tokens:
+        if tok in _OPS:
+            if op:
+                raise InvalidPragma(whole, f"operator '{tok}' follows operator '{op}'")
+            op = tok
+            continue
+        comparators.extend(_expand(op or "=", _partial(tok, whole)))
+        op = ""
+    if op:
+        raise InvalidPragma(whole, f"operator '{op}' without a version")
+    return tuple(comparators)
+
+
+def _partial(tok: str, whole: str) -> tuple[int, ...]:
+    """`0.4` -> (0, 4); wildcards end the tuple (`0.4.x` -> (0, 4))."""
+    m = _VERSION_RE.match(tok)
+    if not m:
+        raise InvalidPragma(whole, f"'{tok}' is not a version")
+    parts: list[int] = []
+    for p in m.groups():
+        if p is None or p in "xX*":
+            break
+        parts.append(int(p))
+    return tuple(parts)
+
+
+def _v(parts: Iterable[int]) -> Version:
+    p = list(parts) + [0, 0, 0]
+    return Version(f"{p[0]}.{p[1]}.{p[2]}")
+
+
+def _bump(parts: tuple[int, ...]) -> Version:
+    """Smallest version above every version matching the partial `parts`."""
+    return _v(parts[:-1] + (parts[-1] + 1,))
+
+
+def _expand(op: str, parts: tuple[int, ...]) -> tuple[Comparator, ...]:
+    if not parts:  # `*`, `x`: anything (a `<*` matches nothing, as in npm)
+        return (Comparator("<", Version("0")),) if op in ("<", ">") else ()
+    full = len(parts) == 3
+    if op == "=":
+        return (
+            (Comparator("=", _v(parts)),)
+            if full
+            else (Comparator(">=", _v(parts)), Comparator("<", _bump(parts)))
+        )
+    if op == "^":
+        # Bump the first non-zero part (or the last one given when all are zero).
+        idx = next((i for i, p in enumerate(parts) if p != 0), len(parts) - 1)
+        upper = _bump(parts[: idx + 1])
+        return (Comparator(">=", _v(parts)), Comparator("<", upper))
+    if op == "~":
+        upper = _bump(parts[:2]) if len(parts) >= 2 else _bump(parts[:1])
+        return (Comparator(">=", _v(parts)), Comparator("<", upper))
+    if full:
+        return (Comparator(op, _v(parts)),)
+    # Partial bounds follow npm: `>0.4` means `>=0.5.0`, `<=0.4` means `<0.5.0`.
+    return {
+        ">": (Comparator(">=", _bump(parts)),),
+        ">=": (Comparator(">=", _v(parts)),),
+        "<": (Comparator("<", _v(parts)),),
+        "<=": (Comparator("<", _bump(parts)),),
+    }[op]
+
+
+def pragma_constraint(source_text: str, file: str | Path | None = None) -> Constraint:
+    """The conjunction of every `pragma solidity` in the source; `ANY` when there is none."""
+    result = ANY
+    for directive in solidity_pragmas(source_text):
+        try:
+            result = result & parse_constraint(directive.text)
+        except InvalidPragma as exc:
+            raise InvalidPragma(directive.text, f"line {directive.line}: {exc.cause}", file) from None
+    return result
+
+
+def pick(
+    constraint: Constraint, candidates: Sequence[Version], prefer: Sequence[Version] = ()
+) -> Version | None:
+    """Newest preferred version allowed by `constraint`, else newest allowed candidate."""
+    preferred = [v for v in prefer if constraint.allows(v)]
+    if preferred:
+        return max(preferred)
+    allowed = [v for v in candidates if constraint.allows(v)]
+    return max(allowed) if allowed else None
+
+
+def resolve(
+    source_text: str,
+    candidates: Sequence[Version],
+    prefer: Sequence[Version] = (),
+    *,
+    file: str | Path | None = None,
+) -> Version | None:
+    """Concrete solc version for a source: newest installed (`prefer`) that fits, else newest fitting.
+
+    Returns None only when there are no candidates at all; raises UnsatisfiablePragma when the
+    pragmas exclude every candidate.
+    """
+    constraint = pragma_constraint(source_text, file)
+    if not candidates and not prefer:
+        return None
+    chosen = pick(constraint, candidates, prefer)
+    if chosen is None:
+        raise UnsatisfiablePragma(file, str(constraint))
+    return chosen
+
+
+# --- known releases --------------------------------------------------------------------------
+
+
+def _stable(raw: Iterable[str]) -> list[Version]:
+    out = set()
+    for s in raw:
+        if not re.fullmatch(r"\d+\.\d+\.\d+", s.strip()):
+            continue  # prereleases, nightlies, npm republish suffixes like 0.1.3-1
+        try:
+            v = Version(s.strip())
+        except InvalidVersion:
+            continue
+        if v >= OLDEST_SUPPORTED:
+            out.add(v)
+    return sorted(out)
+
+
+def shipped_releases() -> list[Version]:
+    """The release list packaged with swclint (used offline before the first npm lookup)."""
+    text = resources.files("swclint.solc").joinpath("releases.txt").read_text(encoding="utf-8")
+    return _stable(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def _npm_versions(timeout: float) -> list[str] | None:
+    npm = shutil.which("npm")
+    if not npm:
+        return None
+    try:
+        proc = subprocess.run(
+            [npm, "view", "solc", "versions", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+        data = json.loads(proc.stdout) if proc.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError):
+        return None
+    return [str(x) for x in data] if isinstance(data, list) else None
+
+
+def known_releases(*, refresh: bool = False, timeout: float = 20.0) -> list[Version]:
+    """Every solc release from 0.4.11 to the newest, ascending.
+
+    Asks npm at most once a day (cached in the cache dir); offline it uses the last cached list,
+    or the list shipped with swclint.
+    """
+    cache_file = cache_dir() / "releases.json"
+    cached: list[Version] = []
+    if cache_file.is_file():
+        try:
+            cached = _stable(json.loads(cache_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            cached = []
+        fresh = time.time() - cache_file.stat().st_mtime < RELEASES_TTL_S
+        if cached and fresh and not refresh:
+            return cached
+    raw = _npm_versions(timeout)
+    if raw is not None and _stable(raw):
+        _write_atomic(cache_file, json.dumps(raw))
+        return _stable(raw)
+    if cached:
+        return cached
+    log.debug("npm unreachable and no cached release list; using the shipped list")
+    return shipped_releases()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{time.time_ns()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:  # a read-only cache must not stop the lint run
+        log.debug("cannot write %s: %s", path, exc)
