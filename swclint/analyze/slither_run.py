@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import re
@@ -85,6 +86,13 @@ def detector_classes(all_checks: bool) -> list[type]:
 def run_slither(output: dict, version: str, root: Path,
                 all_checks: bool = False, label: str = "<unit>") -> tuple[list[Finding], list[FileError]]:
     """Run every relevant detector on one compile output. A crashing detector is reported, not fatal."""
+    # Source unit names are root-relative; parts of Slither resolve them against the cwd.
+    with contextlib.chdir(root):
+        return _run_slither(output, version, root, all_checks, label)
+
+
+def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
+                 label: str) -> tuple[list[Finding], list[FileError]]:
     from slither import Slither
 
     try:
