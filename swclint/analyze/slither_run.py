@@ -17,6 +17,7 @@ from crytic_compile.platform.solc_standard_json import SolcStandardJson, parse_s
 from ..discover import relpath
 from ..findings import Evidence, FileError, Finding, Location
 from ..rules import get_rule, swc_for_check
+from .guards import mutex_guarded_functions
 
 IMPACT_TO_SEVERITY = {"High": "high", "Medium": "medium", "Low": "low", "Informational": "info",
                       "Optimization": "info"}
@@ -105,6 +106,7 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
         slither.register_detector(cls)
     findings: list[Finding] = []
     errors: list[FileError] = []
+    guarded = mutex_guarded_functions(slither)
     for det in slither.detectors:
         try:
             results = det.detect()
@@ -115,7 +117,8 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
         origin = "swclint" if det.ARGUMENT in ours else "slither"
         for res in results:
             f = _to_finding(res, origin, root)
-            if f is not None:
+            # Slither does not model lock modifiers; a locked function cannot be re-entered.
+            if f is not None and not (f.swc_id == "SWC-107" and (f.contract, f.function) in guarded):
                 findings.append(f)
     return findings, errors
 
