@@ -1,0 +1,301 @@
+"""Cheap source-level signals on a chunk: a prefilter, not a detector.
+
+Used by `dataset/` to check that a seed "fix" no longer shows its weakness, and by the linter's
+`--llm-scope candidates` to pick the chunks worth a model call. Regexes run on the chunk's source
+with comments and string contents removed, so `"a-b"` or `// x.call()` never count.
+
+Signals (SWC ids):
+- SWC-107: an external call (`.call`, `.call.value(`, `.call{value:}`, `.send(`, `.transfer(`,
+  `.delegatecall(`, a call on a contract/interface-typed state variable or a cast `IERC20(t).f(`)
+  followed later in the text by a state write; skipped under a `nonReentrant`-like modifier.
+- SWC-101: `+ - * **`, `+= -= *=`, `++`/`--` (not on for-loop counters) in pre-0.8 code (pragma
+  below 0.8 or no pragma) unless a require/assert/if condition mentions an operand; any of them
+  inside `unchecked { }` in any version. SafeMath `.add/.sub/.mul` calls are not operators, so
+  code that uses them only raises nothing.
+- SWC-110: any `assert(`.
+- SWC-113: an external call/transfer/send inside a `for`/`while`/`do` loop body.
+- SWC-114: an ERC20-style `approve` that assigns an allowance directly without a `== 0` check;
+  a write to a price/reward-like state variable (another function reads it); a first-come claim
+  (`require(!claimed)`-style flag, `winner = msg.sender`, or a hash-solution check) with a payout.
+"""
+
+from __future__ import annotations
+
+import re
+
+from swclint.llm.prompt import Chunk
+
+_COMMENT_OR_STRING = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'", re.S)
+
+
+def strip_comments(code: str) -> str:
+    """Comments removed and string literals emptied (`"..."` → `""`), line structure kept."""
+
+    def repl(m: re.Match[str]) -> str:
+        text = m.group(0)
+        if text.startswith("//"):
+            return ""
+        if text.startswith("/*"):
+            return "\n" * text.count("\n")
+        return text[0] * 2
+
+    return _COMMENT_OR_STRING.sub(repl, code)
+
+
+_VALUE_TYPES = re.compile(r"^(mapping|u?int\d*|address|bool|bytes\d*|string|fixed|ufixed|byte)\b")
+_LOW_LEVEL_CALL = re.compile(
+    r"\.\s*(call|delegatecall|staticcall|callcode)\s*(\.\s*value\s*\(|\.\s*gas\s*\(|\{|\()"
+    r"|\.\s*(send|transfer)\s*\("
+    r"|\b[A-Z]\w*\s*\([^()]*\)\s*\.\s*\w+\s*\("
+)
+_ASSIGN = re.compile(
+    r"(?<![=!<>+\-*/%&|^])\b([A-Za-z_]\w*)\s*(?:\[[^;]*?\]\s*)*(?:\.\s*\w+\s*)*"
+    r"(\+=|-=|\*=|/=|%=|\|=|&=|=(?!=)|\+\+|--)"
+    r"|(\+\+|--)\s*([A-Za-z_]\w*)"
+    r"|\bdelete\s+([A-Za-z_]\w*)"
+    r"|\b([A-Za-z_]\w*)\s*(?:\[[^;]*?\]\s*)*\.\s*(push|pop)\s*\("
+)
+_DECL = re.compile(
+    r"\b(?:u?int\d*|address(?:\s+payable)?|bool|bytes\d*|string|byte|var|[A-Z]\w*)"
+    r"(?:\s*\[\s*\w*\s*\])*\s+(?:(?:memory|storage|calldata|payable)\s+)*([A-Za-z_]\w*)\s*[;=,)]"
+)
+_GUARD_MODIFIER = re.compile(r"nonReentrant|noReentran|reentrancyGuard|mutex|lock", re.I)
+_STATE_NAME = re.compile(r"\s([A-Za-z_]\w*)\s*(?:=[^;]*)?;?\s*$")
+
+
+def _state_names(chunk: Chunk) -> set[str]:
+    names = set()
+    for decl in chunk.state_vars:
+        m = _STATE_NAME.search(" " + decl.split("=")[0].strip().rstrip(";"))
+        if m:
+            names.add(m.group(1))
+    return names
+
+
+def _contract_typed_state(chunk: Chunk) -> set[str]:
+    """State variables whose type is a contract or interface (capitalised user type)."""
+    out = set()
+    for decl in chunk.state_vars:
+        head = decl.strip()
+        if _VALUE_TYPES.match(head) or not head[:1].isupper():
+            continue
+        m = _STATE_NAME.search(" " + head.split("=")[0].strip().rstrip(";"))
+        if m:
+            out.add(m.group(1))
+    return out
+
+
+def _body(code: str) -> str:
+    """The part after the header: from the first `{`."""
+    i = code.find("{")
+    return code[i:] if i >= 0 else code
+
+
+def _locals(code: str) -> set[str]:
+    return {m.group(1) for m in _DECL.finditer(code)}
+
+
+def _external_calls(chunk: Chunk, body: str) -> list[int]:
+    """Start offsets of external calls in `body`."""
+    spots = [m.start() for m in _LOW_LEVEL_CALL.finditer(body)]
+    for var in _contract_typed_state(chunk):
+        spots += [m.start() for m in re.finditer(rf"\b{re.escape(var)}\s*\.\s*\w+\s*\(", body)]
+    return sorted(spots)
+
+
+def _state_writes(chunk: Chunk, body: str, local_names: set[str]) -> list[int]:
+    """Offsets of writes to state: a known state variable, or any non-local name in a snippet."""
+    state = _state_names(chunk)
+    spots = []
+    for m in _ASSIGN.finditer(body):
+        name = next(g for g in (m.group(1), m.group(4), m.group(5), m.group(6)) if g)
+        if name in state or (not state and name not in local_names and name not in ("msg", "this")):
+            spots.append(m.start())
+    return spots
+
+
+def _reentrancy(chunk: Chunk, code: str) -> bool:
+    header = code[: code.find("{")] if "{" in code else code
+    if _GUARD_MODIFIER.search(header):
+        return False
+    body = _body(code)
+    calls = _external_calls(chunk, body)
+    if not calls:
+        return False
+    writes = _state_writes(chunk, body, _locals(code))
+    return any(w > calls[0] for w in writes)
+
+
+_VERSION = re.compile(r"(\d+)\.(\d+)")
+
+
+def is_pre_08(pragma: str) -> bool:
+    """True for pragmas allowing versions below 0.8, and for no/unknown pragma."""
+    versions = [(int(a), int(b)) for a, b in _VERSION.findall(pragma)]
+    if not versions:
+        return True
+    lowest = min(versions)
+    if re.search(r"[<]=?\s*0\.8\b", pragma) or lowest < (0, 8):
+        return lowest < (0, 8)
+    return False
+
+
+_BIN_OP = re.compile(r"(?<=[\w)\]\s])(\*\*|[+\-*])(?![+\-=*])(?<![+\-]{2})")
+_COMPOUND = re.compile(r"([\w\].]+)\s*(\+=|-=|\*=)\s*([^;]+)")
+_INCDEC = re.compile(r"([A-Za-z_]\w*)\s*(\+\+|--)|(\+\+|--)\s*([A-Za-z_]\w*)")
+_FOR_HEADER = re.compile(r"\bfor\s*\(([^;]*);([^;]*);([^)]*)\)")
+_GUARD = re.compile(r"\b(require|assert|if)\s*\(")
+_KEYWORDS = {"return", "returns", "emit", "new", "delete", "else"}
+
+
+def _conditions(code: str) -> list[str]:
+    out = []
+    for m in _GUARD.finditer(code):
+        depth, i = 1, m.end()
+        while i < len(code) and depth:
+            depth += {"(": 1, ")": -1}.get(code[i], 0)
+            i += 1
+        out.append(code[m.end() : i - 1])
+    return out
+
+
+def _operand_names(text: str) -> set[str]:
+    return {w for w in re.findall(r"[A-Za-z_]\w*", text) if w not in ("msg", "sender", "value", "this")}
+
+
+def _guarded(names: set[str], conditions: list[str]) -> bool:
+    return any(re.search(r"[<>]=?|==", cond) and names & _operand_names(cond) for cond in conditions)
+
+
+def _unchecked_blocks(code: str) -> list[str]:
+    out = []
+    for m in re.finditer(r"\bunchecked\s*\{", code):
+        depth, i = 1, m.end()
+        while i < len(code) and depth:
+            depth += {"{": 1, "}": -1}.get(code[i], 0)
+            i += 1
+        out.append(code[m.end() : i])
+    return out
+
+
+def _arith_ops(body: str) -> list[set[str]]:
+    """Operand names of each arithmetic operation in `body` (for-loop counter steps excluded)."""
+    counters = {m.group(1).split()[-1] for m in _FOR_HEADER.finditer(body) if m.group(1).split()}
+    counters |= set(re.findall(r"\bfor\s*\([^;]*;[^;]*;\s*\+*-*\s*([A-Za-z_]\w*)", body))
+    ops: list[set[str]] = []
+    for stmt in re.split(r"[;{}]", _FOR_HEADER.sub("", body)):
+        for m in _COMPOUND.finditer(stmt):
+            ops.append(_operand_names(m.group(1) + " " + m.group(3)))
+        plain = _COMPOUND.sub("", stmt)
+        for m in _INCDEC.finditer(plain):
+            name = m.group(1) or m.group(4)
+            if name not in counters:
+                ops.append({name})
+        plain = _INCDEC.sub("", plain)
+        for m in _BIN_OP.finditer(plain):
+            left = re.findall(r"[\w\].)]+\s*$", plain[: m.start()])
+            if not left or left[0].strip() in _KEYWORDS:
+                continue  # unary minus/plus
+            right = plain[m.end() :].strip()
+            if not right or right[0] in "=)":
+                continue
+            ops.append(_operand_names(left[0] + " " + right.split(",")[0]))
+    return ops
+
+
+def _arithmetic(chunk: Chunk, code: str) -> bool:
+    if any(_arith_ops(block) for block in _unchecked_blocks(code)):
+        return True
+    if not is_pre_08(chunk.pragma):
+        return False
+    body = _body(code)
+    conditions = _conditions(body) + [
+        cond for mod in chunk.modifiers for cond in _conditions(strip_comments(mod))
+    ]
+    return any(not _guarded(names, conditions) for names in _arith_ops(body))
+
+
+def _loop_bodies(code: str) -> list[str]:
+    """Text of each loop body (braced block or single statement)."""
+    out = []
+    for m in re.finditer(r"\b(for|while)\s*\(|\bdo\s*\{", code):
+        i = m.end()
+        if m.group(1):
+            depth = 1
+            while i < len(code) and depth:
+                depth += {"(": 1, ")": -1}.get(code[i], 0)
+                i += 1
+        rest = code[i:].lstrip()
+        start = len(code) - len(rest)
+        if rest.startswith("{") or m.group(0).startswith("do"):
+            depth, j = 0, start if rest.startswith("{") else m.end() - 1
+            k = j
+            while k < len(code):
+                depth += {"{": 1, "}": -1}.get(code[k], 0)
+                k += 1
+                if depth == 0:
+                    break
+            out.append(code[j:k])
+        else:
+            end = code.find(";", start)
+            out.append(code[start : end + 1 if end >= 0 else len(code)])
+    return out
+
+
+def _dos_loop(chunk: Chunk, code: str) -> bool:
+    return any(_external_calls(chunk, body) for body in _loop_bodies(_body(code)))
+
+
+_PRICE_NAME = re.compile(r"price|rate|reward|prize|fee|cost|bounty|odds|ratio", re.I)
+_ALLOWANCE_SET = re.compile(r"\b\w+\s*\[[^\]]+\]\s*\[[^\]]+\]\s*=(?!=)")
+_FIRST_COME = re.compile(
+    r"require\s*\(\s*!\s*\w+|\b(winner|claimed|solved|finished|owner)\w*\s*(\[[^\]]*\]\s*)?=\s*(msg\.sender|true)"
+    r"|(keccak256|sha3|sha256)\s*\([^;]*\)\s*==|==\s*(keccak256|sha3|sha256)\s*\(",
+    re.I,
+)
+_PAYOUT = re.compile(r"\.\s*(transfer|send|call)\b")
+
+
+def _front_running(chunk: Chunk, code: str) -> bool:
+    body = _body(code)
+    if chunk.function.lower().startswith("approve") or re.search(r"\bfunction\s+approve\w*\s*\(", code):
+        conditions = _conditions(body)
+        if _ALLOWANCE_SET.search(body) and not any("== 0" in c or "==0" in c for c in conditions):
+            return True
+    state = _state_names(chunk)
+    local_names = _locals(code)
+    for m in _ASSIGN.finditer(body):
+        name = m.group(1) or m.group(4)
+        if not name or not _PRICE_NAME.search(name) or name in local_names:
+            continue
+        if name in state or not state:
+            return True
+    return bool(_FIRST_COME.search(body) and _PAYOUT.search(body))
+
+
+def signals(chunk: Chunk) -> frozenset[str]:
+    """SWC ids whose cheap source pattern shows in the chunk."""
+    code = strip_comments(chunk.source)
+    found = set()
+    if _reentrancy(chunk, code):
+        found.add("SWC-107")
+    if _arithmetic(chunk, code):
+        found.add("SWC-101")
+    if re.search(r"\bassert\s*\(", code):
+        found.add("SWC-110")
+    if _dos_loop(chunk, code):
+        found.add("SWC-113")
+    if _front_running(chunk, code):
+        found.add("SWC-114")
+    return frozenset(found)
+
+
+def is_candidate(chunk: Chunk) -> bool:
+    """Worth a model call: any signal, an external call, or a loop that calls anything."""
+    if signals(chunk):
+        return True
+    code = strip_comments(chunk.source)
+    body = _body(code)
+    if _external_calls(chunk, body):
+        return True
+    return any(re.search(r"\w\s*\(", loop) for loop in _loop_bodies(body))
