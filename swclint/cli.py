@@ -109,12 +109,22 @@ def execute(paths: tuple[str, ...], cli_values: dict, config_file: str | None):
     llm_stage, notes = make_llm_stage(opts)
     for note in notes:
         click.echo(f"swclint: {note}", err=True)
+    from .baseline import BaselineError, load
+
+    if opts.baseline:
+        try:
+            load(opts.baseline)  # fail before the long run, not after it
+        except BaselineError as exc:
+            _fail(str(exc))
     bar, update = _progress_printer()
-    if bar is not None:
-        with bar:
-            result = run(list(paths), opts, root=root, progress=update, llm_stage=llm_stage)
-    else:
-        result = run(list(paths), opts, root=root, llm_stage=llm_stage)
+    try:
+        if bar is not None:
+            with bar:
+                result = run(list(paths), opts, root=root, progress=update, llm_stage=llm_stage)
+        else:
+            result = run(list(paths), opts, root=root, llm_stage=llm_stage)
+    except BaselineError as exc:
+        _fail(str(exc))
     return opts, result
 
 

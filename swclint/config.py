@@ -35,7 +35,6 @@ class Options:
     show_suppressed: bool = False
     report_unused_suppressions: bool = False
     baseline: str | None = None
-    framework_build: bool = False  # never run the project's own build unless asked
 
     def update(self, values: dict, source: str) -> None:
         known = {f.name: f for f in fields(self)}

@@ -3,7 +3,10 @@ suppress/baseline. The CLI and the benchmarks call `run`; reporters read its Run
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -124,10 +127,16 @@ def analyse_group(version: str, files: list[SourceFile], root: Path, remappings:
         return result
     label = good[0].rel if len(good) == 1 else f"{len(good)} files compiled with solc {version}"
     try:
-        findings, det_errors = run_slither(compiled.output, str(solc.version), root,
-                                           all_checks=opts.all_checks, label=label)
+        with time_limit(opts.timeout):
+            findings, det_errors = run_slither(compiled.output, str(solc.version), root,
+                                               all_checks=opts.all_checks, label=label)
         result.errors.extend(det_errors)
         result.analysed = [f.rel for f in good]
+    except AnalysisTimeout:
+        for f in good:
+            result.errors.append(FileError(f.rel, "limit", f"static analysis stopped after the "
+                                           f"{opts.timeout:g}-second limit (--timeout)"))
+        return result
     except AnalysisError as exc:
         if len(good) > 1:  # isolate the file Slither chokes on; keep everyone else's results
             for f in good:
@@ -141,6 +150,29 @@ def analyse_group(version: str, files: list[SourceFile], root: Path, remappings:
     wanted = {f.rel for f in good}
     result.findings = [f for f in findings if f.location.path in wanted]
     return result
+
+
+class AnalysisTimeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Interrupt a runaway analysis. SIGALRM works in the main thread of each worker process."""
+    if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise AnalysisTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 # Slither needs ASTs and ABIs only; skipping bytecode makes solc-js several times faster.
