@@ -88,12 +88,31 @@ def discover(paths: list[str], root: Path, exclude: list[str] | None = None,
     return result
 
 
-def load_remappings(root: Path, extra: list[str] | None = None) -> list[str]:
+def project_dirs(paths: list[Path], root: Path) -> list[Path]:
+    """The nearest folder at or above each path (up to the root) that holds remappings.txt or
+    foundry.toml: a project inside a monorepo keeps its own remappings."""
+    found: list[Path] = []
+    for p in paths:
+        d = p.resolve() if p.is_dir() else p.resolve().parent
+        while True:
+            if (d / "remappings.txt").is_file() or (d / "foundry.toml").is_file():
+                if d not in found:
+                    found.append(d)
+                break
+            if d == root or d.parent == d or root not in d.parents:
+                break
+            d = d.parent
+    return sorted(found) or [root]
+
+
+def load_remappings(root: Path, extra: list[str] | None = None, paths: list[Path] | None = None) -> list[str]:
     """Remappings from `remappings.txt`, `foundry.toml` and `--remap`, later ones winning.
 
-    Targets are made absolute against the root so solc and our import reader agree.
+    Targets are made absolute against the folder of the file that declares them (the root for
+    `--remap`), so solc and our import reader agree.
     """
     found: dict[str, str] = {}
+    base = root
 
     def add(line: str) -> None:
         line = line.strip().strip('"').strip("'")
@@ -105,23 +124,25 @@ def load_remappings(root: Path, extra: list[str] | None = None) -> list[str]:
             context, prefix = prefix.split(":", 1)
         target_path = Path(target)
         if not target_path.is_absolute():
-            target_path = root / target_path
+            target_path = base / target_path
         value = target_path.as_posix() + ("/" if target.endswith("/") else "")
         found[(context + ":" if context else "") + prefix] = value
 
-    txt = root / "remappings.txt"
-    if txt.is_file():
-        for line in txt.read_text(errors="replace").splitlines():
-            add(line)
-    foundry = root / "foundry.toml"
-    if foundry.is_file():
-        try:
-            data = tomllib.loads(foundry.read_text(errors="replace"))
-            for profile in data.get("profile", {}).values():
-                for line in profile.get("remappings", []) if isinstance(profile, dict) else []:
-                    add(str(line))
-        except tomllib.TOMLDecodeError:
-            pass  # a broken foundry.toml is the user's build problem, not a reason to stop linting
+    for base in project_dirs(paths or [root], root):
+        txt = base / "remappings.txt"
+        if txt.is_file():
+            for line in txt.read_text(errors="replace").splitlines():
+                add(line)
+        foundry = base / "foundry.toml"
+        if foundry.is_file():
+            try:
+                data = tomllib.loads(foundry.read_text(errors="replace"))
+                for profile in data.get("profile", {}).values():
+                    for line in profile.get("remappings", []) if isinstance(profile, dict) else []:
+                        add(str(line))
+            except tomllib.TOMLDecodeError:
+                pass  # a broken foundry.toml is the user's build problem, not a reason to stop linting
+    base = root
     for line in extra or []:
         add(line)
     return [f"{k}={v}" for k, v in sorted(found.items())]

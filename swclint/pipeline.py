@@ -213,7 +213,7 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
     result.sources = {s.rel: s.text for s in sources}
     if not sources:
         return result
-    remappings = load_remappings(root, opts.remappings)
+    remappings = load_remappings(root, opts.remappings, [Path(p) for p in paths or ['.']])
     groups, plan_errors = plan_groups(sources, root, remappings, opts)
     result.errors.extend(plan_errors)
 

@@ -1,0 +1,45 @@
+"""Imports: relative paths, remappings.txt in a sub-project, node_modules packages, --remap."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from cli_helpers import EXAMPLES, run_json
+
+pytestmark = pytest.mark.e2e
+
+PROJECT = EXAMPLES / "project"
+
+
+def test_multi_file_project_with_remappings():
+    report, proc = run_json("src", cwd=PROJECT)
+    assert report["errors"] == [], proc.stderr
+    expected = json.loads((PROJECT / "expected.json").read_text())
+    found = {(f["location"]["path"].split("project/", 1)[1], f["swc_id"], f["location"]["start_line"])
+             for f in report["findings"]}
+    for path, labels in expected.items():
+        for label in labels:
+            assert (path, label["swc"], label["line"]) in found, found
+    # imported files are compiled but not reported on unless asked for
+    assert not any("lib-src" in f["location"]["path"] for f in report["findings"])
+
+
+def test_node_modules_and_cli_remap(tmp_path):
+    lib = tmp_path / "node_modules" / "@acme" / "auth" / "contracts"
+    lib.mkdir(parents=True)
+    shutil.copy(PROJECT / "lib-src" / "Ownable.sol", lib / "Ownable.sol")
+    vendored = tmp_path / "vendor" / "owner"
+    vendored.mkdir(parents=True)
+    shutil.copy(PROJECT / "lib-src" / "Ownable.sol", vendored / "Ownable.sol")
+    src = tmp_path / "contracts"
+    src.mkdir()
+    bank = (PROJECT / "src" / "Bank.sol").read_text()
+    (src / "A.sol").write_text(bank.replace('"@lib/Ownable.sol"', '"@acme/auth/contracts/Ownable.sol"'))
+    (src / "B.sol").write_text(bank.replace('"@lib/Ownable.sol"', '"@own/Ownable.sol"')
+                               .replace("contract Bank", "contract BankB"))
+    report, proc = run_json("contracts", "--remap", "@own/=vendor/owner/", cwd=tmp_path)
+    assert report["errors"] == [], proc.stderr
+    assert {f["location"]["path"] for f in report["findings"] if f["swc_id"] == "SWC-107"} == {
+        "contracts/A.sol", "contracts/B.sol"}
