@@ -1,0 +1,1 @@
+"""Benchmarks: detection quality per SWC class (`python -m bench detect`)."""

@@ -1,0 +1,188 @@
+"""`python -m bench detect`: swclint and plain Slither on one labelled corpus, per-SWC scores.
+
+Matching rule (see bench/README.md): a labelled line is found when a finding of the
+same SWC class in the same file has a region of at most MAX_REGION lines that
+overlaps [line - SLACK, line + SLACK].
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.corpus import Case
+
+MAX_REGION = 80
+SLACK = 1
+
+
+@dataclass(frozen=True)
+class Hit:
+    file: Path
+    swc: str
+    start: int
+    end: int
+
+
+@dataclass
+class ToolRun:
+    hits: list[Hit] = field(default_factory=list)
+    seconds: float = 0.0
+    contracts: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def matches(hit: Hit, file: Path, swc: str, line: int) -> bool:
+    if hit.file != file or hit.swc != swc or hit.end - hit.start + 1 > MAX_REGION:
+        return False
+    return hit.start <= line + SLACK and hit.end >= line - SLACK
+
+
+# --- tools -----------------------------------------------------------------------------------
+
+
+def run_swclint(files: list[Path], *, llm: bool = False) -> ToolRun:
+    """swclint through its CLI (`swclint --no-llm --format json FILE`), one process per file."""
+    exe = Path(sys.executable).with_name("swclint")
+    run = ToolRun()
+    for file in files:
+        cmd = [str(exe), "--llm" if llm else "--no-llm", "--format", "json", file.name]
+        started = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=file.parent, capture_output=True, text=True, check=False)
+        run.seconds += time.perf_counter() - started
+        run.contracts += 1
+        try:
+            report = json.loads(proc.stdout)
+        except json.JSONDecodeError:
+            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            run.errors.append(f"{file}: swclint exit {proc.returncode}: {last}")
+            continue
+        for error in report.get("errors", []):
+            run.errors.append(f"{file}: {error.get('stage')}: {error.get('message', '')[:200]}")
+        for finding in report.get("findings", []):
+            if finding.get("suppressed"):
+                continue
+            loc = finding["location"]
+            path = (file.parent / loc["path"]).resolve()
+            run.hits.append(Hit(path, finding["swc_id"], loc["start_line"], loc["end_line"]))
+    return run
+
+
+def _slither_region(result: dict) -> tuple[Path, int, int] | None:
+    elements = result.get("elements") or []
+    if not elements:
+        return None
+    chosen = next((e for e in elements if e.get("type") == "node"), elements[0])
+    mapping = chosen.get("source_mapping") or {}
+    lines = mapping.get("lines") or []
+    path = mapping.get("filename_absolute")
+    if not lines or not path:
+        return None
+    return Path(path).resolve(), min(lines), max(lines)
+
+
+def run_slither(files: list[Path], *, extra_detectors: Iterable[type] = ()) -> ToolRun:
+    """Plain Slither as a library, all its detectors, checks mapped to SWC by the rules catalog."""
+    import logging
+
+    from slither.detectors import all_detectors
+    from slither.detectors.abstract_detector import AbstractDetector
+
+    from bench.slither_run import CompileError, load_slither
+    from swclint.rules import swc_for_check
+
+    logging.disable(logging.WARNING)  # crytic-compile prints every solc warning
+    detectors = [
+        d
+        for d in vars(all_detectors).values()
+        if isinstance(d, type) and issubclass(d, AbstractDetector) and d is not AbstractDetector
+    ]
+    detectors += list(extra_detectors)
+    run = ToolRun()
+    for file in files:
+        started = time.perf_counter()
+        try:
+            slither = load_slither(file, detectors=detectors)
+            groups = slither.run_detectors()
+        except CompileError as exc:
+            run.errors.append(str(exc))
+            groups = []
+        except Exception as exc:  # a Slither crash on one file must not stop the benchmark
+            run.errors.append(f"{file}: slither failed: {type(exc).__name__}: {exc}"[:300])
+            groups = []
+        run.seconds += time.perf_counter() - started
+        run.contracts += 1
+        for group in groups:
+            for result in group:
+                swc = result.get("additional_fields", {}).get("swc") or swc_for_check(
+                    f"slither:{result['check']}"
+                )
+                region = _slither_region(result)
+                if swc and region:
+                    run.hits.append(Hit(region[0], swc, region[1], region[2]))
+    return run
+
+
+TOOLS: dict[str, Callable[..., ToolRun]] = {"swclint": run_swclint, "slither": run_slither}
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+
+def score(cases: list[Case], run: ToolRun) -> dict:
+    """Per SWC class: labels, recall (cases), findings, precision, fixed_findings."""
+    classes = sorted({c.swc for c in cases})
+    out: dict = {}
+    for swc in classes:
+        positives = [c for c in cases if c.swc == swc and c.positive]
+        negatives = {c.file for c in cases if c.swc == swc and not c.positive}
+        hits = [h for h in run.hits if h.swc == swc]
+        found = sum(
+            1 for c in positives if any(matches(h, c.file, swc, line) for h in hits for line in c.lines)
+        )
+        true_hits = sum(
+            1 for h in hits if any(matches(h, c.file, swc, line) for c in positives for line in c.lines)
+        )
+        out[swc] = {
+            "labels": len(positives),
+            "recall": round(found / len(positives), 3) if positives else None,
+            "findings": len(hits),
+            "precision": round(true_hits / len(hits), 3) if hits else None,
+            "fixed_findings": sum(1 for h in hits if h.file in negatives),
+        }
+    out["seconds_per_contract"] = round(run.seconds / run.contracts, 2) if run.contracts else None
+    out["errors"] = len(run.errors)
+    return out
+
+
+def format_table(tool: str, scores: dict) -> str:
+    header = f"{tool}: {'SWC':8} {'labels':>6} {'recall':>6} {'findings':>8} {'precision':>9} {'fixed':>5}"
+    rows = [header]
+    for swc, s in scores.items():
+        if not swc.startswith("SWC-"):
+            continue
+        recall = "-" if s["recall"] is None else f"{s['recall']:.2f}"
+        precision = "-" if s["precision"] is None else f"{s['precision']:.2f}"
+        rows.append(
+            f"{'':{len(tool) + 2}}{swc:8} {s['labels']:>6} {recall:>6} {s['findings']:>8} {precision:>9} "
+            f"{s['fixed_findings']:>5}"
+        )
+    rows.append(
+        f"{'':{len(tool) + 2}}seconds per contract: {scores['seconds_per_contract']}, errors: {scores['errors']}"
+    )
+    return "\n".join(rows)
+
+
+def detect(cases: list[Case], tools: list[str], *, llm: bool = False) -> tuple[dict, dict[str, list[str]]]:
+    files = sorted({c.file for c in cases})
+    results, errors = {}, {}
+    for tool in tools:
+        run = TOOLS[tool](files, llm=llm) if tool == "swclint" else TOOLS[tool](files)
+        results[tool] = score(cases, run)
+        errors[tool] = run.errors
+    return {"tools": results}, errors

@@ -1,0 +1,177 @@
+"""SWC-101: integer overflow/underflow on values a caller controls."""
+
+from __future__ import annotations
+
+from slither.core.cfg.node import Node, NodeType
+from slither.core.declarations import Function
+from slither.core.variables.local_variable import LocalVariable
+from slither.core.variables.state_variable import StateVariable
+from slither.detectors.abstract_detector import DetectorClassification
+from slither.slithir.operations import Assignment, Binary, BinaryType
+from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
+
+from swclint.detectors.base import WIKI_BASE, SWCDetector
+from swclint.detectors.ir import (
+    ARITHMETIC,
+    CALLER_VALUES,
+    EXTERNAL_RESULT,
+    Dependencies,
+    comparisons,
+    dead_nodes,
+    declared_functions,
+    in_assembly,
+    is_constant,
+    is_guard_node,
+    is_pre_08,
+    is_unchecked,
+    origin,
+    written_after_deploy,
+)
+
+
+def _shallow(value, producers: dict) -> set:
+    """Variables a value is computed from inside the same expression (temporaries expanded)."""
+    if isinstance(value, Constant) or value is None:
+        return set()
+    found = {origin(value) if isinstance(value, ReferenceVariable) else value}
+    ir = producers.get(value)
+    if ir is not None and isinstance(ir, Binary):
+        found |= _shallow(ir.variable_left, producers) | _shallow(ir.variable_right, producers)
+    return found
+
+
+def _result_names(function: Function, lvalue) -> set:
+    """The operation's result and the variables it is copied into (`c = a + b` is TMP then c)."""
+    names = {origin(lvalue) if isinstance(lvalue, ReferenceVariable) else lvalue}
+    for node in function.nodes:
+        for ir in node.irs:
+            if isinstance(ir, Assignment) and ir.rvalue in names:
+                names.add(origin(ir.lvalue) if isinstance(ir.lvalue, ReferenceVariable) else ir.lvalue)
+    return names
+
+
+def _loop_counters(function: Function) -> set:
+    counters = set()
+    for node in function.nodes:
+        if node.type == NodeType.IFLOOP:
+            for cmp in comparisons(node):
+                for side in (cmp.variable_left, cmp.variable_right):
+                    if isinstance(side, LocalVariable):
+                        counters.add(side)
+    return counters
+
+
+def _caller_controlled(roots: set, function: Function) -> bool:
+    for root in roots:
+        if root is EXTERNAL_RESULT or root in CALLER_VALUES:
+            return True
+        # in 0.8+ `unchecked` is a deliberate choice; an internal helper's parameters are its
+        # documented preconditions, so only entry-point arguments count as caller input there
+        entry = is_pre_08(function) or function.visibility in ("public", "external")
+        if isinstance(root, LocalVariable) and root in function.parameters and entry:
+            return True
+        if isinstance(root, StateVariable) and written_after_deploy(root):
+            return True
+    return False
+
+
+def _small_increment(binary: Binary) -> bool:
+    if binary.type != BinaryType.ADDITION:
+        return False
+    constants = [op for op in (binary.variable_left, binary.variable_right) if isinstance(op, Constant)]
+    if len(constants) != 1 or not isinstance(constants[0].value, int) or constants[0].value > 2**16:
+        return False
+    type_name = str(getattr(binary.lvalue, "type", ""))
+    bits = type_name.removeprefix("uint").removeprefix("int")
+    return type_name in ("uint", "int") or (bits.isdigit() and int(bits) >= 64)
+
+
+class ArithmeticOverflow(SWCDetector):
+    ARGUMENT = "swclint-arithmetic"
+    HELP = "Unchecked arithmetic on caller-controlled values can wrap"
+    IMPACT = DetectorClassification.HIGH
+    CONFIDENCE = DetectorClassification.MEDIUM
+    SWC_ID = "SWC-101"
+    WIKI = WIKI_BASE + "SWC-101"
+    WIKI_TITLE = "Integer Overflow and Underflow"
+    WIKI_DESCRIPTION = (
+        "Before Solidity 0.8, and inside `unchecked {}` blocks afterwards, `+ - * **` wrap around "
+        "modulo 2^n. When an operand comes from the caller (parameters, msg.value, balances it can "
+        "change) the result can be pushed past the type's bounds."
+    )
+    WIKI_EXPLOIT_SCENARIO = (
+        "`balance -= amount` in a 0.4 token lets a holder of 1 token withdraw 2 and end up with "
+        "2^256-1 tokens."
+    )
+    FIX = (
+        "use checked arithmetic (solc >= 0.8 outside `unchecked`, or SafeMath `add/sub/mul`), or "
+        "`require(b <= a)` before `a - b` / `require(c >= a)` after `c = a + b`"
+    )
+    WIKI_RECOMMENDATION = FIX[0].upper() + FIX[1:] + "."
+
+    def _guarded(self, function: Function, binary: Binary, operands: list, producers: dict) -> bool:
+        keys = set()
+        for operand in operands:
+            keys |= _shallow(operand, producers) - {binary.lvalue}
+        results = _result_names(function, binary.lvalue)
+        for node in function.nodes:
+            if not is_guard_node(node):
+                continue
+            for cmp in comparisons(node):
+                left = _shallow(cmp.variable_left, producers)
+                right = _shallow(cmp.variable_right, producers)
+                seen = left | right
+                if keys and keys <= seen and not seen & results:
+                    return True  # operands bounded before the operation
+                if (left & results and right & keys) or (right & results and left & keys):
+                    return True  # classic `require(c >= a)` / `require(c / a == b)` on the result
+        return False
+
+    def _detect(self):
+        results = []
+        for contract in self.contracts:
+            for function in declared_functions(contract):
+                results.extend(self._check(function))
+        return results
+
+    def _check(self, function: Function):
+        deps = Dependencies(function)
+        counters = _loop_counters(function)
+        dead = dead_nodes(function)
+        producers = {
+            ir.lvalue: ir
+            for node in function.nodes
+            for ir in node.irs
+            if isinstance(ir, Binary) and isinstance(ir.lvalue, TemporaryVariable)
+        }
+        reported: set[Node] = set()
+        results = []
+        for node in function.nodes:
+            if node in reported or node in dead or in_assembly(node) or not is_unchecked(node):
+                continue
+            for ir in node.irs:
+                if not isinstance(ir, Binary) or ir.type not in ARITHMETIC:
+                    continue
+                operands = [ir.variable_left, ir.variable_right]
+                variable = [op for op in operands if not is_constant(op)]
+                if not variable:
+                    continue
+                additive = ir.type in (BinaryType.ADDITION, BinaryType.SUBTRACTION)
+                if additive and len(variable) == 1 and variable[0] in counters:
+                    continue  # `i++` bounded by the loop condition
+                if _small_increment(ir):
+                    continue  # counting up one by one cannot realistically reach 2^64
+                roots: set = set()
+                for op in variable:
+                    roots |= deps.roots(op)
+                if not _caller_controlled(roots, function):
+                    continue
+                if self._guarded(function, ir, operands, producers):
+                    continue
+                where = "before Solidity 0.8" if is_pre_08(function) else "in an `unchecked` block"
+                message = f"`{ir.type.value}` on caller-controlled values can wrap ({where})"
+                impact = None if is_pre_08(function) else "Medium"
+                results.append(self.node_result(node, message, impact=impact))
+                reported.add(node)
+                break
+        return results

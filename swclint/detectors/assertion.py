@@ -1,0 +1,135 @@
+"""SWC-110: assert() a caller can make fail, and out-of-bounds array reads (same panic)."""
+
+from __future__ import annotations
+
+from slither.core.cfg.node import Node
+from slither.core.declarations import Function, SolidityVariable
+from slither.core.solidity_types import ArrayType
+from slither.core.variables.local_variable import LocalVariable
+from slither.core.variables.state_variable import StateVariable
+from slither.detectors.abstract_detector import DetectorClassification
+from slither.slithir.operations import Binary, BinaryType, Index, SolidityCall
+from slither.slithir.variables import Constant
+
+from swclint.detectors.base import WIKI_BASE, SWCDetector
+from swclint.detectors.ir import (
+    ASSERT,
+    BLOCK_VALUES,
+    CALLER_VALUES,
+    EXTERNAL_RESULT,
+    GASLEFT,
+    Dependencies,
+    comparisons,
+    declared_functions,
+    is_guard_node,
+    written_after_deploy,
+)
+
+
+def _influenced(roots: set, function: Function) -> bool:
+    for root in roots:
+        if root is EXTERNAL_RESULT or root in CALLER_VALUES or root in BLOCK_VALUES or root in GASLEFT:
+            return True
+        if isinstance(root, LocalVariable) and root in function.parameters:
+            return True
+        if isinstance(root, SolidityVariable) and root.name.startswith("this"):
+            return True  # the contract's balance: anyone can send ether
+        if isinstance(root, StateVariable) and written_after_deploy(root):
+            return True
+    return False
+
+
+def _first_write(function: Function, variable) -> int | None:
+    for index, node in enumerate(function.nodes):
+        if variable in node.variables_written:
+            return index
+    return None
+
+
+def _gas_order_verdict(function: Function, cmp: Binary, deps: Dependencies) -> bool | None:
+    """gasleft() only decreases: `later > earlier` always fails, `later < earlier` always holds."""
+    left, right = cmp.variable_left, cmp.variable_right
+    if not (deps.roots(left) & GASLEFT and deps.roots(right) & GASLEFT):
+        return None
+    first_left, first_right = _first_write(function, left), _first_write(function, right)
+    if first_left is None or first_right is None or first_left == first_right:
+        return None
+    later_is_left = first_left > first_right
+    says_later_bigger = (
+        cmp.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL)
+        if later_is_left
+        else cmp.type in (BinaryType.LESS, BinaryType.LESS_EQUAL)
+    )
+    return says_later_bigger  # True: the assert can fail
+
+
+class AssertViolation(SWCDetector):
+    ARGUMENT = "swclint-assert"
+    HELP = "assert() whose condition a caller can falsify"
+    IMPACT = DetectorClassification.MEDIUM
+    CONFIDENCE = DetectorClassification.MEDIUM
+    SWC_ID = "SWC-110"
+    WIKI = WIKI_BASE + "SWC-110"
+    WIKI_TITLE = "Assert Violation"
+    WIKI_DESCRIPTION = (
+        "`assert` is for invariants that can never fail. An assert on inputs, balances, external "
+        "call results or state that public functions write can be made to fail, which means either "
+        "the invariant is broken (a bug) or `require` was meant. Out-of-bounds array reads panic the "
+        "same way."
+    )
+    WIKI_EXPLOIT_SCENARIO = (
+        "`assert(token.balanceOf(this) >= total)` fails as soon as someone transfers tokens in or the "
+        "token misbehaves; before 0.8 the failing assert also burns all remaining gas."
+    )
+    FIX = (
+        'validate inputs and external results with `require(cond, "reason")`; keep `assert` for '
+        "invariants that hold for every input, and check array indexes against `.length` first"
+    )
+    WIKI_RECOMMENDATION = FIX[0].upper() + FIX[1:] + "."
+
+    def _detect(self):
+        results = []
+        for contract in self.contracts:
+            for function in declared_functions(contract):
+                results.extend(self._check(function))
+        return results
+
+    def _check(self, function: Function):
+        deps = Dependencies(function)
+        producers = {ir.lvalue: ir for node in function.nodes for ir in node.irs if isinstance(ir, Binary)}
+        guarded = set()
+        for node in function.nodes:
+            if is_guard_node(node):
+                for cmp in comparisons(node):
+                    guarded |= {cmp.variable_left, cmp.variable_right}
+        results = []
+        for node in function.nodes:
+            message = self._node_issue(function, node, deps, producers, guarded)
+            if message:
+                results.append(self.node_result(node, message))
+        return results
+
+    def _node_issue(self, function, node: Node, deps, producers, guarded) -> str | None:
+        for ir in node.irs:
+            if isinstance(ir, SolidityCall) and ir.function == ASSERT:
+                condition = ir.arguments[0]
+                if isinstance(condition, Constant):
+                    if not condition.value:
+                        return "reachable `assert(false)` always fails"
+                    continue
+                cmp = producers.get(condition)
+                if cmp is not None:
+                    verdict = _gas_order_verdict(function, cmp, deps)
+                    if verdict is not None:
+                        return "assert on gasleft() ordering always fails" if verdict else None
+                if _influenced(deps.roots(condition), function):
+                    return "assert condition depends on values a caller can change"
+            elif isinstance(ir, Index) and isinstance(ir.variable_left.type, ArrayType):
+                if ir.variable_left.type.is_fixed_array:
+                    continue
+                index = ir.variable_right
+                if isinstance(index, Constant) or index in guarded:
+                    continue
+                if isinstance(index, LocalVariable) and index in function.parameters:
+                    return "array read with a caller-supplied index and no bounds check panics"
+        return None

@@ -1,0 +1,112 @@
+"""SWC-113: one failing recipient blocks everyone (calls in loops, push refunds)."""
+
+from __future__ import annotations
+
+from slither.core.declarations import Contract, Function
+from slither.core.variables.state_variable import StateVariable
+from slither.detectors.abstract_detector import DetectorClassification
+from slither.slithir.operations import Assignment, HighLevelCall, LowLevelCall, Send, Transfer
+
+from swclint.detectors.base import WIKI_BASE, SWCDetector
+from swclint.detectors.ir import (
+    CALLER_VALUES,
+    Dependencies,
+    condition_values,
+    declared_functions,
+    loop_nodes,
+    origin,
+)
+
+
+def _checked_by_require(function: Function, value, deps: Dependencies) -> bool:
+    """The call's success flag ends up in a require/assert/if."""
+    for node in function.nodes:
+        for tested in condition_values(node):
+            if tested is value or value in deps.roots(tested):
+                return True
+    return False
+
+
+def _replaceable_by_anyone(contract: Contract, variable: StateVariable) -> bool:
+    """Some public function stores msg.sender (or a parameter) into the variable."""
+    for function in contract.functions_entry_points:
+        if function.is_constructor:
+            continue
+        deps = Dependencies(function)
+        for node in function.nodes:
+            for ir in node.irs:
+                if isinstance(ir, Assignment) and origin(ir.lvalue) == variable:
+                    roots = deps.roots(ir.rvalue)
+                    if roots & CALLER_VALUES or roots & set(function.parameters):
+                        return True
+    return False
+
+
+class DoSFailedCall(SWCDetector):
+    ARGUMENT = "swclint-dos-failed-call"
+    HELP = "A single failing external call blocks the whole operation"
+    IMPACT = DetectorClassification.MEDIUM
+    CONFIDENCE = DetectorClassification.MEDIUM
+    SWC_ID = "SWC-113"
+    WIKI = WIKI_BASE + "SWC-113"
+    WIKI_TITLE = "DoS with Failed Call"
+    WIKI_DESCRIPTION = (
+        "External calls can fail on purpose or by accident. When payments to many recipients run in "
+        "one loop, or the refund to the previous leader must succeed before a new one is accepted, a "
+        "single reverting recipient blocks everyone."
+    )
+    WIKI_EXPLOIT_SCENARIO = (
+        "An auction refunds the previous highest bidder with `require(prev.send(bid))`. The attacker "
+        "bids from a contract whose fallback reverts: nobody can outbid it any more."
+    )
+    FIX = (
+        "favour pull over push payments: record what each recipient is owed and let them "
+        "`withdraw()` it themselves; never require a call to an untrusted address to succeed inside "
+        "a loop or before a state change others depend on"
+    )
+    WIKI_RECOMMENDATION = FIX[0].upper() + FIX[1:] + "."
+
+    def _detect(self):
+        results = []
+        for contract in self.contracts:
+            for function in declared_functions(contract):
+                results.extend(self._check(contract, function))
+        return results
+
+    def _check(self, contract: Contract, function: Function):
+        deps = Dependencies(function)
+        in_loop = loop_nodes(function)
+        results = []
+        for node in function.nodes:
+            message = None
+            for ir in node.irs:
+                if isinstance(ir, HighLevelCall) and not isinstance(ir, LowLevelCall):
+                    dest = ir.destination
+                    if isinstance(dest, Contract) or str(dest) == "this":
+                        continue  # library / self calls
+                if not isinstance(ir, (Transfer, Send, LowLevelCall, HighLevelCall)):
+                    continue
+                blocking = isinstance(ir, (Transfer, HighLevelCall)) and not isinstance(ir, LowLevelCall)
+                if isinstance(ir, (Send, LowLevelCall)):
+                    blocking = _checked_by_require(function, ir.lvalue, deps)
+                if not blocking:
+                    continue
+                if node in in_loop:
+                    message = "external call inside a loop: one failing recipient reverts the whole loop"
+                    break
+                if isinstance(ir, (Transfer, Send, LowLevelCall)):
+                    dest_roots = deps.roots(ir.destination)
+                    replaceable = [
+                        v
+                        for v in dest_roots
+                        if isinstance(v, StateVariable) and _replaceable_by_anyone(contract, v)
+                    ]
+                    if replaceable:
+                        message = (
+                            f"refund to `{replaceable[0].name}` must succeed, and anyone can become "
+                            f"`{replaceable[0].name}`"
+                        )
+                        break
+            if message:
+                results.append(self.node_result(node, message))
+        return results

@@ -1,0 +1,421 @@
+"""Small SlithIR helpers shared by the swclint detectors.
+
+The dependency analysis here is deliberately our own rather than Slither's
+``data_dependency``: reading ``m[k]`` depends on the mapping ``m`` but not on the
+key ``k`` (a never-written mapping is all zeros whatever the key), and external
+call results are tracked as their own source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+from slither.core.cfg.node import Node, NodeType
+from slither.core.cfg.scope import Scope
+from slither.core.declarations import (
+    Contract,
+    Function,
+    SolidityFunction,
+    SolidityVariable,
+    SolidityVariableComposed,
+)
+from slither.core.variables.local_variable import LocalVariable
+from slither.core.variables.state_variable import StateVariable
+from slither.slithir.operations import (
+    Binary,
+    BinaryType,
+    Condition,
+    HighLevelCall,
+    Index,
+    InternalCall,
+    LowLevelCall,
+    NewContract,
+    Operation,
+    OperationWithLValue,
+    Return,
+    Send,
+    SolidityCall,
+    Transfer,
+)
+from slither.slithir.variables import Constant, ReferenceVariable
+
+ARITHMETIC = {BinaryType.ADDITION, BinaryType.SUBTRACTION, BinaryType.MULTIPLICATION, BinaryType.POWER}
+COMPARISON = {
+    BinaryType.LESS,
+    BinaryType.GREATER,
+    BinaryType.LESS_EQUAL,
+    BinaryType.GREATER_EQUAL,
+    BinaryType.EQUAL,
+    BinaryType.NOT_EQUAL,
+}
+REQUIRE_ASSERT = {
+    SolidityFunction("require(bool)"),
+    SolidityFunction("require(bool,string)"),
+    SolidityFunction("require(bool,error)"),
+    SolidityFunction("assert(bool)"),
+}
+ASSERT = SolidityFunction("assert(bool)")
+BLOCKHASH = {SolidityFunction("blockhash(uint256)")}
+HASHES = {
+    SolidityFunction("keccak256()"),
+    SolidityFunction("keccak256(bytes)"),
+    SolidityFunction("sha256()"),
+    SolidityFunction("sha256(bytes)"),
+    SolidityFunction("sha3()"),
+}
+BLOCK_VALUES = {
+    SolidityVariableComposed("block.timestamp"),
+    SolidityVariableComposed("block.number"),
+    SolidityVariableComposed("block.difficulty"),
+    SolidityVariableComposed("block.prevrandao"),
+    SolidityVariableComposed("block.coinbase"),
+    SolidityVariableComposed("block.gaslimit"),
+    SolidityVariable("now"),
+}
+TIME_VALUES = {
+    SolidityVariableComposed("block.timestamp"),
+    SolidityVariable("now"),
+    SolidityVariableComposed("block.number"),
+}
+CALLER_VALUES = {
+    SolidityVariableComposed("msg.sender"),
+    SolidityVariableComposed("msg.value"),
+    SolidityVariableComposed("msg.data"),
+    SolidityVariableComposed("tx.origin"),
+}
+GASLEFT = {SolidityFunction("gasleft()"), SolidityVariableComposed("msg.gas")}
+
+
+BLOCKHASH_RESULT = SolidityVariableComposed("block.blockhash")  # stands for blockhash() output
+BLOCK_VALUES.add(BLOCKHASH_RESULT)
+
+
+class ExternalResult:
+    """Marker source: the value came back from a call to another contract."""
+
+    def __repr__(self) -> str:
+        return "<external call result>"
+
+
+EXTERNAL_RESULT = ExternalResult()
+
+
+def is_pre_08(function: Function) -> bool:
+    """True when the compiler does not check arithmetic (solc < 0.8)."""
+    version = function.compilation_unit.solc_version or "0.8.0"
+    major, minor = (int(p) for p in version.split(".")[:2])
+    return (major, minor) < (0, 8)
+
+
+def in_assembly(node: Node) -> bool:
+    """Node comes from inline assembly (Yul arithmetic wraps by design)."""
+    if node.type == NodeType.ASSEMBLY:
+        return True
+    scope = node.scope
+    while isinstance(scope, Scope):
+        if scope.is_yul:
+            return True
+        scope = scope.father
+    return False
+
+
+def is_unchecked(node: Node) -> bool:
+    """Arithmetic in this node wraps silently instead of reverting."""
+    if node.function is None or is_pre_08(node.function):
+        return True
+    scope = node.scope
+    return isinstance(scope, Scope) and not scope.is_checked
+
+
+def origin(variable):
+    """The storage/local variable a reference points to (``m[k].f`` -> ``m``)."""
+    if isinstance(variable, ReferenceVariable):
+        return variable.points_to_origin
+    return variable
+
+
+def reads_of(ir: Operation) -> list:
+    """Variables an IR reads, with mapping/array keys left out for Index."""
+    if isinstance(ir, Index):
+        return [ir.variable_left]
+    return [v for v in ir.read if v is not None]
+
+
+def _call_sources(ir: Operation) -> set:
+    if isinstance(ir, (HighLevelCall, LowLevelCall, NewContract)) and not _is_library_call(ir):
+        return {EXTERNAL_RESULT}
+    if isinstance(ir, SolidityCall) and ir.function in GASLEFT:
+        return {ir.function}
+    if isinstance(ir, SolidityCall) and ir.function in BLOCKHASH:
+        return {BLOCKHASH_RESULT}
+    return set()
+
+
+def _is_library_call(ir: Operation) -> bool:
+    dest = getattr(ir, "destination", None)
+    return isinstance(dest, Contract) and dest.is_library
+
+
+class Dependencies:
+    """Flow-insensitive, intra-procedural 'value depends on' sets for one function.
+
+    Roots are parameters, state variables, Solidity variables (msg.*, block.*),
+    gasleft(), EXTERNAL_RESULT and internal-call results (via the callee's returns).
+    """
+
+    def __init__(self, function: Function) -> None:
+        self.function = function
+        self.deps: dict = {}
+        self._build()
+
+    def _add(self, target, sources: set) -> bool:
+        current = self.deps.setdefault(target, set())
+        before = len(current)
+        current |= sources
+        return len(current) != before
+
+    def roots(self, value) -> set:
+        """Root sources of a variable (itself when it is a root)."""
+        if isinstance(value, Constant) or value is None:
+            return set()
+        if isinstance(value, ReferenceVariable):
+            found = set(self.deps.get(value, set()))
+            base = origin(value)
+            if base is not None and base is not value:
+                found |= self.roots(base) if base in self.deps else {base}
+            return found
+        if value in self.deps:
+            return self.deps[value] | ({value} if not _is_temporary(value) else set())
+        return {value}
+
+    def _build(self) -> None:
+        irs = [ir for node in self.function.nodes for ir in node.irs]
+        changed = True
+        rounds = 0
+        while changed and rounds < 20:
+            changed = False
+            rounds += 1
+            for ir in irs:
+                sources = _call_sources(ir)
+                if isinstance(ir, InternalCall) and isinstance(ir.function, Function):
+                    sources |= returns_roots(ir.function)
+                for read in reads_of(ir):
+                    sources |= self.roots(read)
+                if isinstance(ir, OperationWithLValue) and ir.lvalue is not None:
+                    lvalue = ir.lvalue
+                    changed |= self._add(lvalue, sources)
+                    base = origin(lvalue)
+                    # writes through a reference land in the referenced variable
+                    if isinstance(lvalue, ReferenceVariable) and isinstance(base, LocalVariable):
+                        changed |= self._add(base, sources)
+
+
+def _is_temporary(value) -> bool:
+    return not isinstance(value, (LocalVariable, StateVariable, SolidityVariable))
+
+
+@lru_cache(maxsize=4096)
+def _returns_roots_cached(function: Function) -> frozenset:
+    deps = Dependencies(function)
+    found: set = set()
+    for node in function.nodes:
+        for ir in node.irs:
+            if isinstance(ir, Return):
+                for value in ir.values:
+                    found |= deps.roots(value)
+    for ret in function.returns:
+        found |= deps.roots(ret)
+    # parameters of the callee are not sources for the caller
+    return frozenset(s for s in found if s not in function.parameters and s not in function.returns)
+
+
+_IN_PROGRESS: set = set()
+
+
+def returns_roots(function: Function) -> set:
+    """Non-parameter sources the return values of ``function`` depend on."""
+    if function in _IN_PROGRESS:
+        return set()
+    _IN_PROGRESS.add(function)
+    try:
+        return set(_returns_roots_cached(function))
+    finally:
+        _IN_PROGRESS.discard(function)
+
+
+def condition_values(node: Node) -> Iterator:
+    """Values tested by a require/assert call or an if/loop condition in this node."""
+    for ir in node.irs:
+        if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT:
+            yield ir.arguments[0]
+        elif isinstance(ir, Condition):
+            yield ir.value
+
+
+def is_guard_node(node: Node) -> bool:
+    return any(True for _ in condition_values(node))
+
+
+def public_writers(contract: Contract, variable: StateVariable) -> list[Function]:
+    """Entry points (public/external, not constructors) that write ``variable``."""
+    writers = []
+    for function in contract.functions_entry_points:
+        if function.is_constructor or function.is_constructor_variables:
+            continue
+        if variable in function.all_state_variables_written():
+            writers.append(function)
+    return writers
+
+
+def declared_functions(contract: Contract) -> Iterable[Function]:
+    yield from contract.functions_and_modifiers_declared
+
+
+def comparisons(node: Node) -> Iterator[Binary]:
+    for ir in node.irs:
+        if isinstance(ir, Binary) and ir.type in COMPARISON:
+            yield ir
+
+
+def is_constant(value) -> bool:
+    return isinstance(value, Constant) or (
+        isinstance(value, StateVariable) and (value.is_constant or value.is_immutable)
+    )
+
+
+def value_transfers(node: Node) -> Iterator[Operation]:
+    """IRs in this node that move ether out."""
+    for ir in node.irs:
+        if (
+            isinstance(ir, (Send, Transfer))
+            or isinstance(ir, (LowLevelCall, HighLevelCall))
+            and ir.call_value is not None
+        ):
+            yield ir
+
+
+def _initial_literal(variable: StateVariable):
+    """Initial value of a state variable as a Python value, when it is a literal (or default)."""
+    from slither.core.expressions import Literal
+
+    expression = variable.expression
+    if expression is None:
+        return 0
+    if isinstance(expression, Literal):
+        text = str(expression.value)
+        if text in ("true", "false"):
+            return text == "true"
+        try:
+            return int(text, 0)
+        except ValueError:
+            return None
+    return None
+
+
+def _never_written(variable: StateVariable, *, skip_constructors: bool = False) -> bool:
+    contract = variable.contract
+    for candidate in contract.compilation_unit.contracts:
+        if variable.contract not in candidate.inheritance + [candidate]:
+            continue
+        for function in candidate.functions_and_modifiers:
+            if function.is_constructor_variables or (skip_constructors and function.is_constructor):
+                continue
+            if variable in function.state_variables_written:
+                return False
+    return True
+
+
+def _constant_truth(condition) -> bool | None:
+    """Truth of `state == literal` when the state variable is never written after initialisation."""
+    if not isinstance(condition, Binary) or condition.type not in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
+        return None
+    left, right = condition.variable_left, condition.variable_right
+    if isinstance(left, Constant):
+        left, right = right, left
+    if not (isinstance(left, StateVariable) and isinstance(right, Constant)):
+        return None
+    if not _never_written(left):
+        return None
+    initial = _initial_literal(left)
+    if initial is None:
+        return None
+    equal = initial == right.value
+    return equal if condition.type == BinaryType.EQUAL else not equal
+
+
+def dead_nodes(function: Function) -> set[Node]:
+    """Nodes behind an `if` whose condition is decided by a never-written state variable."""
+    dead: set[Node] = set()
+    for node in function.nodes:
+        if node.type != NodeType.IF or not node.irs:
+            continue
+        binaries = {ir.lvalue: ir for ir in node.irs if isinstance(ir, Binary)}
+        conditions = [ir for ir in node.irs if isinstance(ir, Condition)]
+        if not conditions or conditions[0].value not in binaries:
+            continue
+        truth = _constant_truth(binaries[conditions[0].value])
+        if truth is None:
+            continue
+        taken = node.son_true if truth else node.son_false
+        skipped = node.son_false if truth else node.son_true
+        if skipped is None or taken is None:
+            continue
+        if not _branch_returns(taken):
+            continue
+        for other in function.nodes:
+            if skipped in other.dominators or other is skipped:
+                dead.add(other)
+        # the code after the whole `if` is dead too when the taken branch always returns
+        end_if = _end_if(node)
+        if end_if is not None:
+            for other in function.nodes:
+                if end_if in other.dominators or other is end_if:
+                    dead.add(other)
+    return dead
+
+
+def _branch_returns(start: Node) -> bool:
+    node, steps = start, 0
+    while node is not None and steps < 50:
+        if node.type in (NodeType.RETURN, NodeType.THROW):
+            return True
+        if any(isinstance(ir, SolidityCall) and ir.function.name.startswith("revert") for ir in node.irs):
+            return True
+        if len(node.sons) != 1:
+            return False
+        node, steps = node.sons[0], steps + 1
+    return False
+
+
+def _end_if(if_node: Node) -> Node | None:
+    for candidate in if_node.function.nodes:
+        if candidate.type == NodeType.ENDIF and if_node in candidate.dominators:
+            return candidate
+    return None
+
+
+def written_after_deploy(variable: StateVariable) -> bool:
+    """Some non-constructor function can change the variable."""
+    return not _never_written(variable, skip_constructors=True)
+
+
+def loop_nodes(function: Function) -> set[Node]:
+    """Nodes executed inside a loop body (STARTLOOP..ENDLOOP), nested loops included."""
+    inside: set[Node] = set()
+    stack = [(function.entry_point, 0)] if function.entry_point else []
+    seen: set = set()
+    while stack:
+        node, depth = stack.pop()
+        if (node, depth) in seen or depth > 8:
+            continue
+        seen.add((node, depth))
+        if node.type == NodeType.STARTLOOP:
+            depth += 1
+        elif node.type == NodeType.ENDLOOP:
+            depth = max(0, depth - 1)
+        if depth > 0:
+            inside.add(node)
+        for son in node.sons:
+            stack.append((son, depth))
+    return inside

@@ -1,0 +1,26 @@
+"""Slither plugin entry point (`slither_analyzer.plugin`): our detectors, no printers."""
+
+from __future__ import annotations
+
+from swclint.detectors.arithmetic import ArithmeticOverflow
+from swclint.detectors.assertion import AssertViolation
+from swclint.detectors.dos_failed_call import DoSFailedCall
+from swclint.detectors.timestamp import BlockTimestamp
+from swclint.detectors.tod import TransactionOrderDependence
+from swclint.detectors.unchecked_call import UncheckedCall
+from swclint.detectors.weak_randomness import WeakRandomness
+
+DETECTORS = [
+    ArithmeticOverflow,
+    UncheckedCall,
+    AssertViolation,
+    DoSFailedCall,
+    TransactionOrderDependence,
+    BlockTimestamp,
+    WeakRandomness,
+]
+
+
+def make_plugin() -> tuple[list, list]:
+    """Return (detector classes, printer classes) as Slither's plugin loader expects."""
+    return list(DETECTORS), []

@@ -1,0 +1,175 @@
+"""SWC-114: transaction order dependence (approve race, changeable rewards/prices, first-come claims)."""
+
+from __future__ import annotations
+
+from slither.core.declarations import Contract, Function, SolidityVariableComposed
+from slither.core.solidity_types import MappingType
+from slither.core.variables.state_variable import StateVariable
+from slither.detectors.abstract_detector import DetectorClassification
+from slither.slithir.operations import Binary
+
+from swclint.detectors.base import WIKI_BASE, SWCDetector
+from swclint.detectors.ir import (
+    COMPARISON,
+    Dependencies,
+    comparisons,
+    condition_values,
+    is_guard_node,
+    value_transfers,
+)
+
+MSG_SENDER = SolidityVariableComposed("msg.sender")
+MSG_VALUE = SolidityVariableComposed("msg.value")
+_ALLOWANCE_APIS = {
+    "increaseallowance",
+    "decreaseallowance",
+    "increaseapproval",
+    "decreaseapproval",
+    "safeincreaseallowance",
+    "safedecreaseallowance",
+}
+
+
+def _nested_mapping(variable) -> bool:
+    kind = getattr(variable, "type", None)
+    return isinstance(kind, MappingType) and isinstance(kind.type_to, MappingType)
+
+
+def _entry_points(contract: Contract) -> list[Function]:
+    return [
+        f for f in contract.functions_entry_points if not f.is_constructor and not f.is_constructor_variables
+    ]
+
+
+class TransactionOrderDependence(SWCDetector):
+    ARGUMENT = "swclint-tod"
+    HELP = "Outcome depends on the order of pending transactions (front-running)"
+    IMPACT = DetectorClassification.MEDIUM
+    CONFIDENCE = DetectorClassification.MEDIUM
+    SWC_ID = "SWC-114"
+    WIKI = WIKI_BASE + "SWC-114"
+    WIKI_TITLE = "Transaction Order Dependence"
+    WIKI_DESCRIPTION = (
+        "Pending transactions are public and their order is chosen by the block producer. Rewards or "
+        "prices that one transaction sets and another consumes, first-come claims on submitted "
+        "answers, and ERC-20 `approve` overwriting a non-zero allowance can all be front-run."
+    )
+    WIKI_EXPLOIT_SCENARIO = (
+        "Alice lowers Bob's allowance from 100 to 50 with `approve`; Bob sees the pending "
+        "transaction, spends 100 with `transferFrom` first, then 50 more after the new approve."
+    )
+    FIX = (
+        "make the caller state what it expects: `increaseAllowance`/`decreaseAllowance` (or require "
+        "the allowance to be 0 first), a `maxPrice`/`expectedReward` parameter checked on-chain, or "
+        "a commit-reveal scheme for submitted answers"
+    )
+    WIKI_RECOMMENDATION = FIX[0].upper() + FIX[1:] + "."
+
+    def _detect(self):
+        results = []
+        for contract in self.contracts:
+            if contract.is_interface or contract.is_library:
+                continue
+            reported: set[Function] = set()
+            for function, message in self._approve_race(contract) + self._value_races(contract):
+                if function not in reported and function.contract_declarer == contract:
+                    reported.add(function)
+                    results.append(self.function_result(function, message))
+        return results
+
+    def _approve_race(self, contract: Contract):
+        names = {f.name.lower() for f in contract.functions}
+        if names & _ALLOWANCE_APIS:
+            return []
+        found = []
+        for function in _entry_points(contract):
+            if function.name != "approve" or len(function.parameters) < 2:
+                continue
+            written = [v for v in function.all_state_variables_written() if _nested_mapping(v)]
+            if not written:
+                continue
+            read_in_guard = set()
+            for node in function.all_nodes():
+                if is_guard_node(node):
+                    read_in_guard |= set(node.state_variables_read) | set(node.variables_read)
+            value = function.parameters[-1]
+            if set(written) & read_in_guard or value in read_in_guard:
+                continue  # current allowance or the new value is checked (e.g. must go through 0)
+            found.append(
+                (function, "overwrites a non-zero allowance: the spender can front-run and spend both")
+            )
+        return found
+
+    def _value_races(self, contract: Contract):
+        found = []
+        entries = _entry_points(contract)
+        writers: dict[StateVariable, list[Function]] = {}
+        for function in entries:
+            for variable in function.all_state_variables_written():
+                writers.setdefault(variable, []).append(function)
+        for function in entries:
+            deps = Dependencies(function)
+            guard_roots: set = set()
+            for node in function.nodes:
+                for tested in condition_values(node):
+                    guard_roots |= deps.roots(tested)
+            params = set(function.parameters)
+            for node in function.nodes:
+                for ir in value_transfers(node):
+                    if MSG_SENDER not in deps.roots(ir.destination):
+                        continue
+                    amount = ir.call_value
+                    changeable = [
+                        v
+                        for v in deps.roots(amount)
+                        if isinstance(v, StateVariable) and any(w is not function for w in writers.get(v, []))
+                    ]
+                    if changeable and guard_roots & params:
+                        setters = [w for v in changeable for w in writers[v] if w is not function]
+                        found.append(
+                            (
+                                function,
+                                f"first-come claim of `{changeable[0].name}` decided by submitted data",
+                            )
+                        )
+                        found.extend(
+                            (s, f"changes `{changeable[0].name}` that a pending claim will receive")
+                            for s in setters
+                        )
+            if function.payable:
+                found.extend(self._price_race(function, deps, writers, params))
+        return found
+
+    @staticmethod
+    def _price_race(function: Function, deps: Dependencies, writers: dict, params: set):
+        for node in function.nodes:
+            for ir in node.irs:
+                if not isinstance(ir, Binary) or ir.type not in COMPARISON:
+                    continue  # paying "at a price" means msg.value is checked against it
+                roots = deps.roots(ir.variable_left) | deps.roots(ir.variable_right)
+                if MSG_VALUE not in roots:
+                    continue
+                prices = [
+                    v
+                    for v in roots
+                    if isinstance(v, StateVariable) and any(w is not function for w in writers.get(v, []))
+                ]
+                if not prices:
+                    continue
+                bounded = any(
+                    prices[0] in deps.roots(c.variable_left) | deps.roots(c.variable_right)
+                    and params & (deps.roots(c.variable_left) | deps.roots(c.variable_right))
+                    for n in function.nodes
+                    for c in comparisons(n)
+                    if c.type in COMPARISON
+                )
+                if bounded:
+                    continue
+                setters = [w for w in writers[prices[0]] if w is not function]
+                yield (
+                    function,
+                    f"pays at the current `{prices[0].name}`, which a pending transaction can change",
+                )
+                for setter in setters:
+                    yield setter, f"changes `{prices[0].name}` under pending purchases"
+                return

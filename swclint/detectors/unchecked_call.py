@@ -1,0 +1,73 @@
+"""SWC-104: return value of send / call / delegatecall ignored."""
+
+from __future__ import annotations
+
+from slither.core.declarations import Function
+from slither.detectors.abstract_detector import DetectorClassification
+from slither.slithir.operations import LowLevelCall, Return, Send, Unpack
+
+from swclint.detectors.base import WIKI_BASE, SWCDetector
+from swclint.detectors.ir import declared_functions
+
+
+def _used_values(function: Function) -> set:
+    used = set()
+    for node in function.nodes:
+        for ir in node.irs:
+            if isinstance(ir, Unpack):
+                continue  # unpacking is not a use; reading the unpacked variable is
+            used |= set(ir.read)
+            if isinstance(ir, Return):
+                used |= set(ir.values)
+    used |= set(function.returns)  # named return variables are read by the caller
+    return used
+
+
+def _unpacked(function: Function, tuple_value) -> list:
+    return [
+        ir.lvalue
+        for node in function.nodes
+        for ir in node.irs
+        if isinstance(ir, Unpack) and ir.tuple == tuple_value and ir.index == 0
+    ]
+
+
+class UncheckedCall(SWCDetector):
+    ARGUMENT = "swclint-unchecked-call"
+    HELP = "Return value of send/call/delegatecall is not checked"
+    IMPACT = DetectorClassification.MEDIUM
+    CONFIDENCE = DetectorClassification.HIGH
+    SWC_ID = "SWC-104"
+    WIKI = WIKI_BASE + "SWC-104"
+    WIKI_TITLE = "Unchecked Call Return Value"
+    WIKI_DESCRIPTION = (
+        "`send`, `call`, `delegatecall` and `callcode` return false instead of reverting when the "
+        "callee fails. Ignoring that value lets execution continue as if the payment or call succeeded."
+    )
+    WIKI_EXPLOIT_SCENARIO = (
+        "`winner.send(prize); paidOut = true;` - the send fails (recipient is a contract without a "
+        "payable fallback) and the prize is never paid but marked as paid."
+    )
+    FIX = (
+        'check the result: `(bool ok, ) = to.call{value: v}(""); require(ok, "call failed");` '
+        "or `require(to.send(v))`, or use `transfer` / OpenZeppelin `Address.sendValue`"
+    )
+    WIKI_RECOMMENDATION = FIX[0].upper() + FIX[1:] + "."
+
+    def _detect(self):
+        results = []
+        for contract in self.contracts:
+            for function in declared_functions(contract):
+                used = _used_values(function)
+                for node in function.nodes:
+                    for ir in node.irs:
+                        if not isinstance(ir, (LowLevelCall, Send)):
+                            continue
+                        if ir.lvalue in used:
+                            continue
+                        if any(v in used for v in _unpacked(function, ir.lvalue)):
+                            continue
+                        kind = "send" if isinstance(ir, Send) else ir.function_name
+                        results.append(self.node_result(node, f"result of low-level `{kind}` is ignored"))
+                        break
+        return results
