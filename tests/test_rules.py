@@ -119,7 +119,7 @@ def test_only_known_tools_are_used(catalog):
     ("slither:controlled-delegatecall", "SWC-112"),
     ("slither:arbitrary-send-eth", "SWC-105"),
     ("slither:weak-prng", "SWC-120"),
-    ("slither:timestamp", "SWC-116"),
+    ("swclint:swclint-timestamp", "SWC-116"),
     ("slither:solc-version", "SWC-102"),
     ("slither:pragma", "SWC-103"),
     ("slither:shadowing-state", "SWC-119"),

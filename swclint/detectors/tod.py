@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from slither.core.declarations import Contract, Function, SolidityVariableComposed
-from slither.core.solidity_types import MappingType
+from slither.core.solidity_types import ElementaryType, MappingType
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
 from slither.slithir.operations import Binary
@@ -146,13 +146,21 @@ class TransactionOrderDependence(SWCDetector):
             for ir in node.irs:
                 if not isinstance(ir, Binary) or ir.type not in COMPARISON:
                     continue  # paying "at a price" means msg.value is checked against it
-                roots = deps.roots(ir.variable_left) | deps.roots(ir.variable_right)
-                if MSG_VALUE not in roots:
+                left, right = deps.roots(ir.variable_left), deps.roots(ir.variable_right)
+                if MSG_VALUE in right:
+                    left, right = right, left
+                # paying at a price: msg.value checked against it; a value on both sides of the
+                # comparison (an overflow guard like `total + msg.value >= total`) is no price
+                if MSG_VALUE not in left or MSG_VALUE in right:
                     continue
+                roots = left ^ right
+                # A price is one value everyone pays at; a mapping entry (a user's own balance) is not.
                 prices = [
                     v
                     for v in roots
-                    if isinstance(v, StateVariable) and any(w is not function for w in writers.get(v, []))
+                    if isinstance(v, StateVariable)
+                    and isinstance(v.type, ElementaryType)
+                    and any(w is not function for w in writers.get(v, []))
                 ]
                 if not prices:
                     continue
