@@ -115,9 +115,10 @@ class BlockTimestamp(SWCDetector):
             for ir in node.irs:
                 if isinstance(ir, Binary) and ir.type in _TIMING_OPS:
                     roots = deps.roots(ir.variable_left) | deps.roots(ir.variable_right)
+                    # an absolute date is a deadline, not a tolerance: only offsets added to a
+                    # timestamp (here or where a compared state variable is set) count
                     hit = bool(roots & TIME_VALUES) and not (
-                        ir.type in COMPARISON and not roots & (TIME_VALUES - WALL_CLOCK) and (roots & tolerant or
-                                                   _long_offset((ir.variable_left, ir.variable_right))))
+                        ir.type in COMPARISON and not roots & (TIME_VALUES - WALL_CLOCK) and roots & tolerant)
                 elif (
                     isinstance(ir, InternalCall) and isinstance(ir.function, Function) and is_guard_node(node)
                 ):
