@@ -10,6 +10,7 @@ the classifier's forward pass. Synthetic token ids; the answer is the last `--an
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from typing import Any
 
@@ -65,8 +66,10 @@ def main() -> None:
 
     def report(name: str, tps: float) -> None:
         n = args.batch * args.seq
+        load = os.getloadavg()[0]  # the machine may be shared: a high load means a low number
         print(
-            f"{name:<44} {tps:8.1f} tok/s  ({n / tps:6.2f} s per {args.batch}x{args.seq} batch)", flush=True
+            f"{name:<44} {tps:8.1f} tok/s  ({n / tps:6.2f} s per {args.batch}x{args.seq} batch, load {load:.1f})",
+            flush=True,
         )
 
     t0 = time.perf_counter()

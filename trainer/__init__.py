@@ -1,0 +1,1 @@
+"""Fine-tuning for swclint: LoRA/QLoRA training, evaluation, sweeps and adapter export."""

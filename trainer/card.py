@@ -1,0 +1,110 @@
+"""The model card (README.md) written next to an exported adapter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from swclint.llm.prompt import LABELS, PROMPT_VERSION
+
+GEMMA_TERMS = (
+    "The base model is Gemma, provided under and subject to the Gemma Terms of Use "
+    "(https://ai.google.dev/gemma/terms). This adapter is a Model Derivative: using it with the base "
+    "model is governed by those terms, including the Gemma Prohibited Use Policy."
+)
+LLAMA_TERMS = (
+    "The base model is a Llama 3.2 derivative, subject to the Llama 3.2 Community License "
+    "(https://www.llama.com/llama3_2/license/); this adapter is governed by it too."
+)
+
+
+def _f(value: Any, digits: int = 3) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, int | float) else "n/a"
+
+
+def render_card(meta: dict[str, Any], metrics: dict[str, Any] | None, adapter_sha256: str) -> str:
+    """Markdown card: base, data card hash, hyper-parameters, metrics, cost, hardware, licence."""
+    cfg = meta.get("config", {})
+    base = meta.get("base", "unknown")
+    lines = [
+        "---",
+        "library_name: peft",
+        f"base_model: {base}",
+        "tags: [solidity, security, swc, lora, swclint]",
+        "---",
+        "",
+        f"# swclint SWC classifier adapter ({base})",
+        "",
+        "LoRA adapter that classifies a Solidity function chunk (swclint prompt format "
+        f"v{meta.get('prompt_version', PROMPT_VERSION)}) into {', '.join(LABELS)} and suggests a fix "
+        "for positives. Load it with `PeftModel.from_pretrained(base_model, this_dir)` or "
+        "by pointing the swclint linter's LLM backend at this directory.",
+        "",
+        "## Provenance",
+        "",
+        f"- base model: `{base}`",
+        f"- data card sha256: `{meta.get('data_card_sha256') or 'no data card found'}`",
+        f"- adapter sha256: `{adapter_sha256}`",
+        f"- training records: {meta.get('train_records', 'n/a')} "
+        f"(skipped {meta.get('skipped_records', 0)}, truncated prompts {meta.get('truncated_prompts', 0)})",
+        "",
+        "## Hyper-parameters",
+        "",
+        "| parameter | value |",
+        "|---|---|",
+    ]
+    for key in (
+        "r",
+        "alpha",
+        "targets",
+        "dropout",
+        "layers",
+        "epochs",
+        "lr",
+        "batch_size",
+        "grad_accum",
+        "max_length",
+        "schedule",
+        "warmup_ratio",
+        "max_steps",
+        "fix_weight",
+        "no_fix",
+        "balance",
+        "seed",
+    ):
+        value = cfg.get(key)
+        lines.append(f"| {key} | {', '.join(value) if isinstance(value, list) else value} |")
+    lines.append(f"| quantization | {meta.get('quant', 'n/a')} |")
+    temp = (meta.get("calibration") or {}).get("temperature")
+    lines.append(f"| classifier temperature (fitted on valid) | {_f(temp)} |")
+    lines += [
+        "",
+        "## Training cost",
+        "",
+        f"- hardware: {meta.get('hardware', 'n/a')}",
+        f"- training time: {_f(meta.get('train_seconds'), 1)} s for {meta.get('steps', 'n/a')} steps",
+        f"- throughput: {_f(meta.get('tokens_per_s'), 1)} tokens/s ({meta.get('tokens', 'n/a')} tokens)",
+        "",
+        "## Evaluation",
+        "",
+    ]
+    if metrics:
+        systems = [s for s in ("adapter", "base", "reference") if s in metrics]
+        lines += [
+            f"Split `{metrics.get('split', '?')}`, {metrics.get('records', '?')} records. "
+            "`reference` is TF-IDF + logistic regression on the same training split.",
+            "",
+            "| label | " + " | ".join(f"{s} F1" for s in systems) + " | support |",
+            "|" + "---|" * (len(systems) + 2),
+        ]
+        for lab in LABELS:
+            cells = " | ".join(_f(metrics[s][lab]["f1"]) for s in systems)
+            lines.append(f"| {lab} | {cells} | {metrics[systems[0]][lab]['support']} |")
+        lines.append(
+            "| **macro-F1** | " + " | ".join(f"**{_f(metrics[s]['macro_f1'])}**" for s in systems) + " | |"
+        )
+    else:
+        lines.append(
+            "Not evaluated yet: run `swclint-train eval --adapter DIR --data DATA` before exporting."
+        )
+    lines += ["", "## Licence and terms", "", LLAMA_TERMS if "llama" in base.lower() else GEMMA_TERMS, ""]
+    return "\n".join(lines)

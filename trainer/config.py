@@ -1,0 +1,60 @@
+"""Training hyper-parameters with the published QLoRA seed defaults; the CLI maps flags onto them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+BALANCE_CHOICES = ("none", "weights", "sample")
+SCHEDULE_CHOICES = ("cosine", "linear")
+
+
+@dataclass
+class TrainConfig:
+    base: str = "gemma-3-270m"
+    # LoRA
+    r: int = 8
+    alpha: int = 16
+    targets: tuple[str, ...] = ("q_proj", "v_proj")
+    dropout: float = 0.1
+    layers: int | None = None  # adapt only the upper N decoder layers (and run the rest without grad)
+    # quantization: None = 4bit on CUDA, none on CPU
+    quant: str | None = None
+    # optimisation
+    epochs: float = 1.0
+    lr: float = 2e-4
+    weight_decay: float = 0.0
+    batch_size: int = 8
+    grad_accum: int = 1
+    max_length: int = 512
+    warmup_ratio: float = 0.03
+    schedule: str = "cosine"
+    max_grad_norm: float = 1.0
+    max_steps: int | None = None
+    seed: int = 42
+    # data
+    limit: int | None = None
+    fix_weight: float = 0.5  # weight of fix tokens relative to verdict tokens
+    no_fix: bool = False  # verdict only: shortest answers, fastest
+    balance: str = "none"
+    # bookkeeping
+    save_every: int = 200
+    log_every: int = 10
+    device: str = "auto"
+
+    def resolved_quant(self, device: str) -> str:
+        if self.quant is not None:
+            return self.quant
+        return "4bit" if device.startswith("cuda") else "none"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["targets"] = list(self.targets)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if "targets" in known:
+            known["targets"] = tuple(known["targets"])
+        return cls(**known)
