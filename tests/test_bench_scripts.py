@@ -1,0 +1,210 @@
+"""bench.mutate and bench.scale: deterministic mutators and checkers (unit), real CLI runs (e2e)."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import mutate, scale
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples" / "contracts"
+SAMPLE = b"""// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.0;
+
+contract Vault {
+    mapping(address => uint256) public balances;
+
+    function withdraw() external {
+        (bool ok, ) = msg.sender.call{value: balances[msg.sender]}("");
+        require(ok);
+        balances[msg.sender] = 0;
+    }
+}
+"""
+
+
+def _bench(module: str, *args: str, cwd: Path = REPO, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+# --- mutate: unit ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(mutate.MUTATORS))
+def test_each_mutator_is_deterministic_and_changes_something(name):
+    fn = mutate.MUTATORS[name]
+    outputs = [fn(SAMPLE, random.Random(seed)) for seed in range(8)]
+    assert outputs == [fn(SAMPLE, random.Random(seed)) for seed in range(8)]
+    assert any(out != SAMPLE for out in outputs), f"{name} never changed the input"
+
+
+def test_variants_are_deterministic_for_a_seed_and_a_prefix_for_smaller_counts():
+    names = list(mutate.MUTATORS)
+    first = mutate.make_variants(30, 7, names)
+    assert first == mutate.make_variants(30, 7, names)
+    assert mutate.make_variants(10, 7, names) == first[:10]
+    other = mutate.make_variants(30, 8, names)
+    assert [v.data for v in other] != [v.data for v in first]
+    assert all(v.rel_path.endswith(".sol") and set(v.mutations) <= set(names) for v in first)
+
+
+def test_only_the_chosen_mutators_are_used():
+    variants = mutate.make_variants(20, 3, ["inject_comments"])
+    assert {m for v in variants for m in v.mutations} == {"inject_comments"}
+
+
+def test_byte_flips_leave_pragmas_alone():
+    pragma = b"pragma solidity ^0.8.0;"
+    for seed in range(200):
+        assert pragma in mutate.flip_bytes(SAMPLE, random.Random(seed))
+
+
+def test_impossible_pragma_replaces_every_pragma():
+    out = mutate.impossible_pragma(SAMPLE + b"pragma solidity ^0.8.0;\n", random.Random(1))
+    assert b"^0.8.0" not in out and out.count(b"pragma solidity") >= 2
+
+
+def test_sarif_problems_finds_broken_structure():
+    good = {"version": "2.1.0", "runs": [{"tool": {"driver": {"rules": [{"id": "SWC-107"}]}}, "results": [
+        {"ruleId": "SWC-107", "ruleIndex": 0, "locations": [
+            {"physicalLocation": {"region": {"startLine": 3, "startColumn": 1, "endLine": 3}}}]}]}]}
+    assert mutate.sarif_problems(good) == []
+    bad = json.loads(json.dumps(good))
+    bad["runs"][0]["results"][0]["ruleIndex"] = 1
+    bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0
+    assert len(mutate.sarif_problems(bad)) == 2
+    assert mutate.sarif_problems({"version": "2.0.0"})
+
+
+def _proc(rc: int, report: dict | None, stderr: str = "") -> subprocess.CompletedProcess:
+    return subprocess.CompletedProcess([], rc, json.dumps(report) if report is not None else "", stderr)
+
+
+def _report(files: int, findings: list[dict], errors: list[dict]) -> dict:
+    return {"summary": {"files": files}, "findings": findings, "errors": errors}
+
+
+def test_json_checker_accepts_a_consistent_run():
+    report = _report(1, [{"suppressed": False, "severity": "high"}], [{"path": "b.sol", "stage": "read",
+                                                                        "message": "binary file"}])
+    check = mutate.check_json_run("r", _proc(1, report), 1.0, 10, {"a.sol", "b.sol"})
+    assert check.violations == []
+
+
+@pytest.mark.parametrize(("rc", "report", "stderr", "expected"), [
+    (1, _report(0, [], []), "", "exit 1 but 0 files"),
+    (0, _report(2, [{"suppressed": False, "severity": "medium"}], []), "", "exit 0 with 1"),
+    (1, _report(2, [{"suppressed": True, "severity": "high"}], []), "", "exit 1 without"),
+    (0, _report(1, [], []), "", "each input must be analysed or named"),
+    (2, None, "Traceback (most recent call last):\n  ...\nValueError: boom", "traceback"),
+    (3, _report(2, [], []), "", "not in 0/1/2"),
+])
+def test_json_checker_reports_violations(rc, report, stderr, expected):
+    check = mutate.check_json_run("r", _proc(rc, report, stderr), 1.0, 10, {"a.sol", "b.sol"})
+    assert any(expected in v for v in check.violations), check.violations
+
+
+def test_a_crashing_file_is_isolated_and_the_rest_still_checked(tmp_path, monkeypatch):
+    """A stand-in CLI that crashes whenever `bad` is among its inputs: bisection names that file."""
+    def fake_cli(args, cwd, timeout):
+        files = [a for a in args if a.endswith(".sol")]
+        if any("bad" in f for f in files):
+            return subprocess.CompletedProcess(args, 1, "", "Traceback (most recent call last):\nValueError: x"), 0.1
+        if "--output" in args:
+            Path(args[args.index("--output") + 1]).write_text(json.dumps(
+                {"version": "2.1.0", "runs": [{"tool": {"driver": {"rules": []}}, "results": []}]}))
+            return subprocess.CompletedProcess(args, 0, "", ""), 0.1
+        report = {"summary": {"files": len(files)}, "findings": [], "errors": []}
+        return subprocess.CompletedProcess(args, 0, json.dumps(report), ""), 0.1
+
+    monkeypatch.setattr(mutate, "run_cli", fake_cli)
+    names = ["ok1", "ok2", "bad", "ok3", "ok4"]
+    batch = [mutate.Variant(i, "x.sol", ("truncate",), f"v{i}_{n}.sol", SAMPLE) for i, n in enumerate(names)]
+    result = mutate.run_batch(0, batch, tmp_path, jobs=1, timeout=10)
+    assert result["analysed"] == 4
+    (violation,) = result["violations"]
+    assert "traceback" in violation and "v2_bad.sol" in violation and "mutations truncate" in violation
+    assert result["runs"] > 2
+
+
+def test_mutate_cli_rejects_unknown_mutators():
+    proc = _bench("bench.mutate", "--count", "1", "--seed", "1", "--only", "nope")
+    assert proc.returncode == 2 and "unknown mutator(s) nope" in proc.stderr
+
+
+# --- mutate: real CLI runs ---------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_mutation_run_is_clean(tmp_path):
+    proc = _bench("bench.mutate", "--count", "10", "--seed", "0", "--skip", ",".join(mutate.KNOWN_BUGS), "--json",
+                  "--batch-size", "5", "--out", str(tmp_path / "tree"))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    summary = json.loads(proc.stdout)
+    assert summary["variants"] == 10 and summary["runs"] == 4 and summary["violations"] == []
+    assert sum(summary["mutations"].values()) >= 10
+    assert len(list((tmp_path / "tree").rglob("*.sol"))) == 10
+    # Every variant ends up analysed or in an error.
+    batches = summary["batches"]
+    assert all(b["analysed"] + sum(b["errors_by_stage"].values()) >= b["files"] for b in batches)
+
+
+# --- scale -------------------------------------------------------------------------------------
+
+
+def test_split_spec():
+    assert scale.split_spec("@openzeppelin/contracts@4.9.6") == ("@openzeppelin/contracts", "4.9.6")
+    assert scale.split_spec("@uniswap/v3-core") == ("@uniswap/v3-core", "")
+    assert scale.split_spec("solmate@6.2.0") == ("solmate", "6.2.0")
+    assert scale.split_spec("solmate") == ("solmate", "")
+
+
+def test_npm_install_reuses_an_installed_package_and_prefers_contracts_folder(tmp_path, monkeypatch):
+    if not shutil.which("npm"):
+        pytest.skip("npm not installed")
+    spec = "@acme/pkg@1.0.0"
+    prefix = tmp_path / "_acme_pkg_1.0.0"
+    package = prefix / "node_modules" / "@acme" / "pkg"
+    (package / "contracts").mkdir(parents=True)
+    (package / "package.json").write_text('{"version": "1.0.0"}')
+    (package / "contracts" / "A.sol").write_text("contract A {}\n")
+    monkeypatch.setattr(scale.subprocess, "run", lambda *a, **k: pytest.fail("npm must not run again"))
+    got_prefix, folders = scale.npm_install([spec], cache=tmp_path)
+    assert got_prefix == prefix and folders == [package / "contracts"]
+
+
+def test_scale_cli_errors_are_one_line(tmp_path):
+    proc = _bench("bench.scale", "--corpus", str(tmp_path / "missing"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"error: {tmp_path / 'missing'}: corpus folder does not exist"
+    proc = _bench("bench.scale", "--corpus", str(tmp_path), "--jobs", "0")
+    assert proc.returncode == 2 and "at least 1" in proc.stderr
+
+
+@pytest.mark.e2e
+def test_scale_on_a_tiny_corpus_prints_the_table(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("Vault_0_8.sol", "Vault_0_8_fixed.sol"):
+        shutil.copy(EXAMPLES / "SWC-107" / name, corpus / name)
+    proc = _bench("bench.scale", "--corpus", str(corpus), "--jobs", "1", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("| jobs | run | files analysed |")
+    rows = [ln.split("|")[1:-1] for ln in lines[2:4]]
+    assert [r[1].strip() for r in rows] == ["cold", "warm"]
+    assert all(r[0].strip() == "1" and r[2].strip() == "2/2" and float(r[4]) > 0 for r in rows)
+    assert any(ln.startswith("Command: `python -m bench.scale --corpus") for ln in lines)
+
+    proc = _bench("bench.scale", "--corpus", str(corpus), "--jobs", "1", "--json", cwd=tmp_path)
+    data = json.loads(proc.stdout)
+    assert data["sources"] == 2 and [r["run"] for r in data["runs"]] == ["cold", "warm"]
+    assert all(r["files"] == 2 and r["max_process_rss_mib"] > 10 for r in data["runs"])
