@@ -10,7 +10,7 @@ from ..config import Options
 from ..findings import Evidence, FileError, Finding, Location
 from .backends import DEFAULT_ADAPTER, Backend, BackendError, HFBackend, OpenAIBackend, ml_extra_installed
 from .cache import AnswerCache, cache_key
-from .prompt import MAX_CHUNK_CHARS, Chunk, build_prompt, fix_prompt
+from .prompt import LABELS, MAX_CHUNK_CHARS, Chunk, build_prompt, fix_prompt
 
 log = logging.getLogger("swclint.llm")
 
@@ -100,7 +100,7 @@ def _classify_and_fix(backend: Backend, cache: AnswerCache, chunks: list[Chunk],
     findings: list[Finding] = []
     for chunk, key in zip(chunks, keys, strict=True):
         probs = known.get(key)
-        if not isinstance(probs, dict) or not probs:
+        if not _valid_probs(probs):
             log.debug("unusable model answer for %s:%s", chunk.path, chunk.function)
             continue
         label, p = max(probs.items(), key=lambda kv: (kv[1], kv[0]))
@@ -112,6 +112,13 @@ def _classify_and_fix(backend: Backend, cache: AnswerCache, chunks: list[Chunk],
         fix = _fix_for(backend, cache, chunk, label)
         findings.append(_finding(chunk, label, p, fix, backend.identity))
     return findings
+
+
+def _valid_probs(probs: object) -> bool:
+    """A usable answer maps known labels to probabilities; anything else is ignored, never trusted."""
+    return (isinstance(probs, dict) and bool(probs) and all(k in LABELS for k in probs)
+            and all(isinstance(v, float | int) and not isinstance(v, bool) and 0.0 <= v <= 1.0
+                    for v in probs.values()))
 
 
 def _fix_for(backend: Backend, cache: AnswerCache, chunk: Chunk, label: str) -> str | None:
