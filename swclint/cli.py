@@ -65,6 +65,8 @@ def scan_options(f):
         click.option("--endpoint", help="OpenAI-compatible server URL for --backend openai."),
         click.option("--llm-threshold", type=float, help="Minimum model confidence for model-only findings."),
         click.option("--llm-scope", type=click.Choice(["candidates", "all"]), help="Which functions go to the model."),
+        click.option("--llm-cache/--no-llm-cache", "llm_cache", default=None,
+                     help="Reuse cached model answers for unchanged functions (default: on)."),
         click.option("--jobs", "-j", type=int, help="Parallel processes (default: number of cores)."),
         click.option("--timeout", type=float, help="Seconds per compile/analysis unit."),
     ]

@@ -21,7 +21,10 @@ def cache_key(identity: str, kind: str, prompt: str) -> str:
 
 
 class AnswerCache:
-    def __init__(self, path: Path | None = None) -> None:
+    """`enabled=False` reads nothing (answers are still stored, so the next run is warm)."""
+
+    def __init__(self, path: Path | None = None, enabled: bool = True) -> None:
+        self.enabled = enabled
         self.path = path or cache_root() / "llm-cache.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=30)
@@ -29,6 +32,8 @@ class AnswerCache:
 
     def get_many(self, keys: list[str]) -> dict[str, object]:
         found: dict[str, object] = {}
+        if not self.enabled:
+            return found
         for i in range(0, len(keys), 500):
             part = keys[i:i + 500]
             marks = ",".join("?" * len(part))

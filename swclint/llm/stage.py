@@ -69,7 +69,7 @@ def _stage(make_backend: Callable[[], Backend]):
             backend = make_backend()
         except BackendError as exc:
             return [], errors + [FileError("<model>", "llm", str(exc))], files, [f"model: off ({exc})"]
-        cache = AnswerCache()
+        cache = AnswerCache(enabled=opts.llm_cache)
         try:
             findings = _classify_and_fix(backend, cache, chosen, static, opts, progress)
         except BackendError as exc:
