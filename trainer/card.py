@@ -67,6 +67,7 @@ def render_card(meta: dict[str, Any], metrics: dict[str, Any] | None, adapter_sh
         "warmup_ratio",
         "max_steps",
         "fix_weight",
+        "verdict_weight",
         "no_fix",
         "balance",
         "seed",

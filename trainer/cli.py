@@ -54,6 +54,8 @@ def _train_flags(p: argparse.ArgumentParser, sweep: bool = False) -> None:
     p.add_argument("--max-steps", type=int, default=None)
     p.add_argument("--limit", type=int, default=None, help="use only the first N training records")
     p.add_argument("--fix-weight", type=float, default=d.fix_weight, help="loss weight of fix tokens")
+    p.add_argument("--verdict-weight", type=float, default=d.verdict_weight,
+                   help="loss weight of the first verdict token, the one classification scores")
     p.add_argument("--no-fix", action="store_true", help="train the verdict only (fastest)")
     p.add_argument(
         "--balance",

@@ -35,6 +35,7 @@ class TrainConfig:
     # data
     limit: int | None = None
     fix_weight: float = 0.5  # weight of fix tokens relative to verdict tokens
+    verdict_weight: float = 8.0  # weight of the scored first verdict token (the rest of the answer: 1)
     no_fix: bool = False  # verdict only: shortest answers, fastest
     balance: str = "none"
     # bookkeeping

@@ -108,14 +108,21 @@ def answer_pieces(label: str, fix: str | None) -> list[tuple[str, bool]]:
     return pieces
 
 
-def encode(tokenizer: Any, record: Record, max_length: int, fix_weight: float, with_fix: bool) -> Example:
-    """Prompt + answer ids; prompts over max_length lose the end of the code, never the task suffix."""
+def encode(tokenizer: Any, record: Record, max_length: int, fix_weight: float, with_fix: bool,
+           verdict_weight: float = 1.0) -> Example:
+    """Prompt + answer ids; prompts over max_length lose the end of the code, never the task suffix.
+
+    The first answer token is the one the classifier scores; `verdict_weight` lifts it above the
+    format tokens that follow it (which are predictable once the verdict is known).
+    """
     answer: list[int] = []
     weights: list[float] = []
     for text, is_fix in answer_pieces(record.label, record.fix if with_fix else None):
         ids = tokenizer.encode(text, add_special_tokens=False)
         answer += ids
         weights += [fix_weight if is_fix else 1.0] * len(ids)
+    if weights:
+        weights[0] = verdict_weight
     prompt = record.prompt
     prompt_ids = tokenizer.encode(prompt)
     truncated = False

@@ -189,7 +189,7 @@ def train(
     if not records:
         raise ValueError(f"{split_path(data_dir, 'train')}: no usable records")
     model, tokenizer, frozen = build_model(cfg, device, quant)
-    examples = [encode(tokenizer, r, cfg.max_length, cfg.fix_weight, not cfg.no_fix) for r in records]
+    examples = [encode(tokenizer, r, cfg.max_length, cfg.fix_weight, not cfg.no_fix, cfg.verdict_weight) for r in records]
     truncated = sum(e.truncated for e in examples)
     if truncated:
         log.warning(
