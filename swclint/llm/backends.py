@@ -40,10 +40,23 @@ def read_adapter_base(adapter: Path) -> str:
     return config.get("base_model_name_or_path") or "gemma-3-270m"
 
 
+def _quiet_ml_libraries() -> None:
+    """A linter run shows findings, not library chatter (progress bars, kernel hints, deprecations)."""
+    import warnings
+
+    logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers\..*|peft\..*")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
 class HFBackend:
     """transformers + peft on the local machine; the adapter names its own base."""
 
     def __init__(self, adapter: Path, batch_size: int = 8, device: str = "auto") -> None:
+        _quiet_ml_libraries()
         from .models import ModelError, adapter_hash, load_model
 
         base = read_adapter_base(adapter)
@@ -129,6 +142,7 @@ class OpenAIBackend:
 
 
 def ml_extra_installed() -> bool:
+    logging.getLogger("bitsandbytes").setLevel(logging.ERROR)  # peft imports it; its CPU hints are noise
     try:
         import peft  # noqa: F401
         import torch  # noqa: F401
