@@ -7,7 +7,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from swclint.llm.models import ADAPTER_FILES, CALIBRATION_FILE, ModelError, adapter_hash, check_adapter_dir
+from swclint.llm.models import (
+    ADAPTER_FILES,
+    BASE_MODELS,
+    CALIBRATION_FILE,
+    ModelError,
+    adapter_hash,
+    check_adapter_dir,
+)
 from trainer.card import render_card
 from trainer.data import data_card_hash
 from trainer.train import META_FILE
@@ -34,6 +41,12 @@ def export(adapter: str | Path, out: str | Path, data_dir: str | Path | None = N
     for name in CARRIED:
         if (src / name).is_file():
             shutil.copy2(src / name, out / name)
+    base = meta.get("base") or cfg.get("base_model_name_or_path")
+    if base in BASE_MODELS:
+        # PEFT records the local path it loaded; the registry name loads on any machine.
+        cfg["base_model_name_or_path"] = base
+        (out / "adapter_config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    meta.pop("base_path", None)  # a path on the training machine, meaningless elsewhere
     if meta:
         (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     (out / "README.md").write_text(render_card(meta, metrics, adapter_hash(out)))
