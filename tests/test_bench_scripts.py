@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import mutate, scale
+from bench import clean, mutate, scale
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "contracts"
@@ -208,3 +208,41 @@ def test_scale_on_a_tiny_corpus_prints_the_table(tmp_path):
     data = json.loads(proc.stdout)
     assert data["sources"] == 2 and [r["run"] for r in data["runs"]] == ["cold", "warm"]
     assert all(r["files"] == 2 and r["max_process_rss_mib"] > 10 for r in data["runs"])
+
+
+# --- clean (false positives on production code) ------------------------------------------------
+
+
+def _finding(source: str, severity: str, swc: str = "SWC-101", path: str = "A.sol") -> dict:
+    return {"swc_id": swc, "severity": severity, "suppressed": False, "message": "m",
+            "location": {"path": path, "start_line": 3}, "evidence": [{"source": source}]}
+
+
+def test_clean_summary_separates_our_detectors_from_slither():
+    report = {"summary": {"files": 2}, "errors": [], "findings": [
+        _finding("swclint:swc-101", "high"), _finding("slither:reentrancy-eth", "high", "SWC-107"),
+        _finding("slither:x", "medium", "SWC-114", "B.sol"), _finding("swclint:swc-114", "medium", "SWC-114"),
+        {**_finding("swclint:swc-114", "medium", "SWC-114"), "suppressed": True},
+    ]}
+    s = clean.summarise(report, contracts=4)
+    assert s["by_origin"]["swclint"] == {"high": 1, "medium": 1, "low": 0, "info": 0}
+    assert s["by_origin"]["slither"]["high"] == 1
+    assert s["ours_high"] == ["A.sol:3 SWC-101 m"]
+    assert s["medium_per_contract"] == {"ours": 0.25, "all": 0.5}
+    assert s["medium_per_file"] == {"ours": 0.5, "all": 1.0}
+
+
+@pytest.mark.e2e
+def test_clean_flags_our_high_on_vulnerable_code_only(tmp_path):
+    vulnerable, fixed = tmp_path / "vulnerable", tmp_path / "fixed"
+    for folder, name in ((vulnerable, "BatchToken_0_4.sol"), (fixed, "BatchToken_0_4_fixed.sol")):
+        folder.mkdir()
+        shutil.copy(EXAMPLES / "SWC-101" / name, folder / name)
+    proc = _bench("bench.clean", "--corpus", str(vulnerable), "--jobs", "1", "--json", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    data = json.loads(proc.stdout)
+    assert data["files"] == 1 and data["contracts"] >= 1
+    assert any("BatchToken_0_4.sol" in h and "SWC-101" in h for h in data["ours_high"])
+    proc = _bench("bench.clean", "--corpus", str(fixed), "--jobs", "1", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert "High from our detectors: 0" in proc.stdout

@@ -124,3 +124,11 @@ def test_generate_fix_is_greedy_and_stops_at_the_end_mark(tiny):
     finally:
         model.lm_head = original
     assert fix == "total = total.add(a);"
+
+
+def test_length_sorted_batches_return_scores_in_input_order(tiny):
+    model, tok = tiny
+    prompts = [PROMPTS[1], PROMPTS[2], PROMPTS[0], PROMPTS[1] + " x" * 40]
+    together = scoring.label_logits(model, tok, prompts, batch_size=2)
+    for i, prompt in enumerate(prompts):
+        assert torch.allclose(together[i], scoring.label_logits(model, tok, [prompt])[0], atol=1e-4)

@@ -199,3 +199,20 @@ def test_compile_files_groups_by_version(solcjs_installed, no_native, tmp_path) 
     results, problems = compile_files([old, new], tmp_path, allow_install=False)
     assert problems == []
     assert {str(r.solc_version)[:3]: r.compiled for r in results} == {"0.4": [old], "0.8": [new]}
+
+
+def test_open_pragma_library_compiles_with_its_importers_version(solcjs_installed, no_native, tmp_path) -> None:
+    # Legal in 0.7, a TypeError from 0.8: the library must not be compiled alone with the newest 0.8.
+    lib = tmp_path / "Bits.sol"
+    lib.write_text("pragma solidity >=0.5.0;\nlibrary Bits {\n    function low(int24 t) internal pure "
+                   "returns (uint8) { return uint8(t); }\n}\n")
+    pinned = tmp_path / "Pool.sol"
+    pinned.write_text(f'pragma solidity ={PINNED["0.7"]};\nimport "./Bits.sol";\ncontract Pool {{\n'
+                      "    function f(int24 t) external pure returns (uint8) { return Bits.low(t); }\n}\n")
+    modern = tmp_path / "Modern.sol"
+    modern.write_text(CONTRACTS["0.8"])
+    results, problems = compile_files([lib, pinned, modern], tmp_path, allow_install=False)
+    assert problems == []
+    by_minor = {str(r.solc_version)[:3]: sorted(p.name for p in r.compiled) for r in results}
+    assert by_minor == {"0.7": ["Bits.sol", "Pool.sol"], "0.8": ["Modern.sol"]}
+    assert all(not r.errors for r in results)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slither.core.cfg.node import Node, NodeType
 from slither.core.declarations import Function
+from slither.core.solidity_types import ElementaryType
 from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
-from slither.slithir.operations import Assignment, Binary, BinaryType
+from slither.slithir.operations import Assignment, Binary, BinaryType, TypeConversion
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
 from swclint.detectors.base import WIKI_BASE, SWCDetector
@@ -86,6 +87,54 @@ def _small_increment(binary: Binary) -> bool:
     return type_name in ("uint", "int") or (bits.isdigit() and int(bits) >= 64)
 
 
+def _int_range(type_) -> tuple[int, int] | None:
+    """Value range of an integer elementary type; None for anything else."""
+    if not isinstance(type_, ElementaryType):
+        return None
+    name = str(type_.name)
+    for prefix, signed in (("uint", False), ("int", True)):
+        if name.startswith(prefix):
+            bits = name.removeprefix(prefix) or "256"
+            if not bits.isdigit():
+                return None
+            n = int(bits)
+            return (-(2 ** (n - 1)), 2 ** (n - 1) - 1) if signed else (0, 2**n - 1)
+    return None
+
+
+def _operand_range(value, conversions: dict) -> tuple[int, int] | None:
+    """Range an operand can take: a literal's value, or the narrower type it was widened from."""
+    if isinstance(value, Constant):
+        return (value.value, value.value) if isinstance(value.value, int) else None
+    own = _int_range(getattr(value, "type", None))
+    conv = conversions.get(value)
+    if conv is not None:
+        source = _operand_range(conv.variable, conversions)
+        # a widening conversion keeps the source's values; a narrowing or sign change may not
+        if source and own and own[0] <= source[0] and source[1] <= own[1]:
+            return source
+    return own
+
+
+def _cannot_wrap(binary: Binary, conversions: dict) -> bool:
+    """The operands' type ranges keep the exact result inside the result type (`int256(int24) - 1`)."""
+    result = _int_range(getattr(binary.lvalue, "type", None))
+    left = _operand_range(binary.variable_left, conversions)
+    right = _operand_range(binary.variable_right, conversions)
+    if not (result and left and right):
+        return False
+    if binary.type == BinaryType.ADDITION:
+        lo, hi = left[0] + right[0], left[1] + right[1]
+    elif binary.type == BinaryType.SUBTRACTION:
+        lo, hi = left[0] - right[1], left[1] - right[0]
+    elif binary.type == BinaryType.MULTIPLICATION:
+        corners = [a * b for a in left for b in right]
+        lo, hi = min(corners), max(corners)
+    else:
+        return False
+    return result[0] <= lo and hi <= result[1]
+
+
 class ArithmeticOverflow(SWCDetector):
     ARGUMENT = "swclint-arithmetic"
     HELP = "Unchecked arithmetic on caller-controlled values can wrap"
@@ -144,6 +193,7 @@ class ArithmeticOverflow(SWCDetector):
             for ir in node.irs
             if isinstance(ir, Binary) and isinstance(ir.lvalue, TemporaryVariable)
         }
+        conversions = {ir.lvalue: ir for node in function.nodes for ir in node.irs if isinstance(ir, TypeConversion)}
         reported: set[Node] = set()
         results = []
         for node in function.nodes:
@@ -161,6 +211,8 @@ class ArithmeticOverflow(SWCDetector):
                     continue  # `i++` bounded by the loop condition
                 if _small_increment(ir):
                     continue  # counting up one by one cannot realistically reach 2^64
+                if _cannot_wrap(ir, conversions):
+                    continue
                 roots: set = set()
                 for op in variable:
                     roots |= deps.roots(op)

@@ -84,15 +84,21 @@ def label_logits(model: Any, tokenizer: Any, prompts: list[str], batch_size: int
     if not prompts:
         return torch.zeros((0, len(LABELS)))
     conts = verdict_token_ids(tokenizer)
+    distinct = first_tokens_distinct(tokenizer)
+    # Batches of similar length: one long prompt must not pad seven short ones to its width.
+    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
     scores = []
     with torch.inference_mode():
-        for start in range(0, len(prompts), batch_size):
-            chunk = prompts[start : start + batch_size]
-            if first_tokens_distinct(tokenizer):
+        for start in range(0, len(order), batch_size):
+            chunk = [prompts[i] for i in order[start : start + batch_size]]
+            if distinct:
                 scores.append(_first_token_scores(model, tokenizer, chunk, [c[0] for c in conts]))
             else:
                 scores.append(_sequence_scores(model, tokenizer, chunk, conts))
-    return torch.cat(scores).float().cpu()
+    sorted_scores = torch.cat(scores).float().cpu()
+    out = torch.empty_like(sorted_scores)
+    out[torch.tensor(order)] = sorted_scores
+    return out
 
 
 def _first_token_scores(model: Any, tokenizer: Any, prompts: list[str], firsts: list[int]) -> Any:

@@ -291,12 +291,21 @@ def _plan(
         except InvalidPragma as exc:
             problems.append(Diagnostic(f, None, None, str(exc)))
     order = sorted(constraints, key=lambda f: (sum(map(constraints[f].allows, candidates)), str(f)))
+    closures = {g: set(tree.closure(unit_name(g, root))) for g in constraints}
+    importers = {f: [g for g in constraints if g != f and unit_name(f, root) in closures[g]]
+                 for f in constraints}
     groups: dict[Version, list[Path]] = {}
+    chosen: dict[Path, Version] = {}
     for f in order:
-        version = pick(constraints[f], [], list(groups)) or pick(constraints[f], candidates, installed)
+        # An open-pragma library is compiled the way the files importing it are: newer compilers
+        # reject code its importers' compiler accepts (e.g. int24 -> uint8 conversions after 0.8).
+        by_importers = [chosen[g] for g in importers[f] if g in chosen]
+        version = (pick(constraints[f], [], by_importers) or pick(constraints[f], [], list(groups))
+                   or pick(constraints[f], candidates, installed))
         if version is None:
             problems.append(Diagnostic(f, None, None, str(UnsatisfiablePragma(f, str(constraints[f])))))
             continue
+        chosen[f] = version
         groups.setdefault(version, []).append(f)
     input_order = {f: i for i, f in enumerate(files)}
     ordered = {v: sorted(fs, key=input_order.__getitem__) for v, fs in sorted(groups.items())}

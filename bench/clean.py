@@ -1,0 +1,130 @@
+"""False positives on clean production code: what swclint reports on a corpus that should be quiet.
+
+    python -m bench.clean --npm @openzeppelin/contracts@4.9.6 [--jobs 2] [--json]
+    python -m bench.clean --corpus DIR
+
+Runs the real CLI once (`--no-llm`, JSON report) and prints, by severity, the findings of our own
+detectors (evidence `swclint:*`) and of Slither's (`slither:*`) separately, every High from our
+detectors with its location, and the Medium count per contract (per contract declared in the
+analysed files, and per analysed file). Exit status 1 when our detectors report a High.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from bench.scale import ScaleError, count_sources, npm_install, swclint_exe
+
+SEVERITIES = ("high", "medium", "low", "info")
+_CONTRACT_RE = r"^\s*(?:abstract\s+)?(?:contract|library|interface)\s+[A-Za-z_]"
+
+
+def origin(finding: dict) -> str:
+    """`swclint` when any evidence comes from our detectors, else the first evidence's tool."""
+    sources = [e["source"].split(":", 1)[0] for e in finding.get("evidence", [])]
+    return "swclint" if "swclint" in sources else (sources[0] if sources else "?")
+
+
+def count_contracts(paths: list[Path]) -> int:
+    import re
+
+    pattern = re.compile(_CONTRACT_RE, re.MULTILINE)
+    return sum(len(pattern.findall(f.read_text(encoding="utf-8", errors="replace")))
+               for p in paths for f in p.rglob("*.sol"))
+
+
+def run(paths: list[Path], cwd: Path, jobs: int, extra: list[str]) -> dict:
+    with tempfile.TemporaryDirectory(prefix="swclint-clean-") as tmp:
+        report = Path(tmp) / "report.json"
+        cmd = [swclint_exe(), *map(str, paths), "--no-llm", "--format", "json", "--output", str(report),
+               "--fail-on", "none", "--jobs", str(jobs), *extra]
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        try:
+            return json.loads(report.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise ScaleError(f"swclint gave no JSON report (exit {proc.returncode}): {last}") from exc
+
+
+def summarise(report: dict, contracts: int) -> dict:
+    findings = [f for f in report["findings"] if not f.get("suppressed")]
+    by_origin: dict[str, Counter] = {}
+    for f in findings:
+        by_origin.setdefault(origin(f), Counter())[f["severity"]] += 1
+    ours = [f for f in findings if origin(f) == "swclint"]
+    medium_all = sum(1 for f in findings if f["severity"] == "medium")
+    medium_ours = sum(1 for f in ours if f["severity"] == "medium")
+    files = report["summary"]["files"]
+    return {
+        "files": files,
+        "contracts": contracts,
+        "errors": [f"{e['path']}: {e['stage']}: {e['message']}" for e in report["errors"]],
+        "by_origin": {k: {s: v.get(s, 0) for s in SEVERITIES} for k, v in sorted(by_origin.items())},
+        "ours_by_rule": dict(sorted(Counter(f"{f['swc_id']} {f['severity']}" for f in ours).items())),
+        "ours_high": [f"{f['location']['path']}:{f['location']['start_line']} {f['swc_id']} {f['message']}"
+                      for f in ours if f["severity"] == "high"],
+        "medium_per_contract": {"ours": round(medium_ours / contracts, 4) if contracts else 0.0,
+                                "all": round(medium_all / contracts, 4) if contracts else 0.0},
+        "medium_per_file": {"ours": round(medium_ours / files, 4) if files else 0.0,
+                            "all": round(medium_all / files, 4) if files else 0.0},
+    }
+
+
+def format_text(s: dict) -> str:
+    lines = [f"files analysed: {s['files']}, contracts/libraries/interfaces declared: {s['contracts']}, "
+             f"errors: {len(s['errors'])}", "", "origin    " + " ".join(f"{x:>7}" for x in SEVERITIES)]
+    for name, counts in s["by_origin"].items():
+        lines.append(f"{name:<9} " + " ".join(f"{counts[x]:>7}" for x in SEVERITIES))
+    lines += ["", "our detectors, by rule: " + (", ".join(f"{k}: {v}" for k, v in s["ours_by_rule"].items())
+                                                or "none")]
+    lines.append(f"High from our detectors: {len(s['ours_high'])}")
+    lines += [f"  {h}" for h in s["ours_high"]]
+    m, mf = s["medium_per_contract"], s["medium_per_file"]
+    lines.append(f"Medium per contract: ours {m['ours']:.3f}, all (with Slither's) {m['all']:.3f}")
+    lines.append(f"Medium per file:     ours {mf['ours']:.3f}, all (with Slither's) {mf['all']:.3f}")
+    lines += [f"error: {e}" for e in s["errors"]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.clean", description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, action="append", default=[], help="folder of .sol files")
+    parser.add_argument("--npm", nargs="+", default=[], metavar="PKG[@VER]", help="npm packages to scan")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="print the machine-readable result")
+    args = parser.parse_args(argv)
+    if not args.corpus and not args.npm:
+        parser.error("give --corpus DIR or --npm PKG")
+    try:
+        for c in args.corpus:
+            if not c.is_dir():
+                raise ScaleError(f"{c}: corpus folder does not exist")
+        paths, cwd, extra = [c.resolve() for c in args.corpus], Path.cwd(), []
+        if args.npm:
+            cwd, folders = npm_install(args.npm)
+            paths += folders
+            extra = ["--no-default-excludes"]  # the corpus itself lives under node_modules
+        if not count_sources(paths):
+            raise ScaleError(f"no .sol files under {', '.join(map(str, paths))}")
+        summary = summarise(run(paths, cwd, args.jobs, extra), count_contracts(paths))
+    except ScaleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    invocation = shlex.join(["python", "-m", "bench.clean", *(argv if argv is not None else sys.argv[1:])])
+    if args.json:
+        print(json.dumps({"command": invocation, **summary}, indent=2, sort_keys=True))
+    else:
+        print(format_text(summary))
+        print(f"\nCommand: `{invocation}`")
+    return 1 if summary["ours_high"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
