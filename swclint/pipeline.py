@@ -4,6 +4,7 @@ suppress/baseline. The CLI and the benchmarks call `run`; reporters read its Run
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import threading
@@ -16,6 +17,8 @@ from . import __version__
 from .config import Options
 from .discover import discover, load_remappings, relpath
 from .findings import FileError, Finding, RunResult, merge
+
+log = logging.getLogger("swclint")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -97,8 +100,35 @@ def split_for_jobs(groups: dict[str, list[SourceFile]], jobs: int) -> list[tuple
 
 
 def analyse_group(version: str, files: list[SourceFile], root: Path, remappings: list[str],
-                  opts: Options) -> GroupResult:
-    """Compile one version group in one solc call, then run Slither on what compiled."""
+                  opts: Options, retry_older: bool = True) -> GroupResult:
+    """Compile one version group in one solc call, then run Slither on what compiled.
+
+    A file the chosen compiler rejects is tried once more per older series its pragmas allow.
+    """
+    result = _analyse_group(version, files, root, remappings, opts)
+    if not retry_older or opts.solc_version or opts.solc_path:
+        return result
+    from packaging.version import Version
+
+    from .solc.compile import older_alternatives
+
+    rejected = {e.path for e in result.errors if e.stage == "compile"} - set(result.compiled)
+    for f in (f for f in files if f.rel in rejected):
+        for alt in older_alternatives(f.path, root, remappings, Version(version)):
+            sub = _analyse_group(str(alt), [f], root, remappings, opts)
+            if f.rel in sub.compiled:
+                log.debug("%s: solc %s rejected it, solc %s compiled it", f.rel, version, alt)
+                result.errors = [e for e in result.errors if not (e.path == f.rel and e.stage == "compile")]
+                result.errors.extend(sub.errors)
+                result.compiled.append(f.rel)
+                result.analysed.extend(sub.analysed)
+                result.findings.extend(sub.findings)
+                break
+    return result
+
+
+def _analyse_group(version: str, files: list[SourceFile], root: Path, remappings: list[str],
+                   opts: Options) -> GroupResult:
     from .analyze.slither_run import AnalysisError, run_slither
     from .solc.compile import compile_group
     from .solc.errors import SolcError
@@ -140,7 +170,7 @@ def analyse_group(version: str, files: list[SourceFile], root: Path, remappings:
     except AnalysisError as exc:
         if len(good) > 1:  # isolate the file Slither chokes on; keep everyone else's results
             for f in good:
-                sub = analyse_group(version, [f], root, remappings, opts)
+                sub = _analyse_group(version, [f], root, remappings, opts)
                 result.findings.extend(sub.findings)
                 result.errors.extend(e for e in sub.errors if e.stage != "compile")
                 result.analysed.extend(sub.analysed)

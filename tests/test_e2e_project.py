@@ -6,7 +6,7 @@ import json
 import shutil
 
 import pytest
-from cli_helpers import EXAMPLES, run_json
+from cli_helpers import EXAMPLES, run_cli, run_json
 
 pytestmark = pytest.mark.e2e
 
@@ -43,3 +43,16 @@ def test_node_modules_and_cli_remap(tmp_path):
     assert report["errors"] == [], proc.stderr
     assert {f["location"]["path"] for f in report["findings"] if f["swc_id"] == "SWC-107"} == {
         "contracts/A.sol", "contracts/B.sol"}
+
+
+def test_open_pragma_file_rejected_by_newest_solc_is_compiled_with_an_older_one(tmp_path):
+    (tmp_path / "Bits.sol").write_text(
+        "pragma solidity >=0.5.0;\nlibrary Bits {\n"
+        "    function low(int24 t) internal pure returns (uint8) { return uint8(t); }\n"
+        "    function sub(uint a, uint b) internal pure returns (uint) { return a - b; }\n}\n")
+    (tmp_path / "M.sol").write_text("pragma solidity ^0.8.0;\ncontract M { function g() external {} }\n")
+    for jobs in ("1", "2"):
+        proc = run_cli("--no-llm", "--format", "json", "--fail-on", "none", "--jobs", jobs, ".", cwd=tmp_path)
+        report = json.loads(proc.stdout)
+        assert report["errors"] == [] and report["summary"]["files"] == 2, proc.stdout
+        assert [f["location"]["path"] for f in report["findings"] if f["swc_id"] == "SWC-101"] == ["Bits.sol"]

@@ -216,3 +216,14 @@ def test_open_pragma_library_compiles_with_its_importers_version(solcjs_installe
     by_minor = {str(r.solc_version)[:3]: sorted(p.name for p in r.compiled) for r in results}
     assert by_minor == {"0.7": ["Bits.sol", "Pool.sol"], "0.8": ["Modern.sol"]}
     assert all(not r.errors for r in results)
+
+
+def test_older_alternatives_pick_one_version_per_older_series(tmp_path) -> None:
+    from swclint.solc.compile import older_alternatives
+
+    lib = tmp_path / "Lib.sol"
+    lib.write_text("pragma solidity >=0.6.2 <0.9.0;\nlibrary L {}\n")
+    pool = [V(v) for v in ("0.5.17", "0.6.1", "0.6.12", "0.7.5", "0.7.6", "0.8.20", "0.8.37")]
+    got = older_alternatives(lib, tmp_path, [], V("0.8.37"), candidates=pool, installed=[V("0.7.5")])
+    assert got == [V("0.7.5"), V("0.6.12")]  # installed preferred within a series; 0.6.1 and 0.5 excluded
+    assert older_alternatives(lib, tmp_path, [], V("0.6.12"), candidates=pool, installed=[]) == []

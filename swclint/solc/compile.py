@@ -312,6 +312,35 @@ def _plan(
     return ordered, constraints, problems
 
 
+def older_alternatives(
+    file: Path,
+    root: Path,
+    remappings: Sequence[str | Remapping],
+    rejected: Version,
+    *,
+    limit: int = 2,
+    candidates: Sequence[Version] | None = None,
+    installed: Sequence[Version] | None = None,
+) -> list[Version]:
+    """Versions from older minor series that `file` and its imports also accept, newest first.
+
+    An open pragma (`>=0.5.0`) is resolved to the newest compiler, but code written for an older
+    one can fail there; one compile attempt per older series tells the two apart.
+    """
+    _, constraints, _ = _plan([file], root, _remappings(remappings), candidates, installed)
+    if file not in constraints:
+        return []
+    installed = list(installed_versions() if installed is None else installed)
+    pool = sorted(set(known_releases() if candidates is None else candidates) | set(installed))
+    series: dict[tuple[int, int], list[Version]] = {}
+    for v in pool:
+        if v.release[:2] < rejected.release[:2] and constraints[file].allows(v):
+            series.setdefault(v.release[:2], []).append(v)
+    picks = [pick(constraints[file], vs, [v for v in installed if v in vs])
+             for _, vs in sorted(series.items(), reverse=True)]
+    return [v for v in picks if v is not None][:limit]
+
+
 def compile_files(
     files: Sequence[Path],
     root: Path,
