@@ -193,6 +193,22 @@ def test_resume_continues_to_the_same_adapter(tiny_base, tmp_path):
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
 
 
+def test_init_adapter_continues_from_an_exported_adapter(tiny_base, tmp_path):
+    first = tmp_path / "first"
+    train(TrainConfig(base=str(tiny_base), max_steps=4, r=4, alpha=8, layers=1, **FAST), DATA, first,
+          progress=False)
+    cfg = TrainConfig(base=str(tiny_base), max_steps=1, init_adapter=str(first), lr=0.0, warmup_ratio=0.0,
+                      **{k: v for k, v in FAST.items() if k not in ("lr", "warmup_ratio")}).with_adapter_shape()
+    assert (cfg.r, cfg.alpha, cfg.layers) == (4, 8, 1)  # the adapter's shape, not the defaults
+    train(cfg, DATA, tmp_path / "second", progress=False)
+    a = load_file(first / "adapter_model.safetensors")
+    b = load_file(tmp_path / "second" / "adapter_model.safetensors")
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)  # lr 0: the loaded weights come back unchanged
+    with pytest.raises(ValueError, match="no adapter to continue from"):
+        TrainConfig(init_adapter=str(tmp_path / "missing")).with_adapter_shape()
+
+
 def test_class_balanced_weights_and_sampling_run(tiny_base, tmp_path):
     for balance in ("weights", "sample"):
         summary = train(

@@ -40,6 +40,8 @@ def _train_flags(p: argparse.ArgumentParser, sweep: bool = False) -> None:
             help="default: 4bit on CUDA, none on CPU (4bit on CPU works but is slow)",
         )
         p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+        p.add_argument("--init-adapter", default=None, metavar="DIR",
+                       help="start from this exported adapter (its r/alpha/targets/layers are kept)")
     p.add_argument("--alpha", type=int, default=None, help=f"LoRA alpha (default {d.alpha}; 2*r in sweeps)")
     p.add_argument("--targets", type=_csv, default=list(d.targets), help="comma-separated module names")
     p.add_argument("--dropout", type=float, default=d.dropout)
@@ -75,7 +77,7 @@ def _config(args: argparse.Namespace, **over: object) -> TrainConfig:
     if args.alpha is None:
         values.pop("alpha", None)
     values.update(over)
-    return TrainConfig(**values)
+    return TrainConfig(**values).with_adapter_shape()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,8 @@ SCHEDULE_CHOICES = ("cosine", "linear")
 @dataclass
 class TrainConfig:
     base: str = "gemma-3-270m"
-    # LoRA
+    # LoRA (init_adapter: continue from an exported adapter; its r/alpha/targets/layers win)
+    init_adapter: str | None = None
     r: int = 8
     alpha: int = 16
     targets: tuple[str, ...] = ("q_proj", "v_proj")
@@ -42,6 +43,26 @@ class TrainConfig:
     save_every: int = 200
     log_every: int = 10
     device: str = "auto"
+
+    def with_adapter_shape(self) -> TrainConfig:
+        """This config with r, alpha, targets and layers read from `init_adapter`'s adapter_config.json."""
+        import json
+        from dataclasses import replace
+        from pathlib import Path
+
+        if not self.init_adapter:
+            return self
+        path = Path(self.init_adapter) / "adapter_config.json"
+        try:
+            cfg = json.loads(path.read_text(encoding="utf-8"))
+            layers = cfg.get("layers_to_transform")
+            return replace(self, r=int(cfg["r"]), alpha=int(cfg["lora_alpha"]),
+                           targets=tuple(sorted(cfg["target_modules"])),
+                           layers=len(layers) if isinstance(layers, list) else None)
+        except FileNotFoundError:
+            raise ValueError(f"{path}: no adapter to continue from (--init-adapter)") from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: not a LoRA adapter config ({exc})") from None
 
     def resolved_quant(self, device: str) -> str:
         if self.quant is not None:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from swclint.llm.models import CALIBRATION_FILE, load_model, resolve_device
+from swclint.llm.models import CALIBRATION_FILE, check_adapter_dir, load_model, resolve_device
 from swclint.llm.prompt import LABELS, PROMPT_VERSION
 from swclint.llm.scoring import causal_lm, label_logits
 from trainer.calibrate import fit_temperature, nll
@@ -121,7 +121,13 @@ def build_model(cfg: TrainConfig, device: str, quant: str) -> tuple[Any, Any, Fr
     n_layers = causal_lm(model).config.num_hidden_layers
     if device.startswith("cuda"):
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    model = get_peft_model(model, lora_config(cfg, n_layers))
+    if cfg.init_adapter:
+        from peft import PeftModel
+
+        check_adapter_dir(cfg.init_adapter)  # safetensors only, never a pickle
+        model = PeftModel.from_pretrained(model, cfg.init_adapter, is_trainable=True)
+    else:
+        model = get_peft_model(model, lora_config(cfg, n_layers))
     frozen = FrozenLowerLayers(model, n_layers - cfg.layers if cfg.layers else 0)
     model.train()
     return model, tokenizer, frozen
