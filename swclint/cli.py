@@ -67,6 +67,8 @@ def scan_options(f):
         click.option("--llm-scope", type=click.Choice(["candidates", "all"]), help="Which functions go to the model."),
         click.option("--llm-cache/--no-llm-cache", "llm_cache", default=None,
                      help="Reuse cached model answers for unchanged functions (default: on)."),
+        click.option("--llm-fix/--no-llm-fix", "llm_fix", default=None,
+                     help="Generate a fix for model-positive functions (default: on)."),
         click.option("--jobs", "-j", type=int, help="Parallel processes (default: number of cores)."),
         click.option("--timeout", type=float, help="Seconds per compile/analysis unit."),
     ]

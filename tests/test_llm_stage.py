@@ -74,6 +74,12 @@ def test_model_only_finding_above_threshold_has_llm_evidence_and_fix():
     assert f.evidence[0].source == "llm:test-model" and f.fix and backend.fixes == 1
 
 
+def test_no_llm_fix_keeps_the_finding_and_skips_generation():
+    backend = FakeBackend({"function withdraw": probs("SWC-107", 0.93)}, default=probs("none", 0.9))
+    (f,) = run_stage(backend, Options(llm_scope="all", llm_fix=False))[0]
+    assert f.swc_id == "SWC-107" and f.fix is None and backend.fixes == 0
+
+
 def test_below_threshold_only_supports_static_evidence():
     backend = FakeBackend({"function withdraw": probs("SWC-107", 0.6)}, default=probs("none", 0.9))
     assert run_stage(backend)[0] == []

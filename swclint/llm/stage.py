@@ -109,7 +109,7 @@ def _classify_and_fix(backend: Backend, cache: AnswerCache, chunks: list[Chunk],
         supports_static = (chunk.path, chunk.contract, chunk.function, label) in static_at
         if not supports_static and p < opts.llm_threshold:
             continue
-        fix = _fix_for(backend, cache, chunk, label)
+        fix = _fix_for(backend, cache, chunk, label) if opts.llm_fix else None
         findings.append(_finding(chunk, label, p, fix, backend.identity))
     return findings
 
