@@ -246,3 +246,18 @@ def test_clean_flags_our_high_on_vulnerable_code_only(tmp_path):
     proc = _bench("bench.clean", "--corpus", str(fixed), "--jobs", "1", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
     assert "High from our detectors: 0" in proc.stdout
+
+
+# --- label_noise --------------------------------------------------------------------------------
+
+
+def test_label_noise_reports_held_out_and_self_fit_per_label(tmp_path):
+    from bench import label_noise
+
+    data = REPO / "tests" / "fixtures" / "trainer" / "data"
+    result = label_noise.measure(data)
+    assert set(result["held_out"]) == set(result["self_fit"]) == {*label_noise.LABELS, "macro_f1"}
+    assert all(0.0 <= v <= 1.0 for v in [*result["held_out"].values(), *result["self_fit"].values()])
+    assert result["self_fit"]["macro_f1"] >= result["held_out"]["macro_f1"]  # fitting the test split itself
+    proc = _bench("bench.label_noise", "--data", str(tmp_path))
+    assert proc.returncode == 2 and proc.stderr.startswith("bench.label_noise: error: ") and "\n" not in proc.stderr.strip()
