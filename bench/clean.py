@@ -6,7 +6,8 @@
 Runs the real CLI once (`--no-llm`, JSON report) and prints, by severity, the findings of our own
 detectors (evidence `swclint:*`) and of Slither's (`slither:*`) separately, every High from our
 detectors with its location, and the Medium count per contract (per contract declared in the
-analysed files, and per analysed file). Exit status 1 when our detectors report a High.
+corpus's .sol files, and per analysed file). A finding merged from both tools counts as ours and is
+shown as `slither+swclint`. Exit status 1 when a High carries our detectors' evidence.
 """
 
 from __future__ import annotations
@@ -27,9 +28,17 @@ _CONTRACT_RE = r"^\s*(?:abstract\s+)?(?:contract|library|interface)\s+[A-Za-z_]"
 
 
 def origin(finding: dict) -> str:
-    """`swclint` when any evidence comes from our detectors, else the first evidence's tool."""
-    sources = [e["source"].split(":", 1)[0] for e in finding.get("evidence", [])]
-    return "swclint" if "swclint" in sources else (sources[0] if sources else "?")
+    """Which tools' evidence a finding carries: `swclint`, `slither`, or `slither+swclint` when merged.
+
+    A merged finding has the highest severity of its parts, so "ours" (any `swclint` evidence) is an
+    upper bound on what our detectors report alone.
+    """
+    sources = sorted({e["source"].split(":", 1)[0] for e in finding.get("evidence", [])} - {"llm"})
+    return "+".join(sources) or "?"
+
+
+def is_ours(finding: dict) -> bool:
+    return "swclint" in origin(finding).split("+")
 
 
 def count_contracts(paths: list[Path]) -> int:
@@ -58,7 +67,7 @@ def summarise(report: dict, contracts: int) -> dict:
     by_origin: dict[str, Counter] = {}
     for f in findings:
         by_origin.setdefault(origin(f), Counter())[f["severity"]] += 1
-    ours = [f for f in findings if origin(f) == "swclint"]
+    ours = [f for f in findings if is_ours(f)]
     medium_all = sum(1 for f in findings if f["severity"] == "medium")
     medium_ours = sum(1 for f in ours if f["severity"] == "medium")
     files = report["summary"]["files"]
@@ -79,9 +88,9 @@ def summarise(report: dict, contracts: int) -> dict:
 
 def format_text(s: dict) -> str:
     lines = [f"files analysed: {s['files']}, contracts/libraries/interfaces declared: {s['contracts']}, "
-             f"errors: {len(s['errors'])}", "", "origin    " + " ".join(f"{x:>7}" for x in SEVERITIES)]
+             f"errors: {len(s['errors'])}", "", "origin          " + " ".join(f"{x:>7}" for x in SEVERITIES)]
     for name, counts in s["by_origin"].items():
-        lines.append(f"{name:<9} " + " ".join(f"{counts[x]:>7}" for x in SEVERITIES))
+        lines.append(f"{name:<15} " + " ".join(f"{counts[x]:>7}" for x in SEVERITIES))
     lines += ["", "our detectors, by rule: " + (", ".join(f"{k}: {v}" for k, v in s["ours_by_rule"].items())
                                                 or "none")]
     lines.append(f"High from our detectors: {len(s['ours_high'])}")

@@ -100,25 +100,32 @@ def split_for_jobs(groups: dict[str, list[SourceFile]], jobs: int) -> list[tuple
 
 
 def analyse_group(version: str, files: list[SourceFile], root: Path, remappings: list[str],
-                  opts: Options, retry_older: bool = True) -> GroupResult:
+                  opts: Options) -> GroupResult:
     """Compile one version group in one solc call, then run Slither on what compiled.
 
     A file the chosen compiler rejects is tried once more per older series its pragmas allow.
     """
     result = _analyse_group(version, files, root, remappings, opts)
-    if not retry_older or opts.solc_version or opts.solc_path:
+    if opts.solc_version or opts.solc_path:
         return result
     from packaging.version import Version
 
-    from .solc.compile import older_alternatives
+    from .solc.compile import closure_files, older_alternatives
 
-    rejected = {e.path for e in result.errors if e.stage == "compile"} - set(result.compiled)
-    for f in (f for f in files if f.rel in rejected):
+    # Only solc's own verdicts (they carry a line) suggest another compiler; a timeout or a missing
+    # compiler would fail the same way again.
+    diagnosed = {e.path for e in result.errors if e.stage == "compile" and e.line}
+    failed = {e.path for e in result.errors if e.stage == "compile"} - set(result.compiled)
+    for f in (f for f in files if f.rel in failed):
+        closure = {relpath(p, root) for p in closure_files(f.path, root, remappings)} | {f.rel}
+        if not closure & diagnosed:
+            continue
         for alt in older_alternatives(f.path, root, remappings, Version(version)):
             sub = _analyse_group(str(alt), [f], root, remappings, opts)
             if f.rel in sub.compiled:
                 log.debug("%s: solc %s rejected it, solc %s compiled it", f.rel, version, alt)
-                result.errors = [e for e in result.errors if not (e.path == f.rel and e.stage == "compile")]
+                # its imports compiled too, so their errors from the rejected attempt are gone
+                result.errors = [e for e in result.errors if not (e.path in closure and e.stage == "compile")]
                 result.errors.extend(sub.errors)
                 result.compiled.append(f.rel)
                 result.analysed.extend(sub.analysed)

@@ -46,13 +46,20 @@ def test_node_modules_and_cli_remap(tmp_path):
 
 
 def test_open_pragma_file_rejected_by_newest_solc_is_compiled_with_an_older_one(tmp_path):
+    # Bits needs 0.7 (int24 -> uint8), App imports it, both say >=0.5.0; M pulls 0.8 into the run.
     (tmp_path / "Bits.sol").write_text(
         "pragma solidity >=0.5.0;\nlibrary Bits {\n"
         "    function low(int24 t) internal pure returns (uint8) { return uint8(t); }\n"
         "    function sub(uint a, uint b) internal pure returns (uint) { return a - b; }\n}\n")
+    (tmp_path / "App.sol").write_text(
+        'pragma solidity >=0.5.0;\nimport "./Bits.sol";\ncontract App {\n'
+        "    function f(int24 t) external pure returns (uint8) { return Bits.low(t); }\n}\n")
     (tmp_path / "M.sol").write_text("pragma solidity ^0.8.0;\ncontract M { function g() external {} }\n")
+    reports = []
     for jobs in ("1", "2"):
         proc = run_cli("--no-llm", "--format", "json", "--fail-on", "none", "--jobs", jobs, ".", cwd=tmp_path)
         report = json.loads(proc.stdout)
-        assert report["errors"] == [] and report["summary"]["files"] == 2, proc.stdout
+        assert report["errors"] == [] and report["summary"]["files"] == 3, (jobs, report["errors"])
         assert [f["location"]["path"] for f in report["findings"] if f["swc_id"] == "SWC-101"] == ["Bits.sol"]
+        reports.append(report["findings"])
+    assert reports[0] == reports[1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
+import re
 
 import pytest
 from cli_helpers import EXAMPLES, run_cli
@@ -21,8 +21,10 @@ def project(tmp_path_factory):
     if not (DEFAULT_ADAPTER / "adapter_model.safetensors").is_file():
         pytest.fail(f"the shipped adapter is missing from {DEFAULT_ADAPTER}")
     root = tmp_path_factory.mktemp("llm")
-    shutil.copy(EXAMPLES / "contracts" / "SWC-107" / "Vault_0_4.sol", root / "Vault_0_4.sol")
-    shutil.copy(EXAMPLES / "contracts" / "SWC-110" / "Membership_0_5.sol", root / "Membership_0_5.sol")
+    for folder, name in (("SWC-107", "Vault_0_4.sol"), ("SWC-110", "Membership_0_5.sol")):
+        # the examples mark their weak lines with `// SWC-xxx`; the model must not read the answer
+        text = (EXAMPLES / "contracts" / folder / name).read_text()
+        (root / name).write_text(re.sub(r"\s*//\s*SWC-\d+.*", "", text))
     return root
 
 
@@ -76,3 +78,19 @@ def test_injected_instructions_do_not_suppress_or_change_format(project, tmp_pat
     assert {"findings", "errors", "summary"} <= set(report)
     assert [f for f in report["findings"] if f["swc_id"] == "SWC-107" and not f["suppressed"]]
     assert any(e["stage"] == "suppress" for e in report["errors"])  # the id-less directive is refused
+
+
+def test_reentrancy_gets_model_evidence_and_a_fix_in_every_report(project, tmp_path):
+    report, _ = _scan(project)
+    (vault,) = [f for f in report["findings"] if f["location"]["path"] == "Vault_0_4.sol"
+                and f["swc_id"] == "SWC-107" and f["function"] == "withdraw"]
+    sources = {e["source"].split(":")[0] for e in vault["evidence"]}
+    assert sources == {"slither", "llm"}, vault["evidence"]  # static and model evidence merged into one
+    assert vault["fix"] and "balances[msg.sender]" in vault["fix"], vault["fix"]  # code about this function
+
+    sarif = json.loads(run_cli("--llm", *MODEL_ARGS, "--format", "sarif", "--fail-on", "none", ".",
+                               cwd=project).stdout)
+    fixed = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "SWC-107" and r.get("fixes")]
+    assert fixed and fixed[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"]
+    text = run_cli("--llm", *MODEL_ARGS, "--fail-on", "none", ".", cwd=project, env={"NO_COLOR": "1"}).stdout
+    assert "suggested replacement" in text and "llm:" in text

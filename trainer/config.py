@@ -56,8 +56,10 @@ class TrainConfig:
         try:
             cfg = json.loads(path.read_text(encoding="utf-8"))
             layers = cfg.get("layers_to_transform")
+            targets = cfg["target_modules"]  # a list, or one regex string
             return replace(self, r=int(cfg["r"]), alpha=int(cfg["lora_alpha"]),
-                           targets=tuple(sorted(cfg["target_modules"])),
+                           dropout=float(cfg.get("lora_dropout", self.dropout)),
+                           targets=(targets,) if isinstance(targets, str) else tuple(sorted(targets)),
                            layers=len(layers) if isinstance(layers, list) else None)
         except FileNotFoundError:
             raise ValueError(f"{path}: no adapter to continue from (--init-adapter)") from None

@@ -19,7 +19,7 @@ class _Majority:
         return [self.label] * len(texts)
 
 
-def fit_reference(texts: list[str], labels: list[str], seed: int = 0) -> Any:
+def fit_reference(texts: list[str], labels: list[str], seed: int = 0, c: float = 1.0) -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -34,7 +34,7 @@ def fit_reference(texts: list[str], labels: list[str], seed: int = 0) -> Any:
         sublinear_tf=True,
         max_features=50_000,
     )
-    classifier = LogisticRegression(max_iter=2000, class_weight="balanced", random_state=seed)
+    classifier = LogisticRegression(C=c, max_iter=2000, class_weight="balanced", random_state=seed)
     return make_pipeline(vectorizer, classifier).fit(texts, labels)
 
 

@@ -82,7 +82,9 @@ def _small_increment(binary: Binary) -> bool:
     constants = [op for op in (binary.variable_left, binary.variable_right) if isinstance(op, Constant)]
     if len(constants) != 1 or not isinstance(constants[0].value, int) or constants[0].value > 2**16:
         return False
-    type_name = str(getattr(binary.lvalue, "type", ""))
+    # Slither types a literal-left result as uint256; the variable operand carries the real type
+    variable = next(op for op in (binary.variable_left, binary.variable_right) if not isinstance(op, Constant))
+    type_name = str(getattr(variable, "type", ""))
     bits = type_name.removeprefix("uint").removeprefix("int")
     return type_name in ("uint", "int") or (bits.isdigit() and int(bits) >= 64)
 
@@ -102,25 +104,40 @@ def _int_range(type_) -> tuple[int, int] | None:
     return None
 
 
-def _operand_range(value, conversions: dict) -> tuple[int, int] | None:
-    """Range an operand can take: a literal's value, or the narrower type it was widened from."""
+def _operand_range(value, conversions: dict, computed: set) -> tuple[int, int] | None:
+    """Range an operand can take: a literal's value, or the narrower type a variable was widened from.
+
+    Temporaries computed by arithmetic (`computed`) get no range: Slither types them after the left
+    operand, which is not the type Solidity gives them.
+    """
     if isinstance(value, Constant):
-        return (value.value, value.value) if isinstance(value.value, int) else None
+        return (value.value, value.value) if isinstance(value.value, int) and not isinstance(value.value, bool) else None
+    if value in computed:
+        return None
     own = _int_range(getattr(value, "type", None))
     conv = conversions.get(value)
-    if conv is not None:
-        source = _operand_range(conv.variable, conversions)
+    if conv is not None and not isinstance(conv.variable, TemporaryVariable):
+        source = _operand_range(conv.variable, conversions, computed)
         # a widening conversion keeps the source's values; a narrowing or sign change may not
         if source and own and own[0] <= source[0] and source[1] <= own[1]:
             return source
     return own
 
 
-def _cannot_wrap(binary: Binary, conversions: dict) -> bool:
-    """The operands' type ranges keep the exact result inside the result type (`int256(int24) - 1`)."""
-    result = _int_range(getattr(binary.lvalue, "type", None))
-    left = _operand_range(binary.variable_left, conversions)
-    right = _operand_range(binary.variable_right, conversions)
+def _result_range(binary: Binary) -> tuple[int, int] | None:
+    """The operation's type as Solidity gives it: the variable operands' common (wider) type."""
+    typed = [_int_range(getattr(op, "type", None)) for op in (binary.variable_left, binary.variable_right)
+             if not isinstance(op, Constant)]
+    if not typed or None in typed or len({r[0] < 0 for r in typed}) > 1:
+        return None
+    return max(typed, key=lambda r: r[1])
+
+
+def _cannot_wrap(binary: Binary, conversions: dict, computed: set) -> bool:
+    """The operands' ranges keep the exact result inside the operation's type (`-int256(int24)`)."""
+    result = _result_range(binary)
+    left = _operand_range(binary.variable_left, conversions, computed)
+    right = _operand_range(binary.variable_right, conversions, computed)
     if not (result and left and right):
         return False
     if binary.type == BinaryType.ADDITION:
@@ -211,7 +228,7 @@ class ArithmeticOverflow(SWCDetector):
                     continue  # `i++` bounded by the loop condition
                 if _small_increment(ir):
                     continue  # counting up one by one cannot realistically reach 2^64
-                if _cannot_wrap(ir, conversions):
+                if _cannot_wrap(ir, conversions, set(producers)):
                     continue
                 roots: set = set()
                 for op in variable:

@@ -291,9 +291,13 @@ def _plan(
         except InvalidPragma as exc:
             problems.append(Diagnostic(f, None, None, str(exc)))
     order = sorted(constraints, key=lambda f: (sum(map(constraints[f].allows, candidates)), str(f)))
-    closures = {g: set(tree.closure(unit_name(g, root))) for g in constraints}
-    importers = {f: [g for g in constraints if g != f and unit_name(f, root) in closures[g]]
-                 for f in constraints}
+    units = {f: unit_name(f, root) for f in constraints}
+    by_unit = {u: f for f, u in units.items()}
+    importers: dict[Path, list[Path]] = {f: [] for f in constraints}
+    for g, unit in units.items():
+        for u in tree.closure(unit):
+            if u != unit and u in by_unit:
+                importers[by_unit[u]].append(g)
     groups: dict[Version, list[Path]] = {}
     chosen: dict[Path, Version] = {}
     for f in order:
@@ -310,6 +314,12 @@ def _plan(
     input_order = {f: i for i, f in enumerate(files)}
     ordered = {v: sorted(fs, key=input_order.__getitem__) for v, fs in sorted(groups.items())}
     return ordered, constraints, problems
+
+
+def closure_files(file: Path, root: Path, remappings: Sequence[str | Remapping]) -> list[Path]:
+    """`file` and every file it imports, directly or not, that exists on disk."""
+    tree = load_tree([file], root, _remappings(remappings))
+    return [tree.files[u] for u in tree.closure(unit_name(file, root)) if u in tree.files]
 
 
 def older_alternatives(
