@@ -253,15 +253,31 @@ def test_clean_flags_our_high_on_vulnerable_code_only(tmp_path):
 # --- label_noise --------------------------------------------------------------------------------
 
 
-def test_label_noise_reports_held_out_and_self_fit_per_label(tmp_path):
+def test_label_noise_reports_held_out_f1_and_near_duplicate_agreement(tmp_path):
     from bench import label_noise
 
     data = REPO / "tests" / "fixtures" / "trainer" / "data"
     result = label_noise.measure(data)
-    assert set(result["held_out"]) == set(result["memorised"]) == {*label_noise.LABELS, "macro_f1"}
-    assert all(0.0 <= v <= 1.0 for v in [*result["held_out"].values(), *result["memorised"].values()])
+    assert set(result["held_out"]) == {*label_noise.LABELS, "macro_f1"}
+    assert all(0.0 <= v <= 1.0 for v in result["held_out"].values())
+    rows = list(result["near_duplicates"].values())
+    assert [r["pairs"] for r in rows] == sorted((r["pairs"] for r in rows), reverse=True)  # stricter, fewer
     rows = [json.loads(line) for line in (data / "test.jsonl").read_text().splitlines() if line.strip()]
     expected = sum(len(set(r.get("labels") or []) & set(label_noise.LABELS)) > 1 for r in rows)
     assert result["ambiguous_test_records"] == expected
     proc = _bench("bench.label_noise", "--data", str(tmp_path))
     assert proc.returncode == 2 and proc.stderr.startswith("bench.label_noise: error: ") and "\n" not in proc.stderr.strip()
+
+
+def test_near_duplicate_agreement_counts_same_and_other_class_pairs():
+    from bench import label_noise
+    from trainer.data import Record
+
+    def rec(text, label):
+        return Record(text, None, label, None, text)
+
+    code = "function pay(address to) public { to.transfer(amount); emit Paid(to); }"
+    train = [rec(code, "SWC-113"), rec("function f() { x = y * z + w; }", "SWC-101")]
+    test = [rec(code, "SWC-114"), rec("function f() { x = y * z + w; }", "SWC-101"), rec(code, "none")]
+    got = label_noise.near_duplicate_agreement(train, test)
+    assert got["0.95"] == {"pairs": 2, "same_class": 0.5}  # the `none` record is not a vulnerable pair
