@@ -205,6 +205,12 @@ def test_init_adapter_continues_from_an_exported_adapter(tiny_base, tmp_path):
     b = load_file(tmp_path / "second" / "adapter_model.safetensors")
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a)  # lr 0: the loaded weights come back unchanged
+    meta = json.loads((tmp_path / "second" / "train_meta.json").read_text())
+    assert meta["parent"]["steps"] == 4 and meta["steps"] == 1  # the lineage is kept
+    from trainer.card import render_card
+
+    card = render_card(meta, None, "sha")
+    assert "Trained in stages" in card and "\n| 1 | " in card and "\n| 2 | " in card
     with pytest.raises(ValueError, match="no adapter to continue from"):
         TrainConfig(init_adapter=str(tmp_path / "missing")).with_adapter_shape()
 

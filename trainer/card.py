@@ -21,6 +21,15 @@ def _f(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if isinstance(value, int | float) else "n/a"
 
 
+def _stages(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """This run and the runs it continued from, oldest first."""
+    out, node = [], meta
+    while isinstance(node, dict) and len(out) < 20:
+        out.append(node)
+        node = node.get("parent")
+    return out[::-1]
+
+
 def render_card(meta: dict[str, Any], metrics: dict[str, Any] | None, adapter_sha256: str) -> str:
     """Markdown card: base, data card hash, hyper-parameters, metrics, cost, hardware, licence."""
     cfg = meta.get("config", {})
@@ -84,10 +93,26 @@ def render_card(meta: dict[str, Any], metrics: dict[str, Any] | None, adapter_sh
         f"- hardware: {meta.get('hardware', 'n/a')}",
         f"- training time: {_f(meta.get('train_seconds'), 1)} s for {meta.get('steps', 'n/a')} steps",
         f"- throughput: {_f(meta.get('tokens_per_s'), 1)} tokens/s ({meta.get('tokens', 'n/a')} tokens)",
-        "",
-        "## Evaluation",
-        "",
     ]
+    stages = _stages(meta)
+    if len(stages) > 1:
+        lines += [
+            "",
+            "Trained in stages, each continuing from the one before (`--init-adapter`):",
+            "",
+            "| stage | records | steps | tokens | seconds | lr | max_length | fixes trained | layers |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for i, st in enumerate(stages, 1):
+            c = st.get("config", {})
+            lines.append(
+                f"| {i} | {st.get('train_records', 'n/a')} | {st.get('steps', 'n/a')} | {st.get('tokens', 'n/a')} "
+                f"| {_f(st.get('train_seconds'), 1)} | {c.get('lr')} | {c.get('max_length')} "
+                f"| {'no' if c.get('no_fix') else 'yes'} | {c.get('layers') or 'all'} |"
+            )
+        total = sum(st.get("train_seconds") or 0 for st in stages)
+        lines.append(f"\nTotal training time: {_f(total, 1)} s.")
+    lines += ["", "## Evaluation", ""]
     if metrics:
         systems = [s for s in ("adapter", "base", "reference") if s in metrics]
         lines += [

@@ -17,7 +17,7 @@ from swclint.llm.models import (
 )
 from trainer.card import render_card
 from trainer.data import data_card_hash
-from trainer.train import META_FILE
+from trainer.train import META_FILE, parent_meta
 
 CARRIED = (*ADAPTER_FILES, CALIBRATION_FILE, "metrics.json", "metrics.md", "metrics.png", META_FILE)
 
@@ -34,6 +34,9 @@ def export(adapter: str | Path, out: str | Path, data_dir: str | Path | None = N
             f"{src}: adapter_config.json is not a LoRA adapter (peft_type {cfg.get('peft_type')})"
         )
     meta: dict[str, Any] = json.loads((src / META_FILE).read_text()) if (src / META_FILE).is_file() else {}
+    init = (meta.get("config") or {}).get("init_adapter")
+    if init and "parent" not in meta:  # trained before runs recorded their parent
+        meta["parent"] = parent_meta(init)
     if data_dir is not None:
         meta["data_card_sha256"] = data_card_hash(data_dir)
     metrics = json.loads((src / "metrics.json").read_text()) if (src / "metrics.json").is_file() else None

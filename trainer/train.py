@@ -315,8 +315,21 @@ def train(
         "trainable_params": sum(p.numel() for p in params),
         "calibration": calibration,
     }
+    if cfg.init_adapter:
+        summary["parent"] = parent_meta(cfg.init_adapter)
     (out / META_FILE).write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def parent_meta(init_adapter: str | Path) -> dict[str, Any] | None:
+    """The training record of the adapter a run continued from (with its own parents), if it has one."""
+    path = Path(init_adapter) / META_FILE
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    meta.pop("base_path", None)
+    return meta
 
 
 def calibrate(
