@@ -130,3 +130,22 @@ def test_injected_instructions_stay_inside_the_data_section():
     prompt = build_prompt(chunk)
     assert prompt.endswith("### Verdict:")  # the task and the answer slot always come last
     assert prompt.index("ignore previous instructions") < prompt.index("### Task")
+
+
+def test_fully_cached_run_never_loads_the_local_model(monkeypatch):
+    from swclint.llm import models
+    from swclint.llm.backends import DEFAULT_ADAPTER, HFBackend
+    from swclint.llm.cache import cache_key
+
+    backend = HFBackend(DEFAULT_ADAPTER)  # identity from the adapter files alone
+    monkeypatch.setattr(models, "load_model", lambda *a, **k: pytest.fail("the model was loaded"))
+    src = SourceFile(Path("/x/Bank.sol"), "Bank.sol", SOURCE)
+    from swclint.analyze.chunks import extract_chunks
+
+    cache = AnswerCache()
+    cache.put_many({cache_key(backend.identity, "classify", build_prompt(c)): probs("none", 0.9)
+                    for c in extract_chunks(SOURCE, "Bank.sol")})
+    cache.close()
+    findings, errors, files, _ = stage._stage(lambda: backend)([src], [], Options(llm_scope="all"))
+    assert findings == [] and errors == [] and files == ["Bank.sol"]
+    assert backend._loaded is None

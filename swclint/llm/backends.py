@@ -53,20 +53,43 @@ def _quiet_ml_libraries() -> None:
 
 
 class HFBackend:
-    """transformers + peft on the local machine; the adapter names its own base."""
+    """transformers + peft on the local machine; the adapter names its own base.
+
+    The model loads on first use: a run whose answers are all cached never pays for it.
+    """
 
     def __init__(self, adapter: Path, batch_size: int = 8, device: str = "auto") -> None:
-        _quiet_ml_libraries()
-        from .models import ModelError, adapter_hash, load_model
+        from .models import ModelError, adapter_hash
 
-        base = read_adapter_base(adapter)
+        self.adapter = Path(adapter)
+        self.base = read_adapter_base(self.adapter)
         try:
-            self.model, self.tokenizer = load_model(base, adapter, device=device,
-                                                    quant="4bit" if _cuda() else "none")
+            self.identity = f"hf:{self.base}:{adapter_hash(self.adapter)}"
         except ModelError as exc:
             raise BackendError(str(exc)) from None
         self.batch_size = batch_size
-        self.identity = f"hf:{base}:{adapter_hash(adapter)}"
+        self.device = device
+        self._loaded: tuple | None = None
+
+    def _load(self) -> tuple:
+        if self._loaded is None:
+            _quiet_ml_libraries()
+            from .models import ModelError, load_model
+
+            try:
+                self._loaded = load_model(self.base, self.adapter, device=self.device,
+                                          quant="4bit" if _cuda() else "none")
+            except ModelError as exc:
+                raise BackendError(str(exc)) from None
+        return self._loaded
+
+    @property
+    def model(self):
+        return self._load()[0]
+
+    @property
+    def tokenizer(self):
+        return self._load()[1]
 
     def classify(self, prompts: list[str]) -> list[dict[str, float]]:
         from .scoring import classify
