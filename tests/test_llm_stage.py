@@ -149,3 +149,16 @@ def test_fully_cached_run_never_loads_the_local_model(monkeypatch):
     findings, errors, files, _ = stage._stage(lambda: backend)([src], [], Options(llm_scope="all"))
     assert findings == [] and errors == [] and files == ["Bank.sol"]
     assert backend._loaded is None
+
+
+def test_without_the_ml_extra_the_run_is_static_and_says_how_to_enable(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
+    run, notes = stage.make_llm_stage(Options())
+    assert run is None and notes == ["model: off (the ML extra is not installed: pip install 'swclint[llm]')"]
+    run, notes = stage.make_llm_stage(Options(llm=True))
+    assert run is None and "requested but unavailable" in notes[0]
+    run, notes = stage.make_llm_stage(Options(llm=False))
+    assert run is None and notes == []

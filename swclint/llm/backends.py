@@ -165,11 +165,9 @@ class OpenAIBackend:
 
 
 def ml_extra_installed() -> bool:
+    """Whether the ML extra is installed, without importing it: torch and transformers take seconds
+    to import, which a run served entirely from the answer cache never needs."""
+    from importlib.util import find_spec
+
     logging.getLogger("bitsandbytes").setLevel(logging.ERROR)  # peft imports it; its CPU hints are noise
-    try:
-        import peft  # noqa: F401
-        import torch  # noqa: F401
-        import transformers  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return all(find_spec(name) is not None for name in ("peft", "torch", "transformers"))
