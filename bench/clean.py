@@ -21,7 +21,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.scale import ScaleError, count_sources, npm_install, swclint_exe
+from bench.scale import ScaleError, resolve_corpus, swclint_exe
 
 SEVERITIES = ("high", "medium", "low", "info")
 _CONTRACT_RE = r"^\s*(?:abstract\s+)?(?:contract|library|interface)\s+[A-Za-z_]"
@@ -112,16 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus and not args.npm:
         parser.error("give --corpus DIR or --npm PKG")
     try:
-        for c in args.corpus:
-            if not c.is_dir():
-                raise ScaleError(f"{c}: corpus folder does not exist")
-        paths, cwd, extra = [c.resolve() for c in args.corpus], Path.cwd(), []
-        if args.npm:
-            cwd, folders = npm_install(args.npm)
-            paths += folders
-            extra = ["--no-default-excludes"]  # the corpus itself lives under node_modules
-        if not count_sources(paths):
-            raise ScaleError(f"no .sol files under {', '.join(map(str, paths))}")
+        paths, cwd, extra = resolve_corpus(args.corpus, args.npm)
         summary = summarise(run(paths, cwd, args.jobs, extra), count_contracts(paths))
     except ScaleError as exc:
         print(f"error: {exc}", file=sys.stderr)

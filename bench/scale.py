@@ -117,6 +117,21 @@ def _version_of(manifest: Path) -> str:
         return ""
 
 
+def resolve_corpus(folders: list[Path], npm: list[str]) -> tuple[list[Path], Path, list[str]]:
+    """(paths to scan, working directory, extra CLI flags) for --corpus folders and --npm packages."""
+    for c in folders:
+        if not c.is_dir():
+            raise ScaleError(f"{c}: corpus folder does not exist")
+    paths, cwd, extra = [c.resolve() for c in folders], Path.cwd(), []
+    if npm:
+        cwd, installed = npm_install(npm)
+        paths += installed
+        extra = ["--no-default-excludes"]  # the corpus itself lives under node_modules
+    if not count_sources(paths):
+        raise ScaleError(f"no .sol files under {', '.join(map(str, paths))}")
+    return paths, cwd, extra
+
+
 def count_sources(folders: list[Path]) -> int:
     return sum(1 for f in folders for _ in f.rglob("*.sol"))
 
@@ -266,19 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give --corpus DIR or --npm PKG")
 
     try:
-        for c in args.corpus:
-            if not c.is_dir():
-                raise ScaleError(f"{c}: corpus folder does not exist")
-        paths = [c.resolve() for c in args.corpus]
-        cwd = Path.cwd()
-        extra: list[str] = []
-        if args.npm:
-            cwd, folders = npm_install(args.npm)
-            paths += folders
-            extra = ["--no-default-excludes"]  # the corpus itself lives under node_modules
+        paths, cwd, extra = resolve_corpus(args.corpus, args.npm)
         sources = count_sources(paths)
-        if not sources:
-            raise ScaleError(f"no .sol files under {', '.join(map(str, paths))}")
         rows = benchmark(paths, args.jobs, cwd, extra)
     except ScaleError as exc:
         print(f"error: {exc}", file=sys.stderr)
