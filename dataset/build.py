@@ -15,6 +15,8 @@ from dataset.records import dumps
 from dataset.seed import import_seed
 from dataset.split import SPLITS, check_leakage, split_records
 from dataset.swc_registry import import_registry
+from dataset.synth import SOURCE as SYNTH
+from dataset.synth import generate as generate_synth
 from dataset.tokens import distribution, token_counter, training_text
 
 
@@ -29,6 +31,7 @@ class BuildConfig:
     compile_check: bool = False
     tokenizer: str = "auto"  # "auto" (Gemma tokenizer if on disk) | "estimate"
     min_test: int = 100
+    synth: int = 0  # generated vulnerable/fixed pairs per family, train split only
 
 
 def _import_all(cfg: BuildConfig, stats: Counter, compile_status: dict | None) -> tuple[list, list]:
@@ -78,10 +81,18 @@ def build(cfg: BuildConfig) -> dict:
     compile_status: dict | None = {} if cfg.compile_check else None
     records, sources = _import_all(cfg, stats, compile_status)
     records = dedup(records, stats)
+    splits = split_records(records, cfg.seed_value, min_test=cfg.min_test)
+    if cfg.synth:
+        # Generated pairs differ only in names by design, so they skip near-dedup, and they stay
+        # out of valid/test so held-out numbers measure real code only.
+        synth = generate_synth(cfg.synth, cfg.seed_value, stats)
+        sources.append({"name": SYNTH, "input": f"dataset.synth, {cfg.synth} pairs per family",
+                        "imported": len(synth)})
+        splits["train"] = splits["train"] + synth
+        records = records + synth
     kept = Counter(r["source"] for r in records)
     for src in sources:
         src["kept"] = kept.get(src["name"], 0)
-    splits = split_records(records, cfg.seed_value, min_test=cfg.min_test)
     leak = check_leakage(splits)
 
     cfg.out.mkdir(parents=True, exist_ok=True)

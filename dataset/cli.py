@@ -17,6 +17,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--swc-registry", type=Path, help="SWC registry checkout (with test_cases/)")
     b.add_argument("--extra", type=Path, action="append", default=[], help="folder of .sol declared clean")
     b.add_argument("--extra-csv", type=Path, action="append", default=[], help="file,line,swc CSV")
+    b.add_argument("--synth", type=int, default=0, metavar="N",
+                   help="add N generated vulnerable/fixed pairs per pattern family to train (default 0)")
     b.add_argument("--out", type=Path, required=True, help="output folder")
     b.add_argument("--seed-value", type=int, default=13, help="split hash seed (default 13)")
     b.add_argument("--min-test", type=int, default=100, help="least test records per label (default 100)")
@@ -40,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         swc_registry=args.swc_registry,
         extra=args.extra,
         extra_csv=args.extra_csv,
+        synth=args.synth,
         seed_value=args.seed_value,
         compile_check=args.compile_check,
         tokenizer=args.tokenizer,

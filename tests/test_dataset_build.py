@@ -11,7 +11,7 @@ FIX = Path(__file__).parent / "fixtures" / "dataset"
 FILES = ("train.jsonl", "valid.jsonl", "test.jsonl", "card.json", "CARD.md")
 
 
-def build(out: Path) -> int:
+def build(out: Path, *extra: str) -> int:
     return main(
         [
             "build",
@@ -22,6 +22,7 @@ def build(out: Path) -> int:
             "--out", str(out),
             "--min-test", "1",
             "--tokenizer", "estimate",
+            *extra,
         ]
     )  # fmt: skip
 

@@ -59,6 +59,9 @@ def test_record_labels_follow_the_label_set():
     records, skipped = read_split(DATA, "train")
     assert skipped == 1 and len(records) == 24
     assert {r.label for r in records} == {"SWC-107", "SWC-101", "none"}
+    later, _ = read_split(DATA, "train", limit=5, skip=20)  # a later stage on records not yet seen
+    assert [r.id for r in later] == [r.id for r in records[20:24]]
+    assert [r.id for r in read_split(DATA, "train", limit=3, skip=2)[0]] == [r.id for r in records[2:5]]
 
 
 def test_bad_jsonl_names_file_and_line(tmp_path):

@@ -55,6 +55,8 @@ def _train_flags(p: argparse.ArgumentParser, sweep: bool = False) -> None:
     p.add_argument("--warmup-ratio", type=float, default=d.warmup_ratio)
     p.add_argument("--max-steps", type=int, default=None)
     p.add_argument("--limit", type=int, default=None, help="use only the first N training records")
+    p.add_argument("--skip", type=int, default=0, metavar="N",
+                   help="pass over the first N training records (before --limit)")
     p.add_argument("--fix-weight", type=float, default=d.fix_weight, help="loss weight of fix tokens")
     p.add_argument("--verdict-weight", type=float, default=d.verdict_weight,
                    help="loss weight of the first verdict token, the one classification scores")

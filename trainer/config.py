@@ -35,6 +35,7 @@ class TrainConfig:
     seed: int = 42
     # data
     limit: int | None = None
+    skip: int = 0  # leading training records to pass over (a later stage on records not yet seen)
     fix_weight: float = 0.5  # weight of fix tokens relative to verdict tokens
     verdict_weight: float = 8.0  # weight of the scored first verdict token (the rest of the answer: 1)
     no_fix: bool = False  # verdict only: shortest answers, fastest

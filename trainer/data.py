@@ -53,8 +53,13 @@ def split_path(data_dir: str | Path, split: str) -> Path:
     return Path(data_dir) / f"{split}.jsonl"
 
 
-def read_split(data_dir: str | Path, split: str, limit: int | None = None) -> tuple[list[Record], int]:
-    """Records of DIR/<split>.jsonl and how many were skipped for labels outside LABELS."""
+def read_split(
+    data_dir: str | Path, split: str, limit: int | None = None, skip: int = 0
+) -> tuple[list[Record], int]:
+    """Records of DIR/<split>.jsonl and how many were dropped for labels outside LABELS.
+
+    `skip` passes over that many leading usable records, then `limit` caps what is kept.
+    """
     path = split_path(data_dir, split)
     if not path.is_file():
         raise DataError(f"{path}: no such file (expected the dataset's {split} split)")
@@ -76,6 +81,9 @@ def read_split(data_dir: str | Path, split: str, limit: int | None = None) -> tu
                 ) from exc
             if label is None:
                 skipped += 1
+                continue
+            if skip > 0:
+                skip -= 1
                 continue
             fix = raw.get("fix") if label != "none" else None
             records.append(

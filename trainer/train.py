@@ -191,7 +191,7 @@ def train(
     seed_everything(cfg.seed)
     device = resolve_device(cfg.device)
     quant = cfg.resolved_quant(device)
-    records, skipped = read_split(data_dir, "train", cfg.limit)
+    records, skipped = read_split(data_dir, "train", cfg.limit, cfg.skip)
     if not records:
         raise ValueError(f"{split_path(data_dir, 'train')}: no usable records")
     model, tokenizer, frozen = build_model(cfg, device, quant)

@@ -22,11 +22,16 @@ def _is_mutex(modifier) -> bool:
     return bool(written_before & written_after & read_in_check)
 
 
-def mutex_guarded_functions(slither) -> set[tuple[str, str]]:
-    """(contract, function) pairs protected by a re-entrancy lock modifier."""
-    guarded: set[tuple[str, str]] = set()
+def mutex_guarded_functions(slither) -> set[tuple[str, str, str]]:
+    """(absolute source path, contract, function) of functions protected by a re-entrancy lock.
+
+    Keyed by file too: one compilation can hold two contracts of the same name (a mock beside
+    the real one, v1 beside v2), and only the locked one is protected.
+    """
+    guarded: set[tuple[str, str, str]] = set()
     for contract in slither.contracts:
+        path = contract.source_mapping.filename.absolute
         for function in contract.functions:
             if any(_is_mutex(m) for m in function.modifiers):
-                guarded.add((contract.name, function.name))
+                guarded.add((path, contract.name, function.name))
     return guarded

@@ -118,9 +118,13 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
         for res in results:
             f = _to_finding(res, origin, root)
             # Slither does not model lock modifiers; a locked function cannot be re-entered.
-            if f is not None and not (f.swc_id == "SWC-107" and (f.contract, f.function) in guarded):
+            if f is not None and not (f.swc_id == "SWC-107" and _key(f, root) in guarded):
                 findings.append(f)
     return findings, errors
+
+
+def _key(f: Finding, root: Path) -> tuple[str, str, str]:
+    return str((root / f.location.path).resolve()), f.contract, f.function
 
 
 def _one_line(exc: BaseException) -> str:
