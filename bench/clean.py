@@ -2,12 +2,15 @@
 
     python -m bench.clean --npm @openzeppelin/contracts@4.9.6 [--jobs 2] [--json]
     python -m bench.clean --corpus DIR
+    python -m bench.clean --npm @openzeppelin/contracts@4.9.6 --llm-args "--llm-scope all"
 
-Runs the real CLI once (`--no-llm`, JSON report) and prints, by severity, the findings of our own
+Runs the real CLI once (`--no-llm` unless `--llm-args` is given, JSON report) and prints, by severity, the findings of our own
 detectors (evidence `swclint:*`) and of Slither's (`slither:*`) separately, every High from our
 detectors with its location, and the Medium count per contract (per contract declared in the
 corpus's .sol files, and per analysed file). A finding merged from both tools counts as ours and is
-shown as `slither+swclint`. Exit status 1 when a High carries our detectors' evidence.
+shown as `slither+swclint`. With the model on, findings backed by the model alone (origin `llm`)
+are counted too, by class and per contract. Exit status 1
+when a High carries our detectors' evidence.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ def origin(finding: dict) -> str:
     A merged finding has the highest severity of its parts, so "ours" (any `swclint` evidence) is an
     upper bound on what our detectors report alone.
     """
-    sources = sorted({e["source"].split(":", 1)[0] for e in finding.get("evidence", [])} - {"llm"})
-    return "+".join(sources) or "?"
+    sources = {e["source"].split(":", 1)[0] for e in finding.get("evidence", [])}
+    return "+".join(sorted(sources - {"llm"})) or ("llm" if "llm" in sources else "?")
 
 
 def is_ours(finding: dict) -> bool:
@@ -49,10 +52,11 @@ def count_contracts(paths: list[Path]) -> int:
                for p in paths for f in p.rglob("*.sol"))
 
 
-def run(paths: list[Path], cwd: Path, jobs: int, extra: list[str]) -> dict:
+def run(paths: list[Path], cwd: Path, jobs: int, extra: list[str], llm_args: list[str] | None = None) -> dict:
+    model = ["--llm", *llm_args] if llm_args is not None else ["--no-llm"]
     with tempfile.TemporaryDirectory(prefix="swclint-clean-") as tmp:
         report = Path(tmp) / "report.json"
-        cmd = [swclint_exe(), *map(str, paths), "--no-llm", "--format", "json", "--output", str(report),
+        cmd = [swclint_exe(), *map(str, paths), *model, "--format", "json", "--output", str(report),
                "--fail-on", "none", "--jobs", str(jobs), *extra]
         proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         try:
@@ -71,7 +75,11 @@ def summarise(report: dict, contracts: int) -> dict:
     medium_all = sum(1 for f in findings if f["severity"] == "medium")
     medium_ours = sum(1 for f in ours if f["severity"] == "medium")
     files = report["summary"]["files"]
+    model_only = [f for f in findings if origin(f) == "llm"]
     return {
+        "model_only": {"findings": len(model_only),
+                       "by_rule": dict(sorted(Counter(f["swc_id"] for f in model_only).items())),
+                       "per_contract": round(len(model_only) / contracts, 4) if contracts else 0.0},
         "files": files,
         "contracts": contracts,
         "errors": [f"{e['path']}: {e['stage']}: {e['message']}" for e in report["errors"]],
@@ -98,6 +106,10 @@ def format_text(s: dict) -> str:
     m, mf = s["medium_per_contract"], s["medium_per_file"]
     lines.append(f"Medium per contract: ours {m['ours']:.3f}, all (with Slither's) {m['all']:.3f}")
     lines.append(f"Medium per file:     ours {mf['ours']:.3f}, all (with Slither's) {mf['all']:.3f}")
+    mo = s["model_only"]
+    if s.get("model"):
+        lines.append(f"Model-only findings: {mo['findings']} ({mo['per_contract']:.3f} per contract), by rule: "
+                     + (", ".join(f"{k}: {v}" for k, v in mo["by_rule"].items()) or "none"))
     lines += [f"error: {e}" for e in s["errors"]]
     return "\n".join(lines)
 
@@ -108,12 +120,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--npm", nargs="+", default=[], metavar="PKG[@VER]", help="npm packages to scan")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print the machine-readable result")
+    parser.add_argument("--llm-args", default=None, metavar="ARGS",
+                        help='turn the model on with these CLI options, e.g. "--llm-scope all"')
     args = parser.parse_args(argv)
     if not args.corpus and not args.npm:
         parser.error("give --corpus DIR or --npm PKG")
     try:
         paths, cwd, extra = resolve_corpus(args.corpus, args.npm)
-        summary = summarise(run(paths, cwd, args.jobs, extra), count_contracts(paths))
+        llm_args = shlex.split(args.llm_args) if args.llm_args is not None else None
+        summary = summarise(run(paths, cwd, args.jobs, extra, llm_args), count_contracts(paths))
+        summary["model"] = llm_args is not None
     except ScaleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -232,6 +232,11 @@ def test_clean_summary_separates_our_detectors_from_slither():
     assert s["ours_high"] == ["A.sol:3 SWC-101 m", "A.sol:3 SWC-107 m"]  # merged findings count as ours
     assert s["medium_per_contract"] == {"ours": 0.25, "all": 0.5}
     assert s["medium_per_file"] == {"ours": 0.5, "all": 1.0}
+    assert s["model_only"] == {"findings": 0, "by_rule": {}, "per_contract": 0.0}
+    report["findings"].append(_finding("llm:gemma-3-270m", "medium", "SWC-114"))
+    s = clean.summarise(report, contracts=4)
+    assert s["model_only"] == {"findings": 1, "by_rule": {"SWC-114": 1}, "per_contract": 0.25}
+    assert s["by_origin"]["llm"]["medium"] == 1 and s["medium_per_contract"]["ours"] == 0.25
 
 
 @pytest.mark.e2e
