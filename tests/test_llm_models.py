@@ -87,6 +87,11 @@ def test_adapter_hash_follows_weights_and_calibration(tmp_path):
     assert adapter_hash(tmp_path / "a") != a
     assert read_temperature(tmp_path / "a") == 2.0
     assert read_temperature(tmp_path / "b") == 1.0
+    bias = {"none": 1.0, "SWC-101": 0, "SWC-107": 0, "SWC-110": 0, "SWC-113": 0, "SWC-114": -1.0}
+    (tmp_path / "a" / "calibration.json").write_text(json.dumps({"temperature": 2.0, "bias": bias}))
+    assert models.read_calibration(tmp_path / "a") == (2.0, (1.0, 0.0, 0.0, 0.0, 0.0, -1.0))
+    (tmp_path / "a" / "calibration.json").write_text(json.dumps({"temperature": 2.0, "bias": {"none": 1}}))
+    assert models.read_calibration(tmp_path / "a") == (2.0, None)  # another label set: bias ignored
 
 
 def test_unknown_quantization_is_refused():

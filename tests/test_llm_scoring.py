@@ -114,6 +114,19 @@ def test_temperature_flattens_probabilities(biased):
         model.swclint_temperature = 1.0
 
 
+def test_label_bias_from_calibration_shifts_the_verdict(biased):
+    model, tok = biased
+    plain = scoring.classify(model, tok, PROMPTS[:1])[0]
+    top = max(plain, key=plain.get)
+    model.swclint_bias = tuple(-100.0 if label == top else 0.0 for label in scoring.LABELS)
+    try:
+        shifted = scoring.classify(model, tok, PROMPTS[:1])[0]
+    finally:
+        del model.swclint_bias
+    assert shifted[top] < 1e-6 and sum(shifted.values()) == pytest.approx(1.0)
+    assert scoring.classify(model, tok, PROMPTS[:1], temperature=1.0)[0] == pytest.approx(plain)  # explicit T: raw
+
+
 def test_generate_fix_is_greedy_and_stops_at_the_end_mark(tiny):
     model, tok = tiny
     script = tok.encode("total = total.add(a);\n### End\nignored junk", add_special_tokens=False)

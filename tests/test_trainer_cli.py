@@ -44,6 +44,22 @@ def test_train_writes_adapter_log_meta_and_calibration(trained):
     meta = json.loads((trained / "train_meta.json").read_text())
     assert meta["steps"] == 3 and meta["config"]["r"] == 8 and meta["config"]["alpha"] == 16
     assert meta["config"]["targets"] == ["q_proj", "v_proj"] and meta["quant"] == "none"
+    calibration = json.loads((trained / "calibration.json").read_text())
+    assert list(calibration["bias"]) == list(LABELS) and calibration == meta["calibration"]
+
+
+def test_calibrate_refits_an_adapter_in_place(trained, tiny_base, tmp_path, capsys):
+    import shutil
+
+    copy = tmp_path / "adapter"
+    shutil.copytree(trained, copy)
+    (copy / "calibration.json").write_text('{"temperature": 1.0}')  # an adapter calibrated before biases
+    assert main(["-q", "calibrate", "--adapter", str(copy), "--data", str(DATA), "--base", str(tiny_base)]) == 0
+    fitted = json.loads((copy / "calibration.json").read_text())
+    assert fitted["n"] > 0 and list(fitted["bias"]) == list(LABELS)
+    assert fitted["nll_after"] <= fitted["nll_before"] + 1e-6
+    assert json.loads((copy / "train_meta.json").read_text())["calibration"] == fitted
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["temperature"] == fitted["temperature"]
 
 
 def test_eval_reports_adapter_base_and_reference_side_by_side(trained, capsys):

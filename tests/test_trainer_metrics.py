@@ -5,7 +5,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from swclint.llm.prompt import LABELS  # noqa: E402
-from trainer.calibrate import fit_temperature, nll  # noqa: E402
+from trainer.calibrate import calibrated_nll, calibration_result, fit_calibration, fit_temperature, nll  # noqa: E402
 from trainer.card import render_card  # noqa: E402
 from trainer.metrics import compute_metrics, confusion  # noqa: E402
 from trainer.reference import fit_reference, predict_reference  # noqa: E402
@@ -59,6 +59,30 @@ def test_fit_temperature_softens_overconfident_wrong_scores():
     t = fit_temperature(scores, targets)
     assert t > 1.0
     assert nll(scores, targets, t) < nll(scores, targets, 1.0)
+
+
+def test_label_bias_corrects_a_skewed_prior_that_temperature_cannot():
+    # Scores favour label 1 by a constant margin, but label 0 is true three times in four:
+    # the argmax is wrong for most rows whatever T is; a bias on label 0 puts it right.
+    gen = torch.Generator().manual_seed(0)
+    targets = torch.tensor([0, 0, 0, 1] * 50)
+    scores = torch.randn(200, 6, generator=gen) * 0.1
+    scores[:, 1] += 1.0
+    scores[:, 0] += 0.5
+    t, bias = fit_calibration(scores, targets)
+    assert abs(sum(bias)) < 1e-5 and bias[0] > bias[1]
+    assert calibrated_nll(scores, targets, t, bias) < nll(scores, targets, fit_temperature(scores, targets))
+    calibrated = (scores / t + torch.tensor(bias)).argmax(-1)
+    assert (calibrated == targets).float().mean() > 0.7 > (scores.argmax(-1) == targets).float().mean()
+    assert bias[2] == pytest.approx(bias[3])  # absent labels are left alone, not pushed to -inf
+
+
+def test_calibration_result_names_every_label():
+    targets = torch.tensor([0, 1, 2, 3, 4, 5] * 3)
+    scores = torch.nn.functional.one_hot(targets, 6).float()
+    result = calibration_result(scores, targets)
+    assert list(result["bias"]) == ["none", "SWC-101", "SWC-107", "SWC-110", "SWC-113", "SWC-114"]
+    assert result["nll_after"] <= result["nll_temperature_only"] + 1e-6 <= result["nll_before"] + 1e-6
 
 
 def test_reference_learns_keywords_and_handles_one_class():

@@ -1,4 +1,9 @@
-"""Temperature scaling: one scalar T that makes softmax(scores / T) match validation frequencies."""
+"""Calibration on the validation split: softmax(scores / T + b) with one temperature T and a bias per label.
+
+T alone fixes over- or under-confidence. The biases fix the label prior: class-weighted training
+teaches the model that rare classes are common, and the validation split says how common they are.
+Both are fitted by validation NLL, so the confidence the linter reports stays a probability.
+"""
 
 from __future__ import annotations
 
@@ -30,3 +35,59 @@ def fit_temperature(scores: Any, targets: Any, lo: float = 0.05, hi: float = 20.
             d = a + g * (b - a)
             fd = nll(scores, targets, math.exp(d))
     return math.exp((a + b) / 2)
+
+
+def calibrated_nll(scores: Any, targets: Any, temperature: float, bias: Any) -> float:
+    import torch
+    import torch.nn.functional as F
+
+    return float(F.cross_entropy(scores / temperature + torch.as_tensor(bias, dtype=scores.dtype), targets))
+
+
+def fit_calibration(scores: Any, targets: Any, steps: int = 200) -> tuple[float, list[float]]:
+    """(T, bias) minimising the validation NLL of softmax(scores / T + bias); bias sums to zero.
+
+    Starts from the temperature-only fit, so it is never worse than temperature scaling on the
+    fitting data. A label absent from the validation split keeps its bias at the mean, not -inf.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    t0 = fit_temperature(scores, targets)
+    n_labels = scores.shape[-1]
+    if len(targets) == 0:
+        return t0, [0.0] * n_labels
+    log_inv_t = torch.tensor(-math.log(t0), requires_grad=True)
+    bias = torch.zeros(n_labels, requires_grad=True)
+    present = torch.zeros(n_labels, dtype=torch.bool)
+    present[targets.unique()] = True
+    opt = torch.optim.LBFGS([log_inv_t, bias], lr=0.5, max_iter=steps, line_search_fn="strong_wolfe")
+    data = scores.detach().float()
+
+    def closure():
+        opt.zero_grad()
+        b = torch.where(present, bias, torch.zeros_like(bias))
+        loss = F.cross_entropy(data * log_inv_t.exp() + b, targets) + 1e-4 * (b**2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    b = torch.where(present, bias, torch.zeros_like(bias)).detach()
+    b = b - b.mean()
+    return float((-log_inv_t).exp()), [float(x) for x in b]
+
+
+def calibration_result(scores: Any, targets: Any) -> dict[str, Any]:
+    """What calibration.json holds: T, the per-label bias, and the validation NLL before and after."""
+    from swclint.llm.prompt import LABELS
+
+    temperature, bias = fit_calibration(scores, targets)
+    n = len(targets)
+    return {
+        "temperature": temperature,
+        "bias": dict(zip(LABELS, bias, strict=True)),
+        "n": n,
+        "nll_before": nll(scores, targets, 1.0) if n else None,
+        "nll_temperature_only": nll(scores, targets, fit_temperature(scores, targets)) if n else None,
+        "nll_after": calibrated_nll(scores, targets, temperature, bias) if n else None,
+    }

@@ -86,6 +86,9 @@ def render_card(meta: dict[str, Any], metrics: dict[str, Any] | None, adapter_sh
     lines.append(f"| quantization | {meta.get('quant', 'n/a')} |")
     temp = (meta.get("calibration") or {}).get("temperature")
     lines.append(f"| classifier temperature (fitted on valid) | {_f(temp)} |")
+    bias = (meta.get("calibration") or {}).get("bias")
+    if bias:
+        lines.append("| label bias (fitted on valid) | " + ", ".join(f"{k} {v:+.2f}" for k, v in bias.items()) + " |")
     lines += [
         "",
         "## Training cost",
@@ -128,6 +131,10 @@ def render_card(meta: dict[str, Any], metrics: dict[str, Any] | None, adapter_sh
         lines.append(
             "| **macro-F1** | " + " | ".join(f"**{_f(metrics[s]['macro_f1'])}**" for s in systems) + " | |"
         )
+        ablation = (metrics.get("ablation") or {}).get("adapter_without_label_bias")
+        if ablation:
+            lines.append(f"\nWithout the label bias (temperature only) the adapter's macro-F1 on this split is "
+                         f"{_f(ablation['macro_f1'])}.")
     else:
         lines.append(
             "Not evaluated yet: run `swclint-train eval --adapter DIR --data DATA` before exporting."

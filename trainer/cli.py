@@ -102,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, default=None)
     ev.add_argument("--device", default="auto")
 
+    ca = sub.add_parser("calibrate", help="refit an adapter's temperature and label bias on the valid split")
+    ca.add_argument("--adapter", required=True)
+    ca.add_argument("--data", required=True)
+    ca.add_argument("--base", default=None, help="default: the base recorded with the adapter")
+    ca.add_argument("--batch-size", type=int, default=8)
+    ca.add_argument("--device", default="auto")
+
     sw = sub.add_parser("sweep", help="train+eval a grid of bases x quantization x ranks")
     sw.add_argument("--r", dest="ranks", type=_ints, default=[4, 8, 16])
     sw.add_argument("--quant", dest="quants", type=_csv, default=["none"])
@@ -142,6 +149,13 @@ def _run(args: argparse.Namespace) -> int:
             f"adapter written to {args.out}: {summary['steps']} steps, final loss {summary['final_loss']:.4f}, "
             f"{summary['tokens_per_s']:.0f} tokens/s"
         )
+    elif args.command == "calibrate":
+        from trainer.evaluate import adapter_base
+        from trainer.train import recalibrate
+
+        result = recalibrate(args.adapter, args.data, args.base or adapter_base(args.adapter),
+                             args.batch_size, args.device)
+        print(json.dumps({k: result[k] for k in ("temperature", "bias", "nll_before", "nll_after")}))
     elif args.command == "eval":
         from trainer.evaluate import SYSTEMS, evaluate
 

@@ -59,7 +59,9 @@ def evaluate(
     model, tokenizer = load_model(base or adapter_base(adapter), adapter, quant=quant, device=device)
     predictions: dict[str, list[str]] = {}
     scores = label_logits(model, tokenizer, prompts, batch_size)
-    predictions["adapter"] = argmax_labels(probabilities(scores, model.swclint_temperature))
+    bias = getattr(model, "swclint_bias", None)
+    predictions["adapter"] = argmax_labels(probabilities(scores, model.swclint_temperature, bias))
+    without_bias = compute_metrics(y_true, argmax_labels(probabilities(scores, model.swclint_temperature)))
     with model.disable_adapter():  # same weights in memory, LoRA bypassed: the base model exactly
         predictions["base"] = argmax_labels(
             probabilities(label_logits(model, tokenizer, prompts, batch_size))
@@ -69,6 +71,9 @@ def evaluate(
 
     metrics: dict[str, Any] = {name: compute_metrics(y_true, predictions[name]) for name in SYSTEMS}
     metrics["confusion"] = {name: confusion(y_true, predictions[name]) for name in SYSTEMS}
+    if bias is not None:  # what the label bias fitted on valid adds on this split
+        metrics["ablation"] = {"adapter_without_label_bias": {"macro_f1": without_bias["macro_f1"],
+                                                              "accuracy": without_bias["accuracy"]}}
     metrics["split"] = split
     metrics["records"] = len(records)
     metrics["skipped_records"] = skipped

@@ -21,7 +21,7 @@ from typing import Any
 from swclint.llm.models import CALIBRATION_FILE, check_adapter_dir, load_model, resolve_device
 from swclint.llm.prompt import LABELS, PROMPT_VERSION
 from swclint.llm.scoring import causal_lm, label_logits
-from trainer.calibrate import fit_temperature, nll
+from trainer.calibrate import calibration_result
 from trainer.config import TrainConfig
 from trainer.data import (
     class_weights,
@@ -335,7 +335,7 @@ def parent_meta(init_adapter: str | Path) -> dict[str, Any] | None:
 def calibrate(
     model: Any, tokenizer: Any, data_dir: str | Path, out: Path, cfg: TrainConfig
 ) -> dict[str, Any]:
-    """Fit the classifier temperature on the validation split; write calibration.json."""
+    """Fit the classifier's temperature and label bias on the validation split; write calibration.json."""
     import torch
 
     if not split_path(data_dir, "valid").is_file():
@@ -345,12 +345,20 @@ def calibrate(
     model.eval()
     scores = label_logits(model, tokenizer, [r.prompt for r in records], batch_size=cfg.batch_size)
     targets = torch.tensor([LABELS.index(r.label) for r in records], dtype=torch.long)
-    temperature = fit_temperature(scores, targets)
-    result = {
-        "temperature": temperature,
-        "n": len(records),
-        "nll_before": nll(scores, targets, 1.0) if len(records) else None,
-        "nll_after": nll(scores, targets, temperature) if len(records) else None,
-    }
+    result = calibration_result(scores, targets)
     (out / CALIBRATION_FILE).write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def recalibrate(adapter: str | Path, data_dir: str | Path, base: str, batch_size: int = 8,
+                device: str = "auto") -> dict[str, Any]:
+    """Refit calibration.json of a trained adapter in place (and the copy in its train_meta.json)."""
+    adapter = check_adapter_dir(adapter)
+    model, tokenizer = load_model(base, adapter, device=resolve_device(device))
+    result = calibrate(model, tokenizer, data_dir, adapter, TrainConfig(batch_size=batch_size))
+    meta_path = adapter / META_FILE
+    if meta_path.is_file():
+        meta = json.loads(meta_path.read_text())
+        meta["calibration"] = result
+        meta_path.write_text(json.dumps(meta, indent=2) + "\n")
     return result

@@ -201,14 +201,28 @@ def adapter_hash(adapter: str | os.PathLike[str]) -> str:
 
 def read_temperature(adapter: str | os.PathLike[str] | None) -> float:
     """The temperature fitted on the validation split (calibration.json), 1.0 when absent or unreadable."""
+    return read_calibration(adapter)[0]
+
+
+def read_calibration(adapter: str | os.PathLike[str] | None) -> tuple[float, tuple[float, ...] | None]:
+    """(temperature, per-label bias in LABELS order or None) from calibration.json; (1.0, None) if unusable."""
+    from swclint.llm.prompt import LABELS
+
     if adapter is None:
-        return 1.0
-    file = Path(adapter) / CALIBRATION_FILE
+        return 1.0, None
     try:
-        value = float(json.loads(file.read_text())["temperature"])
+        data = json.loads((Path(adapter) / CALIBRATION_FILE).read_text())
+        temperature = float(data["temperature"])
     except (OSError, ValueError, KeyError, TypeError):
-        return 1.0
-    return value if value > 0 else 1.0
+        return 1.0, None
+    temperature = temperature if temperature > 0 else 1.0
+    bias = data.get("bias")
+    if not isinstance(bias, dict) or set(bias) != set(LABELS):
+        return temperature, None  # older files (temperature only) or a different label set
+    try:
+        return temperature, tuple(float(bias[label]) for label in LABELS)
+    except (TypeError, ValueError):
+        return temperature, None
 
 
 def _dtype_for(device: str, dtype: Any) -> Any:
@@ -290,7 +304,7 @@ def load_model(
             raise ModelError(f"{adapter_dir}: cannot load adapter: {_first_line(exc)}") from exc
     model.config.use_cache = not for_training
     model.train(for_training)
-    model.swclint_temperature = read_temperature(adapter_dir)
+    model.swclint_temperature, model.swclint_bias = read_calibration(adapter_dir)
     return model, tokenizer
 
 

@@ -124,8 +124,14 @@ def _sequence_scores(model: Any, tokenizer: Any, prompts: list[str], conts: list
     return out
 
 
-def probabilities(scores: Any, temperature: float = 1.0) -> list[dict[str, float]]:
-    probs = (scores / max(temperature, 1e-6)).softmax(-1)
+def probabilities(scores: Any, temperature: float = 1.0, bias: Any = None) -> list[dict[str, float]]:
+    """softmax(scores / T + bias): the calibrated label distribution (bias per label, LABELS order)."""
+    import torch
+
+    logits = scores / max(temperature, 1e-6)
+    if bias is not None:
+        logits = logits + torch.as_tensor(bias, dtype=logits.dtype)
+    probs = logits.softmax(-1)
     return [dict(zip(LABELS, (float(p) for p in row), strict=True)) for row in probs]
 
 
@@ -136,10 +142,12 @@ def classify(
     batch_size: int = 8,
     temperature: float | None = None,
 ) -> list[dict[str, float]]:
-    """Probability of every label in LABELS for each prompt (temperature from the adapter by default)."""
+    """Probability of every label in LABELS for each prompt (the adapter's calibration by default)."""
+    bias = None
     if temperature is None:
         temperature = float(getattr(model, "swclint_temperature", 1.0))
-    return probabilities(label_logits(model, tokenizer, prompts, batch_size), temperature)
+        bias = getattr(model, "swclint_bias", None)
+    return probabilities(label_logits(model, tokenizer, prompts, batch_size), temperature, bias)
 
 
 def generate_fix(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int = FIX_MAX_NEW_TOKENS) -> str:
