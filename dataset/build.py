@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dataset.card import write_card
-from dataset.dedup import dedup
+from dataset.dedup import dedup, near_key_of
 from dataset.errors import DatasetError
 from dataset.extra import import_clean_dir, import_csv
 from dataset.records import dumps
@@ -85,7 +85,9 @@ def build(cfg: BuildConfig) -> dict:
     if cfg.synth:
         # Generated pairs differ only in names by design, so they skip near-dedup, and they stay
         # out of valid/test so held-out numbers measure real code only.
-        synth = generate_synth(cfg.synth, cfg.seed_value, stats)
+        held_out = {near_key_of(r) for split in ("valid", "test") for r in splits[split]}
+        synth = [r for r in generate_synth(cfg.synth, cfg.seed_value, stats) if near_key_of(r) not in held_out]
+        stats["synth.dropped_as_held_out_duplicate"] = stats["synth.vulnerable"] + stats["synth.fixed"] - len(synth)
         sources.append({"name": SYNTH, "input": f"dataset.synth, {cfg.synth} pairs per family",
                         "imported": len(synth)})
         splits["train"] = splits["train"] + synth
