@@ -286,3 +286,25 @@ def test_near_duplicate_agreement_counts_same_and_other_class_pairs():
     test = [rec(code, "SWC-114"), rec("function f() { x = y * z + w; }", "SWC-101"), rec(code, "none")]
     got = label_noise.near_duplicate_agreement(train, test)
     assert got["0.95"] == {"pairs": 2, "same_class": 0.5}  # the `none` record is not a vulnerable pair
+
+
+# --- synth_twins --------------------------------------------------------------------------------
+
+
+def test_synth_twins_tallies_vulnerable_and_fixed_per_family():
+    from bench import synth_twins
+    from dataset.synth import FAMILIES
+    from swclint.llm.prompt import LABELS
+
+    class AlwaysReentrancy:
+        def classify(self, prompts):
+            return [{lab: 0.9 if lab == "SWC-107" else 0.02 for lab in LABELS} for _ in prompts]
+
+    result = synth_twins.measure(AlwaysReentrancy(), per_family=2, seed=7)
+    reentrancy = [f for f, (swc, _, _) in FAMILIES.items() if swc == "SWC-107"]
+    assert result["right"] == {"vulnerable": 2 * len(reentrancy), "fixed": 0}
+    assert result["cases"] == 2 * len(FAMILIES)
+    row = result["families"][reentrancy[0]]
+    assert [x["p_true"] for x in row["vulnerable"]] == [0.9, 0.9] and [x["p_true"] for x in row["fixed"]] == [0.02] * 2
+    table = synth_twins.format_table(result)
+    assert f"{'total':<27} {2 * len(reentrancy):>6}/{2 * len(FAMILIES):<3}   0/{2 * len(FAMILIES)}" in table
