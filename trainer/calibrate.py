@@ -74,7 +74,7 @@ def fit_calibration(scores: Any, targets: Any, steps: int = 200) -> tuple[float,
     opt.step(closure)
     b = torch.where(present, bias, torch.zeros_like(bias)).detach()
     b = b - b.mean()
-    return float((-log_inv_t).exp()), [float(x) for x in b]
+    return float((-log_inv_t).detach().exp()), [float(x) for x in b]
 
 
 def calibration_result(scores: Any, targets: Any) -> dict[str, Any]:

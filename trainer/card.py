@@ -103,13 +103,15 @@ def render_card(meta: dict[str, Any], metrics: dict[str, Any] | None, adapter_sh
             "",
             "Trained in stages, each continuing from the one before (`--init-adapter`):",
             "",
-            "| stage | records | steps | tokens | seconds | lr | max_length | fixes trained | layers |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| stage | data card sha256 | records (after skipping) | steps | tokens | seconds | lr | max_length "
+            "| fixes trained | layers |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for i, st in enumerate(stages, 1):
             c = st.get("config", {})
             lines.append(
-                f"| {i} | {st.get('train_records', 'n/a')} | {st.get('steps', 'n/a')} | {st.get('tokens', 'n/a')} "
+                f"| {i} | `{(st.get('data_card_sha256') or 'n/a')[:12]}` | {st.get('train_records', 'n/a')} "
+                f"({c.get('skip') or 0}) | {st.get('steps', 'n/a')} | {st.get('tokens', 'n/a')} "
                 f"| {_f(st.get('train_seconds'), 1)} | {c.get('lr')} | {c.get('max_length')} "
                 f"| {'no' if c.get('no_fix') else 'yes'} | {c.get('layers') or 'all'} |"
             )
