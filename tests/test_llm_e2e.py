@@ -28,10 +28,9 @@ def project(tmp_path_factory):
     return root
 
 
-# The shipped adapter is weak on whole contracts (see its model card), so the threshold for
-# model-only findings is lowered here: this test checks the real model path end to end
-# (load, classify, generate a fix, merge, report), not the adapter's quality.
-MODEL_ARGS = ("--llm-scope", "all", "--llm-threshold", "0.5")
+# Every function goes to the model, at the default threshold for model-only findings: the real
+# model path end to end (load, classify, generate a fix, merge, report) as a user runs it.
+MODEL_ARGS = ("--llm-scope", "all")
 
 
 def _scan(root, *extra):
@@ -93,8 +92,6 @@ def test_real_model_writes_a_length_capped_fix_for_the_function(project):
     assert "### End" not in fix and len(backend.tokenizer.encode(fix)) <= FIX_MAX_NEW_TOKENS + 8
 
 
-@pytest.mark.xfail(strict=True, reason="issue 6, open: the shipped adapter answers `none` (p~0.98) for the "
-                   "classic reentrancy in a real contract, so no model evidence reaches the merge")
 def test_reentrancy_gets_model_evidence_and_a_fix(project):
     report, _ = _scan(project)
     (vault,) = [f for f in report["findings"] if f["location"]["path"] == "Vault_0_4.sol"
