@@ -32,6 +32,7 @@ class BuildConfig:
     tokenizer: str = "auto"  # "auto" (Gemma tokenizer if on disk) | "estimate"
     min_test: int = 100
     synth: int = 0  # generated vulnerable/fixed pairs per family, train split only
+    synth_seed: int | None = None  # generator seed; None: the split seed
 
 
 def _import_all(cfg: BuildConfig, stats: Counter, compile_status: dict | None) -> tuple[list, list]:
@@ -86,9 +87,10 @@ def build(cfg: BuildConfig) -> dict:
         # Generated pairs differ only in names by design, so they skip near-dedup, and they stay
         # out of valid/test so held-out numbers measure real code only.
         held_out = {near_key_of(r) for split in ("valid", "test") for r in splits[split]}
-        synth = [r for r in generate_synth(cfg.synth, cfg.seed_value, stats) if near_key_of(r) not in held_out]
+        synth_seed = cfg.seed_value if cfg.synth_seed is None else cfg.synth_seed
+        synth = [r for r in generate_synth(cfg.synth, synth_seed, stats) if near_key_of(r) not in held_out]
         stats["synth.dropped_as_held_out_duplicate"] = stats["synth.vulnerable"] + stats["synth.fixed"] - len(synth)
-        sources.append({"name": SYNTH, "input": f"dataset.synth, {cfg.synth} pairs per family",
+        sources.append({"name": SYNTH, "input": f"dataset.synth, {cfg.synth} pairs per family, seed {synth_seed}",
                         "imported": len(synth)})
         splits["train"] = splits["train"] + synth
         records = records + synth

@@ -19,6 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--extra-csv", type=Path, action="append", default=[], help="file,line,swc CSV")
     b.add_argument("--synth", type=int, default=0, metavar="N",
                    help="add N generated vulnerable/fixed pairs per pattern family to train (default 0)")
+    b.add_argument("--synth-seed", type=int, default=None, metavar="N",
+                   help="generator seed for --synth (default: the split seed); a new one gives new twins")
     b.add_argument("--out", type=Path, required=True, help="output folder")
     b.add_argument("--seed-value", type=int, default=13, help="split hash seed (default 13)")
     b.add_argument("--min-test", type=int, default=100, help="least test records per label (default 100)")
@@ -43,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         extra=args.extra,
         extra_csv=args.extra_csv,
         synth=args.synth,
+        synth_seed=args.synth_seed,
         seed_value=args.seed_value,
         compile_check=args.compile_check,
         tokenizer=args.tokenizer,

@@ -49,6 +49,9 @@ class _Ctx:
         self.messages = rng.random() < 0.5
         self.events = self.minor >= 5 or rng.random() < 0.5
         self.external = self.minor >= 5 and rng.random() < 0.3
+        # a family whose fixed twin is the same code in another dialect sets these two
+        self.fixed_version: str | None = None
+        self.fix: str | None = None
 
     def pick(self, *options: str) -> str:
         return self.rng.choice(options)
@@ -86,9 +89,11 @@ class _Ctx:
             return ""
         return ("emit " if self.minor >= 5 or self.rng.random() < 0.7 else "") + f"{event}({', '.join(args)});"
 
-    def contract_text(self, state: list[str], functions: list[str], extra: list[str]) -> str:
-        head = "// SPDX-License-Identifier: MIT\n" if self.minor >= 6 else ""
-        head += f"pragma solidity ^{self.version};\n\n"
+    def contract_text(self, state: list[str], functions: list[str], extra: list[str],
+                      version: str | None = None) -> str:
+        version = version or self.version
+        head = "// SPDX-License-Identifier: MIT\n" if int(version.split(".")[1]) >= 6 else ""
+        head += f"pragma solidity ^{version};\n\n"
         if any(f".{op}(" in fn for fn in functions for op in ("add", "sub", "mul")):
             head += _SAFEMATH + "\n"
             state = ["using SafeMath for uint256;", *state]
@@ -304,6 +309,46 @@ def _frontrun_price(c: _Ctx) -> tuple[str, str, list[str], list[str]]:
             _function(safe_sig, [c.req(f"{price} <= {limit}", "price changed"), *body]), state, [])
 
 
+def _assert_invariant_mod(c: _Ctx) -> tuple[str, str, list[str], list[str]]:
+    """The fix checks the input with require and keeps an assert that the arithmetic makes true."""
+    key, n = c.pick("key", "seed", "id", "ticket"), c.pick("n", "buckets", "size", "slots")
+    sig = f"function {c.pick('bucket', 'slotOf', 'shard', 'pickIndex')}(uint256 {key}, uint256 {n}) {c.vis} pure returns (uint256)"
+    body = [f"uint256 r = {key} % {n};"]
+    return (_function(sig, [f"assert({n} > 0);", *body, "return r;"]),
+            _function(sig, [c.req(f"{n} > 0", "no buckets"), *body, "assert(r < " + n + ");", "return r;"]), [], [])
+
+
+def _assert_invariant_share(c: _Ctx) -> tuple[str, str, list[str], list[str]]:
+    """A quotient never exceeds its dividend: after a require on the divisor that assert always holds."""
+    a, d = c.amt, c.pick("holders", "parts", "members", "rounds")
+    sig = f"function {c.pick('shareOf', 'perHolder', 'portion', 'slice')}(uint256 {a}, uint256 {d}) {c.vis} pure returns (uint256)"
+    body = [f"uint256 each = {a} / {d};"]
+    return (_function(sig, [f"assert({d} != 0);", *body, "return each;"]),
+            _function(sig, [c.req(f"{d} != 0", "nobody to share with"), *body, f"assert(each <= {a});",
+                            "return each;"]), [], [])
+
+
+def _overflow_unchecked(c: _Ctx) -> tuple[str, str, list[str], list[str]]:
+    """0.8 `unchecked` on caller input wraps; after a require on the same values it cannot."""
+    a, b, to = c.amt, c.bal, c.to
+    sig = f"function transfer(address {to}, uint256 {a}) {c.vis} returns (bool)"
+    weak = ["unchecked {", f"    {b}[msg.sender] -= {a};", f"    {b}[{to}] += {a};", "}", "return true;"]
+    safe = [c.req(f"{b}[msg.sender] >= {a}", "insufficient balance"), "unchecked {",
+            f"    {b}[msg.sender] -= {a};", "}", f"{b}[{to}] += {a};", "return true;"]
+    return _function(sig, weak), _function(sig, safe), [_mapping(c, b)], []
+
+
+def _overflow_dialect(c: _Ctx) -> tuple[str, str, list[str], list[str]]:
+    """The same raw arithmetic wraps before 0.8 and reverts from 0.8 on: the fix is the compiler."""
+    a, b, to = c.amt, c.bal, c.to
+    total = c.pick("totalSupply", "totalDeposits", "supply", "issued")
+    c.fixed_version = "0.8.19"
+    sig = f"function {c.pick('mint', 'issue', 'credit', 'reward')}(address {to}, uint256 {a}) public"
+    body = [f"{total} += {a};", f"{b}[{to}] += {a};"]
+    c.fix = _function(sig, [f"{total} = {total}.add({a});", f"{b}[{to}] = {b}[{to}].add({a});"])
+    return _function(sig, body), _function(sig, body), [_mapping(c, b), f"uint256 public {total};"], []
+
+
 FAMILIES: dict[str, tuple[str, Family, tuple[str, ...]]] = {
     "reentrancy-all": ("SWC-107", _reentrancy_all, DIALECTS),
     "reentrancy-amount": ("SWC-107", _reentrancy_amount, DIALECTS),
@@ -311,9 +356,13 @@ FAMILIES: dict[str, tuple[str, Family, tuple[str, ...]]] = {
     "overflow-transfer": ("SWC-101", _overflow_transfer, _PRE08),
     "overflow-batch": ("SWC-101", _overflow_batch, _PRE08),
     "overflow-lock": ("SWC-101", _overflow_lock, _PRE08),
+    "overflow-unchecked": ("SWC-101", _overflow_unchecked, DIALECTS[-1:]),
+    "overflow-dialect": ("SWC-101", _overflow_dialect, _PRE08),
     "assert-input": ("SWC-110", _assert_input, DIALECTS),
     "assert-payment": ("SWC-110", _assert_payment, DIALECTS),
     "assert-divisor": ("SWC-110", _assert_divisor, DIALECTS),
+    "assert-invariant-mod": ("SWC-110", _assert_invariant_mod, DIALECTS),
+    "assert-invariant-share": ("SWC-110", _assert_invariant_share, DIALECTS),
     "dos-refund-loop": ("SWC-113", _dos_refund_loop, DIALECTS),
     "dos-king": ("SWC-113", _dos_king, DIALECTS),
     "frontrun-approve": ("SWC-114", _frontrun_approve, DIALECTS),
@@ -353,8 +402,9 @@ def cases(per_family: int, seed: int) -> Iterator[Case]:
             ctx = _Ctx(random.Random(f"{seed}:{family}:{i}"), dialects)
             weak, safe, state, extra = make(ctx)
             name = weak.split("(")[0].split()[-1]
-            yield Case(family, i, "vulnerable", ctx.contract_text(state, [weak], extra), name, (swc,), safe.strip())
-            yield Case(family, i, "fixed", ctx.contract_text(state, [safe], extra), name, (), None)
+            yield Case(family, i, "vulnerable", ctx.contract_text(state, [weak], extra), name, (swc,),
+                       (ctx.fix or safe).strip())
+            yield Case(family, i, "fixed", ctx.contract_text(state, [safe], extra, ctx.fixed_version), name, (), None)
 
 
 def generate(per_family: int, seed: int, stats: Counter) -> list[dict]:

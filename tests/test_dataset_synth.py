@@ -23,6 +23,9 @@ def test_every_family_yields_twins_that_differ_and_carry_the_answer():
         family = group.split(":")[1]
         assert weak["labels"] == [FAMILIES[family][0]] and weak["labels"][0] in LABELS
         assert safe["labels"] == [] and safe["fix"] is None
+        if family == "overflow-dialect":  # same function, the compiler is the difference
+            assert weak["chunk"]["pragma"] != safe["chunk"]["pragma"]
+            continue
         assert weak["chunk"]["source"] != safe["chunk"]["source"]
         assert weak["fix"] == safe["chunk"]["source"].replace("\n    ", "\n")  # the twin, dedented
         assert weak["chunk"]["pragma"].startswith("pragma solidity ^0.")
@@ -35,10 +38,18 @@ def test_generation_is_deterministic_and_seed_dependent():
     assert first != [c.source for c in cases(3, seed=2)]
 
 
-def test_pre_08_only_for_arithmetic():
+def test_vulnerable_arithmetic_is_pre_08_or_unchecked():
     for case in cases(8, seed=3):
-        if FAMILIES[case.family][0] == "SWC-101":
-            assert "pragma solidity ^0.8" not in case.source, case.path
+        if case.labels == ("SWC-101",) and "pragma solidity ^0.8" in case.source:
+            assert "unchecked {" in case.source, case.path
+
+
+def test_dialect_twins_differ_only_in_the_compiler():
+    twins = [c for c in cases(4, seed=3) if c.family == "overflow-dialect"]
+    for weak, fixed in zip(twins[::2], twins[1::2], strict=True):
+        assert "^0.8.19" in fixed.source and "^0.8" not in weak.source
+        assert weak.source.split("contract ", 1)[1] == fixed.source.split("contract ", 1)[1]
+        assert ".add(" in weak.fix and ".add(" not in weak.source
 
 
 def test_build_adds_synth_to_train_only(tmp_path):

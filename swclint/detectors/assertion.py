@@ -8,8 +8,8 @@ from slither.core.solidity_types import ArrayType
 from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
-from slither.slithir.operations import Binary, BinaryType, Index, SolidityCall
-from slither.slithir.variables import Constant
+from slither.slithir.operations import Assignment, Binary, BinaryType, Index, SolidityCall
+from slither.slithir.variables import Constant, TemporaryVariable
 
 from swclint.detectors.base import WIKI_BASE, SWCDetector
 from swclint.detectors.ir import (
@@ -61,6 +61,42 @@ def _gas_order_verdict(function: Function, cmp: Binary, deps: Dependencies) -> b
         else cmp.type in (BinaryType.LESS, BinaryType.LESS_EQUAL)
     )
     return says_later_bigger  # True: the assert can fail
+
+
+def _definition(function: Function, variable):
+    """The single Binary a local or temporary is computed by, through plain assignments."""
+    for _ in range(4):
+        writes = [ir for node in function.nodes for ir in node.irs if getattr(ir, "lvalue", None) is variable]
+        if len(writes) != 1:
+            return None
+        ir = writes[0]
+        if isinstance(ir, Binary):
+            return ir
+        if not isinstance(ir, Assignment) or not isinstance(ir.rvalue, LocalVariable | TemporaryVariable):
+            return None
+        variable = ir.rvalue
+    return None
+
+
+def _unwritten(function: Function, variable) -> bool:
+    return not any(variable in node.variables_written for node in function.nodes)
+
+
+def _holds_by_arithmetic(function: Function, cmp: Binary) -> bool:
+    """`x % n < n` and `x / n <= x` (unsigned) hold for every input: modulo and division by zero revert
+    before the assert is reached, so such an assert is an invariant, not an input check."""
+    flipped = {BinaryType.GREATER: BinaryType.LESS, BinaryType.GREATER_EQUAL: BinaryType.LESS_EQUAL}
+    left, right, kind = cmp.variable_left, cmp.variable_right, cmp.type
+    if kind in flipped:
+        left, right, kind = right, left, flipped[kind]
+    if kind not in (BinaryType.LESS, BinaryType.LESS_EQUAL) or not _unwritten(function, right):
+        return False
+    op = _definition(function, left)
+    if op is None or not str(getattr(op.variable_left, "type", "")).startswith("uint"):
+        return False
+    if op.type == BinaryType.MODULO:
+        return op.variable_right is right
+    return op.type == BinaryType.DIVISION and kind == BinaryType.LESS_EQUAL and op.variable_left is right
 
 
 class AssertViolation(SWCDetector):
@@ -118,6 +154,8 @@ class AssertViolation(SWCDetector):
                         return "reachable `assert(false)` always fails"
                     continue
                 cmp = producers.get(condition)
+                if cmp is not None and _holds_by_arithmetic(function, cmp):
+                    continue
                 if cmp is not None:
                     verdict = _gas_order_verdict(function, cmp, deps)
                     if verdict is not None:
