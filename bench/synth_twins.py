@@ -43,15 +43,15 @@ def measure(backend, per_family: int, seed: int) -> dict:
 
 def format_table(result: dict) -> str:
     n = result["per_family"]
-    lines = [f"{'family':<18} {'class':<8} {'vulnerable':>10} {'fixed':>6}   p(true) vulnerable | fixed"]
+    lines = [f"{'family':<26} {'class':<8} {'vulnerable':>10} {'fixed':>6}   p(true) vulnerable | fixed"]
     for family, row in result["families"].items():
         ps = " ".join(f"{x['p_true']:.2f}" for x in row["vulnerable"])
         pf = " ".join(f"{x['p_true']:.2f}" for x in row["fixed"])
         right_v = sum(x["right"] for x in row["vulnerable"])
         right_f = sum(x["right"] for x in row["fixed"])
-        lines.append(f"{family:<18} {FAMILIES[family][0]:<8} {right_v:>7}/{n:<2} {right_f:>3}/{n:<2}   {ps} | {pf}")
+        lines.append(f"{family:<26} {FAMILIES[family][0]:<8} {right_v:>7}/{n:<2} {right_f:>3}/{n:<2}   {ps} | {pf}")
     r, c = result["right"], result["cases"]
-    lines.append(f"{'total':<27} {r['vulnerable']:>6}/{c:<3} {r['fixed']:>3}/{c}")
+    lines.append(f"{'total':<35} {r['vulnerable']:>6}/{c:<3} {r['fixed']:>3}/{c}")
     return "\n".join(lines)
 
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.synth_twins", description=__doc__.splitlines()[0])
     parser.add_argument("--adapter", type=Path, default=DEFAULT_ADAPTER)
     parser.add_argument("--per-family", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=99, help="generator seed (the build uses its split seed)")
+    parser.add_argument("--seed", type=int, default=99, help="generator seed (keep it apart from the --synth-seed a build used)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     result = measure(HFBackend(args.adapter), args.per_family, args.seed)
