@@ -67,6 +67,17 @@ def test_build_adds_synth_to_train_only(tmp_path):
     assert source["kept"] == len(synth) and card["counts"]["train"]["records"] == len(train)
 
 
+def test_synth_seed_draws_new_twins_and_leaves_held_out_alone(tmp_path):
+    default, other = tmp_path / "default", tmp_path / "other"
+    assert build(default, "--synth", "1") == 0
+    assert build(other, "--synth", "1", "--synth-seed", "21") == 0
+    for split in ("valid", "test"):
+        assert (default / f"{split}.jsonl").read_bytes() == (other / f"{split}.jsonl").read_bytes()
+    assert (default / "train.jsonl").read_bytes() != (other / "train.jsonl").read_bytes()
+    (source,) = [s for s in json.loads((other / "card.json").read_text())["sources"] if s["name"] == "synth"]
+    assert source["input"].endswith("seed 21")
+
+
 @pytest.mark.e2e
 def test_real_compiler_and_analyzer_agree_with_the_generated_labels(tmp_path):
     """Every generated contract compiles with real solc, and where swclint has a static detector for
