@@ -307,4 +307,4 @@ def test_synth_twins_tallies_vulnerable_and_fixed_per_family():
     row = result["families"][reentrancy[0]]
     assert [x["p_true"] for x in row["vulnerable"]] == [0.9, 0.9] and [x["p_true"] for x in row["fixed"]] == [0.02] * 2
     table = synth_twins.format_table(result)
-    assert f"{'total':<27} {2 * len(reentrancy):>6}/{2 * len(FAMILIES):<3}   0/{2 * len(FAMILIES)}" in table
+    assert f"{'total':<35} {2 * len(reentrancy):>6}/{2 * len(FAMILIES):<3}   0/{2 * len(FAMILIES)}" in table
