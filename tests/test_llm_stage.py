@@ -93,6 +93,30 @@ def test_below_threshold_only_supports_static_evidence():
     assert merged.confidence > 0.6
 
 
+OVERFLOW = """pragma solidity {pragma};
+contract Token {{
+    mapping(address => uint256) balances;
+    function mint(address to, uint256 amount) public {{
+        {body}
+    }}
+}}
+"""
+
+
+@pytest.mark.parametrize(("pragma", "body", "reported"), [
+    ("^0.8.19", "balances[to] += amount;", False),  # checked arithmetic reverts, it cannot wrap
+    ("^0.8.19", "unchecked { balances[to] += amount; }", True),
+    ("^0.8.19", "assembly { sstore(0, add(sload(0), amount)) }", True),
+    ("^0.7.6", "balances[to] += amount;", True),
+    (">=0.6.0 <0.9.0", "balances[to] += amount;", True),  # may compile with 0.6
+])
+def test_model_only_overflow_needs_arithmetic_that_can_wrap(pragma, body, reported):
+    src = SourceFile(Path("/x/Token.sol"), "Token.sol", OVERFLOW.format(pragma=pragma, body=body))
+    backend = FakeBackend({"function mint": probs("SWC-101", 0.95)}, default=probs("none", 0.9))
+    findings, errors, *_ = stage._stage(lambda: backend)([src], [], Options(llm_scope="all", llm_fix=False))
+    assert errors == [] and [f.swc_id for f in findings] == (["SWC-101"] if reported else [])
+
+
 def test_second_run_is_served_from_cache():
     first = FakeBackend({"function withdraw": probs("SWC-107", 0.95)}, default=probs("none", 0.9))
     a = run_stage(first)[0]

@@ -273,6 +273,15 @@ def _front_running(chunk: Chunk, code: str) -> bool:
     return bool(_FIRST_COME.search(body) and _PAYOUT.search(body))
 
 
+def can_wrap(chunk: Chunk) -> bool:
+    """False only when the language rules out wrap-around in the chunk's own code: a 0.8+ pragma, no
+    arithmetic inside `unchecked { }` and no inline assembly (checked arithmetic reverts instead)."""
+    code = strip_comments(chunk.source)
+    if is_pre_08(chunk.pragma) or re.search(r"\bassembly\b", code):
+        return True
+    return any(_arith_ops(block) for block in _unchecked_blocks(code))
+
+
 def signals(chunk: Chunk) -> frozenset[str]:
     """SWC ids whose cheap source pattern shows in the chunk."""
     code = strip_comments(chunk.source)

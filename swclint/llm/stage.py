@@ -96,6 +96,8 @@ def _classify_and_fix(backend: Backend, cache: AnswerCache, chunks: list[Chunk],
         if progress:
             progress("model", min(start + batch, len(todo)), len(todo))
 
+    from ..analyze.patterns import can_wrap
+
     static_at = {(f.location.path, f.contract, f.function, f.swc_id) for f in static}
     findings: list[Finding] = []
     for chunk, key in zip(chunks, keys, strict=True):
@@ -108,6 +110,9 @@ def _classify_and_fix(backend: Backend, cache: AnswerCache, chunks: list[Chunk],
             continue
         supports_static = (chunk.path, chunk.contract, chunk.function, label) in static_at
         if not supports_static and p < opts.llm_threshold:
+            continue
+        if not supports_static and label == "SWC-101" and not can_wrap(chunk):
+            log.debug("%s:%s: SWC-101 verdict dropped, checked 0.8 arithmetic cannot wrap", chunk.path, chunk.function)
             continue
         fix = _fix_for(backend, cache, chunk, label) if opts.llm_fix else None
         findings.append(_finding(chunk, label, p, fix, backend.identity))
