@@ -159,6 +159,69 @@ def read_csv(path: Path) -> list[Case]:
     return [Case(file, swc, tuple(sorted(lines)), bool(lines)) for (file, swc), lines in grouped.items()]
 
 
+# --- CGT (consolidated ground truth): contract-level labels, one row per dataset assessment ---------
+
+CGT_SPLITS = {"dev": "01234567", "test": "89ab"}  # first hex digit of the file name
+CGT_EXTRA = {"SWC-995", "SWC-996", "SWC-997", "SWC-998", "SWC-999"}  # CGT's own classes, not SWC
+
+
+@dataclass(frozen=True)
+class CgtLabel:
+    """One assessment: does `swc` hold for `contract` in `file`, according to `dataset`."""
+
+    file: Path  # absolute
+    contract: str  # "" when CGT names no contract: then the whole file is the unit
+    dataset: str
+    swc: str  # "SWC-107"
+    holds: bool
+
+
+def cgt_split_of(file: Path) -> str | None:
+    """"dev" or "test" by the first character of the file name (an MD5 in CGT); None otherwise."""
+    first = file.name[:1].lower()
+    return next((name for name, chars in CGT_SPLITS.items() if first in chars), None)
+
+
+def read_cgt(root: Path, split: str | None = None) -> list[CgtLabel]:
+    """`labels.csv` of the CGT corpus as deduplicated labels, optionally one split ("dev"/"test").
+
+    Rows without an SWC id and CGT's own 995-999 classes are dropped. Several entries (addresses)
+    can share one source file; their identical (file, contract, dataset, swc) assessments count once.
+    """
+    if split is not None and split not in CGT_SPLITS:
+        raise CorpusError(f"unknown split {split!r} (choose from {', '.join(CGT_SPLITS)})")
+    root = Path(root)
+    labels = root / "labels.csv" if root.is_dir() else root
+    if not labels.is_file():
+        raise CorpusError(f"{labels}: missing (expected the CGT layout: labels.csv + sources/)")
+    seen: dict[tuple[Path, str, str, str], CgtLabel] = {}
+    with labels.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        need = {"file", "contract", "dataset", "swc", "holds"}
+        if not need <= set(reader.fieldnames or ()):
+            raise CorpusError(f"{labels}:1: header must contain {', '.join(sorted(need))}")
+        for row_number, row in enumerate(reader, start=2):
+            where = f"{labels}:{row_number}"
+            if not (row["swc"] or "").strip():
+                continue
+            swc = _swc(row["swc"], where)
+            if swc in CGT_EXTRA:
+                continue
+            file = (labels.parent / row["file"].strip()).resolve()
+            if split is not None and cgt_split_of(file) != split:
+                continue
+            holds = row["holds"].strip()
+            if holds not in ("0", "1"):
+                raise CorpusError(f"{where}: holds must be 0 or 1, not {holds!r}")
+            label = CgtLabel(file, row["contract"].strip(), row["dataset"].strip(), swc, holds == "1")
+            key = (label.file, label.contract, label.dataset, label.swc)
+            old = seen.setdefault(key, label)
+            if old.holds != label.holds:
+                raise CorpusError(f"{where}: {label.dataset} says both holds and not for "
+                                  f"{label.contract or '<file>'} {swc}")
+    return sorted(seen.values(), key=lambda x: (str(x.file), x.contract, x.dataset, x.swc))
+
+
 READERS = {
     "swc-registry": read_swc_registry,
     "smartbugs": read_smartbugs,
