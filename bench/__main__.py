@@ -1,53 +1,125 @@
-"""Benchmark CLI: `python -m bench detect --corpus DIR --format FMT [--json] [--tools a,b] [--llm]`."""
+"""Benchmark CLI: `python -m bench detect --corpus DIR --format FMT [...]` (see bench/README.md).
+
+Same conventions as `swclint`: -h/--help, one-line errors on stderr, exit 2 on bad usage or input.
+"""
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
-from bench.corpus import READERS, CorpusError, read_corpus
+import click
+
+from bench.corpus import CGT_SPLITS, READERS, CorpusError, read_cgt, read_corpus
 from bench.detect import TOOLS, detect, format_table
+
+EXIT_ERROR = 2
+
+
+class _OneLineErrors(click.Group):
+    """Usage errors as one `bench: error: ...` line, exit 2 (click prints a usage block otherwise)."""
+
+    def main(self, args=None, prog_name=None, **extra):  # type: ignore[override]
+        try:
+            return super().main(args, prog_name or "python -m bench", standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            return exc.exit_code
+        except click.exceptions.Abort:
+            click.echo("bench: error: aborted", err=True)
+            return EXIT_ERROR
+        except click.ClickException as exc:
+            click.echo(f"bench: error: {exc.format_message()}", err=True)
+            return EXIT_ERROR
+
+
+def _fail(message: str) -> int:
+    click.echo(f"bench: error: {message}", err=True)
+    return EXIT_ERROR
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """swclint benchmarks."""
+
+
+@cli.command("detect")
+@click.option("--corpus", type=click.Path(path_type=Path), required=True, help="Corpus folder (or label CSV).")
+@click.option("--format", "fmt", type=click.Choice([*sorted(READERS), "cgt"]), required=True,
+              help="Corpus layout; cgt = contract-level labels of ../shared/cgt.")
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result.")
+@click.option("--tools", default="swclint,slither", show_default=True, help="Comma-separated tools to run.")
+@click.option("--llm", is_flag=True, help="Let swclint use its model (line-level formats only).")
+@click.option("--swc", default="", help="Only these SWC classes (comma-separated).")
+@click.option("--split", type=click.Choice(sorted(CGT_SPLITS)), help="cgt: dev (files 0-7...) or test (8-b...).")
+@click.option("--sample", type=click.IntRange(min=1), help="cgt: a deterministic subset of N files.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="cgt: files analysed in parallel.")
+@click.option("--no-datasets", is_flag=True, help="cgt: leave out the per-dataset tables of the text output.")
+def detect_cmd(corpus: Path, fmt: str, as_json: bool, tools: str, llm: bool, swc: str, split: str | None,
+               sample: int | None, jobs: int, no_datasets: bool) -> int:
+    """Recall/precision per SWC class of swclint and plain Slither on a labelled corpus."""
+    chosen = [t.strip() for t in tools.split(",") if t.strip()]
+    known = ("swclint", "slither") if fmt == "cgt" else tuple(TOOLS)
+    unknown = [t for t in chosen if t not in known]
+    if unknown or not chosen:
+        return _fail(f"unknown tool(s) {', '.join(unknown) or '(none)'} (choose from {', '.join(known)})")
+    wanted = {s.strip().upper() for s in swc.split(",") if s.strip()}
+    if fmt == "cgt":
+        if llm:
+            return _fail("--llm is not supported with --format cgt (the cgt score is static-only)")
+        return _detect_cgt(corpus, split, sample, jobs, tuple(chosen), wanted, as_json, not no_datasets)
+    if split or sample:
+        return _fail("--split and --sample apply to --format cgt only")
+    try:
+        cases = read_corpus(corpus, fmt)
+    except CorpusError as exc:
+        return _fail(str(exc))
+    if wanted:
+        cases = [c for c in cases if c.swc in wanted]
+    result, errors = detect(cases, chosen, llm=llm)
+    for tool, messages in errors.items():
+        for message in messages:
+            click.echo(f"{tool}: {message}", err=True)
+    if as_json:
+        click.echo(json.dumps(result, indent=2, sort_keys=True))
+    else:
+        for tool, scores in result["tools"].items():
+            click.echo(format_table(tool, scores))
+    return 0
+
+
+def _detect_cgt(corpus: Path, split: str | None, sample: int | None, jobs: int, tools: tuple[str, ...],
+                wanted: set[str], as_json: bool, per_dataset: bool) -> int:
+    from bench.cgt import format_cgt, run_files, sample_files, score_cgt
+
+    try:
+        labels = read_cgt(corpus, split)
+    except CorpusError as exc:
+        return _fail(str(exc))
+    if wanted:
+        labels = [x for x in labels if x.swc in wanted]
+    files = sample_files((x.file for x in labels), sample)
+    missing = [f for f in files if not f.is_file()]
+    for f in missing:
+        click.echo(f"{f}: labelled source file is missing; skipped", err=True)
+    files = [f for f in files if f.is_file()]
+    if not files:
+        return _fail(f"{corpus}: no labelled source files to analyse")
+    chosen = set(files)
+    labels = [x for x in labels if x.file in chosen]
+    results = run_files(files, tools, jobs)
+    for r in results:
+        for tool in tools:
+            for message in r.tools[tool].errors:
+                click.echo(message, err=True)
+    scored = score_cgt(labels, results, given=len(results) + len(missing))
+    scored.update(corpus=str(corpus), split=split, sample=sample, files_missing=len(missing))
+    click.echo(json.dumps(scored, indent=2, sort_keys=True) if as_json else format_cgt(scored, per_dataset))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    sub = parser.add_subparsers(dest="command", required=True)
-    det = sub.add_parser("detect", help="detection benchmark: recall/precision per SWC class")
-    det.add_argument("--corpus", type=Path, required=True)
-    det.add_argument("--format", choices=sorted(READERS), required=True)
-    det.add_argument("--json", action="store_true", help="print the machine-readable result")
-    det.add_argument("--tools", default="swclint,slither", help="comma-separated: " + ",".join(TOOLS))
-    det.add_argument("--llm", action="store_true", help="let swclint use its model")
-    det.add_argument("--swc", default="", help="only these SWC classes (comma-separated)")
-    args = parser.parse_args(argv)
-
-    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
-    unknown = [t for t in tools if t not in TOOLS]
-    if unknown:
-        print(
-            f"error: unknown tool(s) {', '.join(unknown)} (choose from {', '.join(TOOLS)})", file=sys.stderr
-        )
-        return 2
-    try:
-        cases = read_corpus(args.corpus, args.format)
-    except CorpusError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.swc:
-        wanted = {s.strip().upper() for s in args.swc.split(",")}
-        cases = [c for c in cases if c.swc in wanted]
-    result, errors = detect(cases, tools, llm=args.llm)
-    for tool, messages in errors.items():
-        for message in messages:
-            print(f"{tool}: {message}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(result, indent=2, sort_keys=True))
-    else:
-        for tool, scores in result["tools"].items():
-            print(format_table(tool, scores))
-    return 0
+    return cli.main(argv)
 
 
 if __name__ == "__main__":

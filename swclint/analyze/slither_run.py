@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import copy
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,22 @@ CONFIDENCE_TO_SCORE = {"High": 0.9, "Medium": 0.6, "Low": 0.3}
 
 for _name in ("Slither", "CryticCompile", "Detectors", "Printers", "SlitherSolcParsing"):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
+
+
+# The benchmark's "plain Slither" baseline: Slither's own SWC-mapped detectors on the same compile
+# output, without our detectors and filters. A context switch, so that the baseline runs through
+# exactly the shipped compile path and differs from swclint only in what swclint adds.
+_PLAIN = contextvars.ContextVar("swclint_plain_slither", default=False)
+
+
+@contextlib.contextmanager
+def plain_slither() -> Iterator[None]:
+    """Within this block `run_slither` behaves as plain Slither (see `_PLAIN`)."""
+    token = _PLAIN.set(True)
+    try:
+        yield
+    finally:
+        _PLAIN.reset(token)
 
 
 class AnalysisError(Exception):
@@ -101,12 +119,14 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
         slither = Slither(cc)
     except Exception as exc:  # Slither raises bare AssertionError/KeyError inside its IR generation
         raise AnalysisError(_one_line(exc)) from exc
+    plain = _PLAIN.get()
     ours = {c.ARGUMENT for c in our_detector_classes()}
     for cls in detector_classes(all_checks):
-        slither.register_detector(cls)
+        if not (plain and cls.ARGUMENT in ours):
+            slither.register_detector(cls)
     findings: list[Finding] = []
     errors: list[FileError] = []
-    guarded = mutex_guarded_functions(slither)
+    guarded = set() if plain else mutex_guarded_functions(slither)
     for det in slither.detectors:
         try:
             results = det.detect()
@@ -120,6 +140,10 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
             # Slither does not model lock modifiers; a locked function cannot be re-entered.
             if f is not None and not (f.swc_id == "SWC-107" and _key(f, root) in guarded):
                 findings.append(f)
+    if not plain:  # severity from the function's context: value moved, callers, caller input
+        from ..severity import contextualize
+
+        findings = contextualize(findings, slither, root)
     return findings, errors
 
 

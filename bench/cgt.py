@@ -1,0 +1,233 @@
+"""`python -m bench detect --format cgt`: contract-level scores of swclint and plain Slither on CGT.
+
+A label is one dataset's verdict on one (file, contract, SWC id). A tool flags it when an unsuppressed
+finding of that SWC id lies in the contract or in a contract it inherits from (bench/contracts.py);
+a label without a contract name is flagged by any finding of that id in the file. Each dataset's
+label is scored on its own, so where datasets disagree both verdicts count, each in its dataset.
+
+Both tools go through the shipped path (`swclint.pipeline.run`, static only, one file per run):
+- **swclint**: our compile, Slither's SWC-mapped detectors plus ours and our filters;
+- **slither**: the same compile, Slither's SWC-mapped detectors only, no filters
+  (`swclint.analyze.slither_run.plain_slither`). Each tool compiles for itself, so the seconds
+  per file of both include the compile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sys
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.contracts import contract_at, contract_spans, lineage
+from bench.corpus import CgtLabel
+
+MACRO_SWC = ("SWC-101", "SWC-104", "SWC-107", "SWC-113", "SWC-114", "SWC-120")  # issue 14's six
+RECALL_SWC = "SWC-116"
+CGT_TOOLS = ("swclint", "slither")
+
+
+@dataclass
+class ToolResult:
+    seconds: float = 0.0
+    analysed: bool = False
+    hits: set[tuple[str, str | None]] = field(default_factory=set)  # (SWC id, contract or None)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileResult:
+    file: Path
+    tools: dict[str, ToolResult] = field(default_factory=dict)
+
+
+def sample_files(files: Iterable[Path], n: int | None) -> list[Path]:
+    """A deterministic subset spread over the whole split (ordered by a hash of the name)."""
+    ordered = sorted(set(files), key=lambda f: hashlib.sha256(f.name.encode()).hexdigest())
+    return sorted(ordered[:n] if n else ordered)
+
+
+def run_tool(tool: str, file: Path) -> ToolResult:
+    """One static run of `tool` on one file, timed from compile to findings."""
+    from swclint.analyze.slither_run import plain_slither
+    from swclint.config import Options
+    from swclint.pipeline import run
+
+    opts = Options(llm=False, jobs=1)
+    for name in ("cache", "static_cache", "result_cache"):  # never reuse another run's results
+        if hasattr(opts, name):
+            setattr(opts, name, False)
+    out = ToolResult()
+    started = time.perf_counter()
+    try:
+        if tool == "slither":
+            with plain_slither():
+                result = run([str(file)], opts, root=file.parent)
+        else:
+            result = run([str(file)], opts, root=file.parent)
+    except Exception as exc:  # one file must never stop the benchmark
+        out.seconds = time.perf_counter() - started
+        out.errors.append(f"{file}: {tool}: {type(exc).__name__}: {str(exc)[:200]}")
+        return out
+    out.seconds = time.perf_counter() - started
+    out.analysed = file.name in result.files
+    out.errors = [f"{file}: {tool}: {e.stage}: {e.message[:200]}" for e in result.errors]
+    spans = contract_spans(result.sources.get(file.name, ""))
+    for finding in result.findings:
+        if finding.suppression is not None or finding.location.path != file.name or not finding.swc_id.startswith("SWC-"):
+            continue
+        owner = contract_at(spans, finding.location.start_line) or finding.contract or None
+        out.hits.add((finding.swc_id, owner))
+    return out
+
+
+def analyse_file(args: tuple[Path, tuple[str, ...]]) -> FileResult:
+    """Every tool on one file; the order alternates by file so neither tool always goes first."""
+    file, tools = args
+    logging.disable(logging.WARNING)
+    order = tools if int(hashlib.sha256(file.name.encode()).hexdigest(), 16) % 2 else tools[::-1]
+    result = FileResult(file)
+    for tool in order:
+        result.tools[tool] = run_tool(tool, file)
+    return result
+
+
+def warm_compilers(files: list[Path]) -> None:
+    """Install every compiler the files need before anything is timed (a download is not analysis)."""
+    from swclint.solc.providers import get_solc, installed_versions
+    from swclint.solc.versions import known_releases, resolve
+
+    seen = set()
+    for file in files:
+        try:
+            version = resolve(file.read_text(encoding="utf-8", errors="replace"), known_releases(),
+                              installed_versions(), file=file)
+            if version is not None and version not in seen:
+                seen.add(version)
+                get_solc(version)
+        except Exception:  # the timed run reports the file's problem in its own words
+            continue
+
+
+def run_files(files: list[Path], tools: tuple[str, ...], jobs: int = 1) -> list[FileResult]:
+    """Run the tools on every file, `jobs` files at a time; progress on stderr every 25 files."""
+    warm_compilers(files)
+    work = [(f, tools) for f in files]
+    results: list[FileResult] = []
+    if jobs > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for result in pool.map(analyse_file, work, chunksize=1):
+                results.append(result)
+                _progress(len(results), len(files))
+    else:
+        for item in work:
+            results.append(analyse_file(item))
+            _progress(len(results), len(files))
+    return results
+
+
+def _progress(done: int, total: int) -> None:
+    if done % 25 == 0 or done == total:
+        print(f"cgt: {done}/{total} files", file=sys.stderr, flush=True)
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+
+def flagged(label: CgtLabel, hits: set[tuple[str, str | None]], spans_text: str) -> bool:
+    """Does a hit of the label's SWC id lie in the labelled contract or one it inherits from?"""
+    ids = {contract for swc, contract in hits if swc == label.swc}
+    if not ids:
+        return False
+    if not label.contract:
+        return True
+    return bool(ids & lineage(contract_spans(spans_text), label.contract))
+
+
+def _counts() -> dict[str, int]:
+    return {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
+
+
+def _rates(c: dict[str, int]) -> dict:
+    tp, fp, fn = c["tp"], c["fp"], c["fn"]
+    precision = tp / (tp + fp) if tp + fp else None
+    recall = tp / (tp + fn) if tp + fn else None
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
+    return {**c, "precision": _round(precision), "recall": _round(recall), "f1": _round(f1)}
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 3)
+
+
+def score_cgt(labels: list[CgtLabel], results: list[FileResult], given: int | None = None) -> dict:
+    """Per tool: TP/FP/FN/TN, precision, recall, F1 per SWC id and per dataset and SWC id.
+
+    `given` counts files handed to the benchmark (default: the results'); labels of a file without
+    a result, or one a tool did not analyse, count as not flagged.
+    """
+    by_file = {r.file: r for r in results}
+    texts = {f: f.read_text(encoding="utf-8", errors="replace") for f in by_file}
+    tools = sorted({t for r in results for t in r.tools}, key=lambda t: (t not in CGT_TOOLS, t))
+    given = len(by_file) if given is None else given
+    out: dict = {"files_given": given, "labels": len(labels), "tools": {}}
+    for tool in tools:
+        per_swc: dict[str, dict[str, int]] = {}
+        per_ds: dict[str, dict[str, dict[str, int]]] = {}
+        for label in labels:
+            fr = by_file.get(label.file)
+            if fr is None:
+                continue
+            tr = fr.tools[tool]
+            hit = tr.analysed and flagged(label, tr.hits, texts[label.file])
+            cell = ("tp" if hit else "fn") if label.holds else ("fp" if hit else "tn")
+            per_swc.setdefault(label.swc, _counts())[cell] += 1
+            per_ds.setdefault(label.dataset, {}).setdefault(label.swc, _counts())[cell] += 1
+        swc_scores = {swc: _rates(c) for swc, c in sorted(per_swc.items())}
+        f1s = [swc_scores[s]["f1"] or 0.0 for s in MACRO_SWC if s in swc_scores]
+        seconds = sum(r.tools[tool].seconds for r in results)
+        analysed = sum(1 for r in results if r.tools[tool].analysed)
+        out["tools"][tool] = {
+            "swc": swc_scores,
+            "datasets": {ds: {swc: _rates(c) for swc, c in sorted(v.items())} for ds, v in sorted(per_ds.items())},
+            "macro_f1": _round(sum(f1s) / len(f1s)) if f1s else None,
+            "macro_swc": [s for s in MACRO_SWC if s in swc_scores],
+            "swc116_recall": swc_scores.get(RECALL_SWC, {}).get("recall"),
+            "files_analysed": analysed,
+            "analysed_ratio": _round(analysed / given) if given else None,
+            "seconds": round(seconds, 1),
+            "seconds_per_file": round(seconds / given, 2) if given else None,
+            "errors": sum(len(r.tools[tool].errors) for r in results),
+        }
+    if {"swclint", "slither"} <= set(out["tools"]) and out["tools"]["slither"]["seconds"]:
+        out["time_ratio"] = round(out["tools"]["swclint"]["seconds"] / out["tools"]["slither"]["seconds"], 2)
+    return out
+
+
+def format_cgt(result: dict, per_dataset: bool = True) -> str:
+    rows = [f"files given: {result['files_given']}, labels: {result['labels']}"]
+    head = f"{'SWC':8} {'TP':>5} {'FP':>5} {'FN':>5} {'TN':>5} {'prec':>5} {'rec':>5} {'F1':>5}"
+
+    def line(name: str, s: dict) -> str:
+        fmt = [("-" if s[k] is None else f"{s[k]:.2f}") for k in ("precision", "recall", "f1")]
+        return f"{name:8} {s['tp']:>5} {s['fp']:>5} {s['fn']:>5} {s['tn']:>5} {fmt[0]:>5} {fmt[1]:>5} {fmt[2]:>5}"
+
+    for tool, t in result["tools"].items():
+        rows += ["", f"{tool}:", "  " + head]
+        rows += ["  " + line(swc, s) for swc, s in t["swc"].items()]
+        rows.append(f"  macro-F1 over {','.join(x.removeprefix('SWC-') for x in t['macro_swc'])}: "
+                    f"{t['macro_f1']}   SWC-116 recall: {t['swc116_recall']}")
+        rows.append(f"  files analysed / given: {t['files_analysed']}/{result['files_given']} "
+                    f"({t['analysed_ratio']})   seconds: {t['seconds']} ({t['seconds_per_file']} per file)"
+                    f"   errors: {t['errors']}")
+        if per_dataset:
+            for ds, scores in t["datasets"].items():
+                rows.append(f"  {ds}:")
+                rows += ["    " + line(swc, s) for swc, s in scores.items()]
+    if "time_ratio" in result:
+        rows += ["", f"static wall time swclint / slither: {result['time_ratio']}"]
+    return "\n".join(rows)
