@@ -24,6 +24,7 @@ PRECISIONS = ("very-high", "high", "medium", "low")
 MAX_DESCRIPTION = 1000  # SARIF fullDescription must stay <= 1024 characters
 FIELDS = ("id", "name", "title", "cwe", "cwe_title", "severity", "security_severity", "precision",
           "description", "remediation", "fix_example", "detectors")
+OPTIONAL_FIELDS = ("exploit_scenario",)  # shown by Slither's detector wiki for our own checks
 
 _ID = re.compile(r"SWC-\d{3}")
 _NAME = re.compile(r"[A-Z][A-Za-z0-9]+")
@@ -57,6 +58,7 @@ class Rule:
     remediation: str
     fix_example: str
     detectors: tuple[str, ...]  # "tool:check" names mapped to this SWC id
+    exploit_scenario: str = ""
 
     @property
     def help_uri(self) -> str:
@@ -194,10 +196,10 @@ def _validate(data: dict, file_name: str) -> Rule:
     missing = [f for f in FIELDS if f not in data]
     if missing:
         raise ValueError(f"missing field(s) {', '.join(missing)}")
-    unknown = sorted(set(data) - set(FIELDS))
+    unknown = sorted(set(data) - set(FIELDS) - set(OPTIONAL_FIELDS))
     if unknown:
         raise ValueError(f"unknown field(s) {', '.join(unknown)}")
-    for field in FIELDS:
+    for field in (*FIELDS, *(f for f in OPTIONAL_FIELDS if f in data)):
         if field != "detectors" and not (isinstance(data[field], str) and data[field].strip()):
             raise ValueError(f"field {field!r} must be a non-empty string")
 
@@ -242,6 +244,7 @@ def _validate(data: dict, file_name: str) -> Rule:
         remediation=_prose(data["remediation"]),
         fix_example=textwrap.dedent(data["fix_example"]).strip("\n").rstrip(),
         detectors=tuple(detectors),
+        exploit_scenario=_prose(data.get("exploit_scenario", "")),
     )
 
 

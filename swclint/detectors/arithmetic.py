@@ -11,7 +11,7 @@ from slither.detectors.abstract_detector import DetectorClassification
 from slither.slithir.operations import Assignment, Binary, BinaryType, TypeConversion
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
-from swclint.detectors.base import WIKI_BASE, SWCDetector
+from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
     ARITHMETIC,
     CALLER_VALUES,
@@ -155,25 +155,7 @@ def _cannot_wrap(binary: Binary, conversions: dict, computed: set) -> bool:
 class ArithmeticOverflow(SWCDetector):
     ARGUMENT = "swclint-arithmetic"
     HELP = "Unchecked arithmetic on caller-controlled values can wrap"
-    IMPACT = DetectorClassification.HIGH
     CONFIDENCE = DetectorClassification.MEDIUM
-    SWC_ID = "SWC-101"
-    WIKI = WIKI_BASE + "SWC-101"
-    WIKI_TITLE = "Integer Overflow and Underflow"
-    WIKI_DESCRIPTION = (
-        "Before Solidity 0.8, and inside `unchecked {}` blocks afterwards, `+ - * **` wrap around "
-        "modulo 2^n. When an operand comes from the caller (parameters, msg.value, balances it can "
-        "change) the result can be pushed past the type's bounds."
-    )
-    WIKI_EXPLOIT_SCENARIO = (
-        "`balance -= amount` in a 0.4 token lets a holder of 1 token withdraw 2 and end up with "
-        "2^256-1 tokens."
-    )
-    FIX = (
-        "use checked arithmetic (solc >= 0.8 outside `unchecked`, or SafeMath `add/sub/mul`), or "
-        "`require(b <= a)` before `a - b` / `require(c >= a)` after `c = a + b`"
-    )
-    WIKI_RECOMMENDATION = FIX[0].upper() + FIX[1:] + "."
 
     def _guarded(self, function: Function, binary: Binary, operands: list, producers: dict) -> bool:
         keys = set()

@@ -11,7 +11,7 @@ from slither.detectors.abstract_detector import DetectorClassification
 from slither.slithir.operations import Assignment, Binary, BinaryType, Index, SolidityCall
 from slither.slithir.variables import Constant, TemporaryVariable
 
-from swclint.detectors.base import WIKI_BASE, SWCDetector
+from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
     ASSERT,
     BLOCK_VALUES,
@@ -102,26 +102,7 @@ def _holds_by_arithmetic(function: Function, cmp: Binary) -> bool:
 class AssertViolation(SWCDetector):
     ARGUMENT = "swclint-assert"
     HELP = "assert() whose condition a caller can falsify"
-    IMPACT = DetectorClassification.MEDIUM
     CONFIDENCE = DetectorClassification.MEDIUM
-    SWC_ID = "SWC-110"
-    WIKI = WIKI_BASE + "SWC-110"
-    WIKI_TITLE = "Assert Violation"
-    WIKI_DESCRIPTION = (
-        "`assert` is for invariants that can never fail. An assert on inputs, balances, external "
-        "call results or state that public functions write can be made to fail, which means either "
-        "the invariant is broken (a bug) or `require` was meant. Out-of-bounds array reads panic the "
-        "same way."
-    )
-    WIKI_EXPLOIT_SCENARIO = (
-        "`assert(token.balanceOf(this) >= total)` fails as soon as someone transfers tokens in or the "
-        "token misbehaves; before 0.8 the failing assert also burns all remaining gas."
-    )
-    FIX = (
-        'validate inputs and external results with `require(cond, "reason")`; keep `assert` for '
-        "invariants that hold for every input, and check array indexes against `.length` first"
-    )
-    WIKI_RECOMMENDATION = FIX[0].upper() + FIX[1:] + "."
 
     def _detect(self):
         results = []

@@ -7,7 +7,7 @@ from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
 from slither.slithir.operations import Assignment, HighLevelCall, LowLevelCall, Send, Transfer
 
-from swclint.detectors.base import WIKI_BASE, SWCDetector
+from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
     CALLER_VALUES,
     Dependencies,
@@ -45,26 +45,7 @@ def _replaceable_by_anyone(contract: Contract, variable: StateVariable) -> bool:
 class DoSFailedCall(SWCDetector):
     ARGUMENT = "swclint-dos-failed-call"
     HELP = "A single failing external call blocks the whole operation"
-    IMPACT = DetectorClassification.MEDIUM
     CONFIDENCE = DetectorClassification.MEDIUM
-    SWC_ID = "SWC-113"
-    WIKI = WIKI_BASE + "SWC-113"
-    WIKI_TITLE = "DoS with Failed Call"
-    WIKI_DESCRIPTION = (
-        "External calls can fail on purpose or by accident. When payments to many recipients run in "
-        "one loop, or the refund to the previous leader must succeed before a new one is accepted, a "
-        "single reverting recipient blocks everyone."
-    )
-    WIKI_EXPLOIT_SCENARIO = (
-        "An auction refunds the previous highest bidder with `require(prev.send(bid))`. The attacker "
-        "bids from a contract whose fallback reverts: nobody can outbid it any more."
-    )
-    FIX = (
-        "favour pull over push payments: record what each recipient is owed and let them "
-        "`withdraw()` it themselves; never require a call to an untrusted address to succeed inside "
-        "a loop or before a state change others depend on"
-    )
-    WIKI_RECOMMENDATION = FIX[0].upper() + FIX[1:] + "."
 
     def _detect(self):
         results = []

@@ -8,7 +8,7 @@ from slither.detectors.abstract_detector import DetectorClassification
 from slither.slithir.operations import Binary, BinaryType, InternalCall
 from slither.slithir.variables import Constant
 
-from swclint.detectors.base import WIKI_BASE, SWCDetector
+from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
     ARITHMETIC,
     COMPARISON,
@@ -76,25 +76,7 @@ def tolerant_deadlines(contract: Contract) -> set:
 class BlockTimestamp(SWCDetector):
     ARGUMENT = "swclint-timestamp"
     HELP = "Block timestamp/number used as a clock"
-    IMPACT = DetectorClassification.LOW
     CONFIDENCE = DetectorClassification.MEDIUM
-    SWC_ID = "SWC-116"
-    WIKI = WIKI_BASE + "SWC-116"
-    WIKI_TITLE = "Block values as a proxy for time"
-    WIKI_DESCRIPTION = (
-        "Miners/validators choose `block.timestamp` within a tolerance, and block numbers map to time "
-        "only through a block interval that changes. Deadlines, locks and sale windows decided by them "
-        "can be shifted."
-    )
-    WIKI_EXPLOIT_SCENARIO = (
-        "A sale ends at `block.timestamp >= end`; a validator sets the timestamp a few seconds ahead to "
-        "close the sale early or keep it open for its own last purchase."
-    )
-    FIX = (
-        "use `block.timestamp` only with tolerances much larger than ~15 s, never `block.number` as a "
-        "clock, and never as a source of randomness; for exact ordering use an explicit on-chain phase"
-    )
-    WIKI_RECOMMENDATION = FIX[0].upper() + FIX[1:] + "."
 
     def _detect(self):
         results = []

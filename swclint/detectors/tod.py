@@ -8,7 +8,7 @@ from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
 from slither.slithir.operations import Binary
 
-from swclint.detectors.base import WIKI_BASE, SWCDetector
+from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
     COMPARISON,
     Dependencies,
@@ -44,26 +44,7 @@ def _entry_points(contract: Contract) -> list[Function]:
 class TransactionOrderDependence(SWCDetector):
     ARGUMENT = "swclint-tod"
     HELP = "Outcome depends on the order of pending transactions (front-running)"
-    IMPACT = DetectorClassification.MEDIUM
     CONFIDENCE = DetectorClassification.MEDIUM
-    SWC_ID = "SWC-114"
-    WIKI = WIKI_BASE + "SWC-114"
-    WIKI_TITLE = "Transaction Order Dependence"
-    WIKI_DESCRIPTION = (
-        "Pending transactions are public and their order is chosen by the block producer. Rewards or "
-        "prices that one transaction sets and another consumes, first-come claims on submitted "
-        "answers, and ERC-20 `approve` overwriting a non-zero allowance can all be front-run."
-    )
-    WIKI_EXPLOIT_SCENARIO = (
-        "Alice lowers Bob's allowance from 100 to 50 with `approve`; Bob sees the pending "
-        "transaction, spends 100 with `transferFrom` first, then 50 more after the new approve."
-    )
-    FIX = (
-        "make the caller state what it expects: `increaseAllowance`/`decreaseAllowance` (or require "
-        "the allowance to be 0 first), a `maxPrice`/`expectedReward` parameter checked on-chain, or "
-        "a commit-reveal scheme for submitted answers"
-    )
-    WIKI_RECOMMENDATION = FIX[0].upper() + FIX[1:] + "."
 
     def _detect(self):
         results = []

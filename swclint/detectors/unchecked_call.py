@@ -6,7 +6,7 @@ from slither.core.declarations import Function
 from slither.detectors.abstract_detector import DetectorClassification
 from slither.slithir.operations import LowLevelCall, Return, Send, Unpack
 
-from swclint.detectors.base import WIKI_BASE, SWCDetector
+from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import declared_functions
 
 
@@ -35,24 +35,7 @@ def _unpacked(function: Function, tuple_value) -> list:
 class UncheckedCall(SWCDetector):
     ARGUMENT = "swclint-unchecked-call"
     HELP = "Return value of send/call/delegatecall is not checked"
-    IMPACT = DetectorClassification.MEDIUM
     CONFIDENCE = DetectorClassification.HIGH
-    SWC_ID = "SWC-104"
-    WIKI = WIKI_BASE + "SWC-104"
-    WIKI_TITLE = "Unchecked Call Return Value"
-    WIKI_DESCRIPTION = (
-        "`send`, `call`, `delegatecall` and `callcode` return false instead of reverting when the "
-        "callee fails. Ignoring that value lets execution continue as if the payment or call succeeded."
-    )
-    WIKI_EXPLOIT_SCENARIO = (
-        "`winner.send(prize); paidOut = true;` - the send fails (recipient is a contract without a "
-        "payable fallback) and the prize is never paid but marked as paid."
-    )
-    FIX = (
-        'check the result: `(bool ok, ) = to.call{value: v}(""); require(ok, "call failed");` '
-        "or `require(to.send(v))`, or use `transfer` / OpenZeppelin `Address.sendValue`"
-    )
-    WIKI_RECOMMENDATION = FIX[0].upper() + FIX[1:] + "."
 
     def _detect(self):
         results = []

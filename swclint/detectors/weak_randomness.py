@@ -8,7 +8,7 @@ from slither.detectors.abstract_detector import DetectorClassification
 from slither.slithir.operations import Assignment, Binary, BinaryType, SolidityCall, TypeConversion
 from slither.slithir.variables import Constant
 
-from swclint.detectors.base import WIKI_BASE, SWCDetector
+from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
     BLOCK_VALUES,
     BLOCKHASH,
@@ -62,26 +62,7 @@ def _decides_value(function: Function, hashed) -> bool:
 class WeakRandomness(SWCDetector):
     ARGUMENT = "swclint-weak-randomness"
     HELP = "Randomness derived from block values"
-    IMPACT = DetectorClassification.HIGH
     CONFIDENCE = DetectorClassification.MEDIUM
-    SWC_ID = "SWC-120"
-    WIKI = WIKI_BASE + "SWC-120"
-    WIKI_TITLE = "Weak Sources of Randomness from Chain Attributes"
-    WIKI_DESCRIPTION = (
-        "block.timestamp, block.number, blockhash, block.difficulty/prevrandao and block.coinbase are "
-        "known to (or chosen by) the block producer and readable by any contract in the same block, so "
-        "numbers hashed or reduced from them are predictable. `blockhash` of a block older than 256 "
-        "blocks is 0."
-    )
-    WIKI_EXPLOIT_SCENARIO = (
-        "`uint8(keccak256(blockhash(block.number - 1), now))` picks the winning number; an attacker "
-        "contract computes the same expression in the same block and always guesses right."
-    )
-    FIX = (
-        "use a verifiable randomness oracle (e.g. Chainlink VRF) or commit-reveal with a future "
-        "`blockhash` checked to be within the last 256 blocks"
-    )
-    WIKI_RECOMMENDATION = FIX[0].upper() + FIX[1:] + "."
 
     def _detect(self):
         results = []
@@ -92,14 +73,8 @@ class WeakRandomness(SWCDetector):
             for function in declared_functions(contract):
                 results.extend(self._check(function, derived, used_state))
             for variable in sorted(used_state & set(contract.state_variables_declared), key=str):
-                info = [
-                    variable,
-                    " is initialised from block values and used as a random seed",
-                    f"\n\tFix: {self.FIX}\n",
-                ]
-                results.append(
-                    self.generate_result(info, additional_fields={"swc": self.SWC_ID, "fix": self.FIX})
-                )
+                info = [variable, " is initialised from block values and used as a random seed\n"]
+                results.append(self.result(info))
         return results
 
     def _check(self, function: Function, derived: set, used_state: set):
