@@ -50,11 +50,11 @@ class Finding:
     confidence: float  # 0..1, combined over evidence
     location: Location
     message: str
-    remediation: str = ""
+    remediation: str = ""  # the one advice text: the rule catalog's for swc_id
     contract: str = ""
     function: str = ""
     evidence: list[Evidence] = field(default_factory=list)
-    fix: str | None = None  # suggested replacement source for the region, when we have one
+    fix: str | None = None  # the model's suggested replacement source for the region, when it wrote one
     suppression: Suppression | None = None
 
     @property

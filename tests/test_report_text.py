@@ -45,7 +45,7 @@ def test_finding_block():
         "    15 |         balances[msg.sender] = 0;",
     ]
     assert lines[i + 7] == "  evidence: slither:reentrancy-eth (0.90), llm:test-model (0.70)"
-    assert lines[i + 8].startswith("  fix: Update state before the external call")  # catalog remediation
+    assert lines[i + 8].startswith("  remediation: Update state before the external call")  # catalog text
     assert lines[i + 9] == "  suggested replacement:"
     assert lines[i + 10] == "    + balances[msg.sender] = 0;"
 
@@ -53,7 +53,21 @@ def test_finding_block():
 def test_finding_remediation_wins_over_catalog():
     text = _text()
     assert "contracts/Bank.sol:8:9: SWC-101 Integer Overflow [low, confidence low]" in text
-    assert "  fix: Use checked arithmetic." in text
+    assert "  remediation: Use checked arithmetic." in text
+    assert "  fix:" not in text
+
+
+def test_model_fix_without_remediation_is_a_suggested_replacement():
+    """The model's code never takes the remediation label, even when there is no rule text."""
+    from dataclasses import replace
+
+    finding = replace(sample.reentrancy(), swc_id="SWC-999", remediation="")
+    result = sample.sample_result()
+    result.findings = [finding]
+    lines = _text(result).splitlines()
+    assert not any(line.lstrip().startswith(("remediation:", "fix:")) for line in lines)
+    i = lines.index("  suggested replacement:")
+    assert lines[i + 1] == "    + balances[msg.sender] = 0;"
 
 
 def test_suppressed_hidden_unless_asked():

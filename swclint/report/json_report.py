@@ -18,6 +18,10 @@
                   "files", "errors"}
     }
 
+`remediation` is the one advice text: the catalog's (rules/SWC-*.toml) for the finding's SWC class.
+`fix` is separate: the model's suggested replacement source, or null. `evidence[].detail` is what a
+tool said, never advice.
+
 Keys are sorted and findings are in report order, so equal input gives byte-equal output.
 """
 

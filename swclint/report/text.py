@@ -1,4 +1,4 @@
-"""The human-readable report: one block per finding with a code frame and fix advice."""
+"""The human-readable report: one block per finding with a code frame, remediation and any model fix."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def code_frame(finding: Finding, source: str) -> list[Line]:
 
 
 def _remediation(f: Finding, catalog: dict[str, Any] | None) -> str:
+    """The finding's remediation; the catalog's for its SWC id when the finding carries none."""
     if f.remediation:
         return f.remediation
     rule = (catalog or {}).get(f.swc_id)
@@ -60,9 +61,9 @@ def finding_lines(f: Finding, source: str, catalog: dict[str, Any] | None) -> li
         out.append([("  evidence: ", "dim"), (ev, "")])
     remediation = _remediation(f, catalog)
     if remediation:
-        out.append([("  fix: ", "green"), (remediation, "")])
-    if f.fix:
-        out.append([("  fix: " if not remediation else "  suggested replacement:", "green")])
+        out.append([("  remediation: ", "green"), (remediation, "")])
+    if f.fix:  # the model's code, kept apart from the rule's remediation text
+        out.append([("  suggested replacement:", "green")])
         out += [[(f"    + {line}", "green")] for line in f.fix.splitlines()]
     return out
 
