@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from pathlib import Path
@@ -16,18 +17,51 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 class _DefaultToScan(click.Group):
-    """`swclint contracts/` means `swclint scan contracts/`."""
+    """`swclint contracts/` means `swclint scan contracts/`; `--help` shows that scan and its options."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            near = _near_command(args[0], list(self.commands))
+            if near is not None:
+                click.echo(f"swclint: error: '{args[0]}' is neither a file nor a command; "
+                           f"did you mean `swclint {near}`?", err=True)
+                ctx.exit(EXIT_ERROR)
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
             args = ["scan", *args]
         return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "[OPTIONS] [PATHS]...    scan (the default command)")
+        formatter.write_usage(ctx.command_path, "COMMAND [ARGS]...")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        scan_cmd = self.commands["scan"]
+        rows = [("PATHS...", ".sol files or folders to scan (default: the current folder).")]
+        rows += [row for p in scan_cmd.get_params(ctx)
+                 if isinstance(p, click.Option) and (row := p.get_help_record(ctx)) is not None]
+        rows += [row for p in self.get_params(ctx) if (row := p.get_help_record(ctx)) is not None
+                 and not any(row[0] == r[0] for r in rows)]
+        with formatter.section("Scan options (swclint [OPTIONS] [PATHS]...)"):
+            formatter.write_dl(rows)
+        self.format_commands(ctx, formatter)
+
+
+def _near_command(word: str, commands: list[str]) -> str | None:
+    """A subcommand `word` was probably meant as: not an existing path, and spelled close to one."""
+    if Path(word).exists() or word.endswith(".sol"):
+        return None
+    near = difflib.get_close_matches(word.lower(), commands, n=1, cutoff=0.6)
+    return near[0] if near else None
 
 
 @click.group(cls=_DefaultToScan, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="swclint")
 def main() -> None:
-    """Solidity security linter: SWC-tagged findings from Slither, our detectors and a local model."""
+    """Solidity security linter: SWC-tagged findings from Slither, our detectors and a local model.
+
+    `swclint PATHS...` scans .sol files and folders (the current folder by default); the other
+    commands list the rules, manage compilers and record baselines (`swclint COMMAND --help`).
+    """
 
 
 def _fail(message: str) -> None:
@@ -82,18 +116,25 @@ def _start_dir(paths: tuple[str, ...]) -> Path:
     return (first if first.is_dir() else first.parent).resolve() if first.exists() else Path.cwd()
 
 
-def _progress_printer():
-    """A progress bar on a terminal; silent in CI and when piped."""
-    if not sys.stderr.isatty() or os.environ.get("CI"):
-        return None, None
-    from rich.progress import Progress
+# What each pipeline stage counts: the static stage reports files, the model stage functions.
+PROGRESS_UNITS = {"compile+analyze": ("compile + analyze", "files"), "model": ("model", "functions")}
 
-    bar = Progress(transient=True)
+
+def _progress_printer(console=None):
+    """A progress bar on a terminal; silent in CI and when piped (`console` is for tests)."""
+    if console is None and (not sys.stderr.isatty() or os.environ.get("CI")):
+        return None, None
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                   TextColumn("{task.completed}/{task.total} {task.fields[unit]}"),
+                   transient=console is None, console=console)
     tasks: dict[str, int] = {}
 
     def update(stage: str, done: int, total: int) -> None:
         if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=total)
+            label, unit = PROGRESS_UNITS.get(stage, (stage, ""))
+            tasks[stage] = bar.add_task(label, total=total, unit=unit)
         bar.update(tasks[stage], completed=done, total=total)
 
     return bar, update
@@ -217,8 +258,34 @@ def rules(swc_id: str | None) -> None:
         except KeyError as exc:
             _fail(str(exc.args[0]) if exc.args else f"unknown rule {swc_id}")
         return
-    for rule in load_catalog().values():
-        click.echo(f"{rule.id}  {rule.severity:<6}  {rule.title}")
+    catalog = load_catalog()
+    covered = {swc: _coverage(rule.detectors, swc) for swc, rule in catalog.items()}
+    width = max(len(rule.title) for rule in catalog.values())
+    click.echo(f"{'SWC':<7}  {'SEVERITY':<8}  {'TITLE':<{width}}  DETECTED BY")
+    for swc, rule in catalog.items():
+        click.echo(f"{rule.id}  {rule.severity:<8}  {rule.title:<{width}}  {covered[swc] or '-'}")
+    nothing = [swc for swc, text in covered.items() if not text]
+    click.echo(f"\n{len(catalog) - len(nothing)} of {len(catalog)} classes are detected here; nothing here "
+               f"detects {', '.join(nothing) or 'none'}.")
+
+
+def _coverage(checks: tuple[str, ...], swc_id: str) -> str:
+    """What detects an SWC class: our detectors, Slither checks (only those this Slither has), the model."""
+    from slither.detectors import all_detectors
+
+    from .detectors.plugin import DETECTORS
+    from .llm.prompt import LABELS
+
+    available = {f"slither:{c.ARGUMENT}" for c in vars(all_detectors).values() if hasattr(c, "ARGUMENT")}
+    available |= {f"swclint:{c.ARGUMENT}" for c in DETECTORS}
+    parts = []
+    for tool, label in (("swclint", "swclint"), ("slither", "slither")):
+        names = [c.split(":", 1)[1] for c in checks if c.startswith(f"{tool}:") and c in available]
+        if names:
+            parts.append(f"{label}: {', '.join(names)}")
+    if swc_id in LABELS:
+        parts.append("model")
+    return "; ".join(parts)
 
 
 @main.group()

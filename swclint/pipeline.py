@@ -256,23 +256,24 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
 
     jobs = opts.jobs or os.cpu_count() or 1
     units = split_for_jobs(groups, jobs)
-    done = 0
+    done, total = 0, sum(len(fs) for _, fs in units)  # progress counts files, not compiler groups
     group_results: list[GroupResult] = []
     if progress:
-        progress("compile+analyze", 0, len(units))
+        progress("compile+analyze", 0, total)
     if jobs > 1 and len(units) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(units))) as pool:
-            for gr in pool.map(_analyse_unit, [(v, fs, root, remappings, opts) for v, fs in units]):
+            results = pool.map(_analyse_unit, [(v, fs, root, remappings, opts) for v, fs in units])
+            for (_, fs), gr in zip(units, results, strict=True):
                 group_results.append(gr)
-                done += 1
+                done += len(fs)
                 if progress:
-                    progress("compile+analyze", done, len(units))
+                    progress("compile+analyze", done, total)
     else:
         for version, fs in units:
             group_results.append(analyse_group(version, fs, root, remappings, opts))
-            done += 1
+            done += len(fs)
             if progress:
-                progress("compile+analyze", done, len(units))
+                progress("compile+analyze", done, total)
 
     analysed: set[str] = set()
     findings: list[Finding] = []
