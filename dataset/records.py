@@ -6,7 +6,8 @@ import dataclasses
 import hashlib
 import json
 
-from swclint.llm.prompt import Chunk, render_chunk
+from swclint.chunk import Chunk
+from swclint.llm.prompt import render_chunk
 
 
 def make_record(

@@ -13,7 +13,8 @@ from dataset.normalise import near_key
 from dataset.records import make_record
 from swclint.analyze.chunks import extract_chunks
 from swclint.analyze.patterns import signals
-from swclint.llm.prompt import LABELS, Chunk
+from swclint.chunk import Chunk
+from swclint.llm.prompt import LABELS
 
 SOURCE = "seed"
 

@@ -10,7 +10,7 @@ import yaml
 from dataset.errors import DatasetError
 from dataset.records import make_record
 from swclint.analyze.chunks import extract_chunks
-from swclint.llm.prompt import Chunk
+from swclint.chunk import Chunk
 
 SOURCE = "swc-registry"
 FIXED_SUFFIX = "_fixed"

@@ -3,7 +3,7 @@ from collections import Counter
 from dataset.dedup import dedup
 from dataset.records import make_record
 from dataset.split import check_leakage, split_records
-from swclint.llm.prompt import Chunk
+from swclint.chunk import Chunk
 
 
 def rec(i: int, labels, group: str, body: str | None = None) -> dict:

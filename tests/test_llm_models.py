@@ -149,7 +149,8 @@ def test_ensure_embedded_base_reuses_a_finished_conversion(monkeypatch, tmp_path
 )
 def test_embedded_gemma_classifies_two_prompts():
     pytest.importorskip("torch")
-    from swclint.llm.prompt import LABELS, Chunk, build_prompt
+    from swclint.chunk import Chunk
+    from swclint.llm.prompt import LABELS, build_prompt
     from swclint.llm.scoring import classify, first_tokens_distinct
 
     path = models.ensure_embedded_base()  # converted once into the user cache, then reused

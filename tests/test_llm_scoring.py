@@ -6,9 +6,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from swclint.chunk import Chunk  # noqa: E402
 from swclint.llm import scoring  # noqa: E402
 from swclint.llm.models import load_model  # noqa: E402
-from swclint.llm.prompt import LABELS, Chunk, build_prompt, verdict_continuations  # noqa: E402
+from swclint.llm.prompt import LABELS, build_prompt, verdict_continuations  # noqa: E402
 from trainer.tiny import build_tiny_base  # noqa: E402
 
 SOURCES = [

@@ -1,7 +1,8 @@
 import pytest
 
 from swclint.analyze.chunks import extract_chunks
-from swclint.analyze.patterns import is_candidate, is_pre_08, signals, strip_comments
+from swclint.analyze.patterns import is_candidate, signals, strip_comments
+from swclint.solc.versions import admits_wrapping_arithmetic
 
 
 def sig(code: str) -> frozenset[str]:
@@ -79,10 +80,10 @@ def test_comments_and_strings_do_not_count():
 
 
 def test_pragma_versions():
-    assert is_pre_08("pragma solidity ^0.4.24;")
-    assert is_pre_08("")
-    assert is_pre_08("pragma solidity >=0.6.0 <0.9.0;")
-    assert not is_pre_08("pragma solidity ^0.8.0;")
+    assert admits_wrapping_arithmetic("pragma solidity ^0.4.24;")
+    assert admits_wrapping_arithmetic("")
+    assert admits_wrapping_arithmetic("pragma solidity >=0.6.0 <0.9.0;")
+    assert not admits_wrapping_arithmetic("pragma solidity ^0.8.0;")
 
 
 def test_is_candidate():

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from swclint.llm.prompt import LABELS, Chunk, build_prompt, format_answer, render_chunk, verdict_continuations
+from swclint.chunk import Chunk
+from swclint.llm.prompt import LABELS, build_prompt, format_answer, render_chunk, verdict_continuations
 
 IGNORE = -100
 CARD_FILES = ("CARD.md", "card.json")

@@ -13,7 +13,7 @@ from functools import lru_cache
 import tree_sitter
 import tree_sitter_solidity
 
-from swclint.llm.prompt import Chunk
+from swclint.chunk import Chunk
 
 _CONTAINERS = {"contract_declaration", "library_declaration", "interface_declaration"}
 _CALLABLES = {

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 
-from swclint.llm.prompt import Chunk
+from swclint.chunk import Chunk
+from swclint.solc.versions import admits_wrapping_arithmetic
 
 _COMMENT_OR_STRING = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'", re.S)
 
@@ -126,20 +127,6 @@ def _reentrancy(chunk: Chunk, code: str) -> bool:
     return any(w > calls[0] for w in writes)
 
 
-_VERSION = re.compile(r"(\d+)\.(\d+)")
-
-
-def is_pre_08(pragma: str) -> bool:
-    """True for pragmas allowing versions below 0.8, and for no/unknown pragma."""
-    versions = [(int(a), int(b)) for a, b in _VERSION.findall(pragma)]
-    if not versions:
-        return True
-    lowest = min(versions)
-    if re.search(r"[<]=?\s*0\.8\b", pragma) or lowest < (0, 8):
-        return lowest < (0, 8)
-    return False
-
-
 _BIN_OP = re.compile(r"(?<=[\w)\]\s])(\*\*|[+\-*])(?![+\-=*])(?<![+\-]{2})")
 _COMPOUND = re.compile(r"([\w\].]+)\s*(\+=|-=|\*=)\s*([^;]+)")
 _INCDEC = re.compile(r"([A-Za-z_]\w*)\s*(\+\+|--)|(\+\+|--)\s*([A-Za-z_]\w*)")
@@ -206,7 +193,7 @@ def _arith_ops(body: str) -> list[set[str]]:
 def _arithmetic(chunk: Chunk, code: str) -> bool:
     if any(_arith_ops(block) for block in _unchecked_blocks(code)):
         return True
-    if not is_pre_08(chunk.pragma):
+    if not admits_wrapping_arithmetic(chunk.pragma):
         return False
     body = _body(code)
     conditions = _conditions(body) + [
@@ -277,7 +264,7 @@ def can_wrap(chunk: Chunk) -> bool:
     """False only when the language rules out wrap-around in the chunk's own code: a 0.8+ pragma, no
     arithmetic inside `unchecked { }` and no inline assembly (checked arithmetic reverts instead)."""
     code = strip_comments(chunk.source)
-    if is_pre_08(chunk.pragma) or re.search(r"\bassembly\b", code):
+    if admits_wrapping_arithmetic(chunk.pragma) or re.search(r"\bassembly\b", code):
         return True
     return any(_arith_ops(block) for block in _unchecked_blocks(code))
 

@@ -40,6 +40,8 @@ from slither.slithir.operations import (
 )
 from slither.slithir.variables import Constant, ReferenceVariable
 
+from swclint.solc.versions import has_checked_arithmetic
+
 ARITHMETIC = {BinaryType.ADDITION, BinaryType.SUBTRACTION, BinaryType.MULTIPLICATION, BinaryType.POWER}
 COMPARISON = {
     BinaryType.LESS,
@@ -102,10 +104,9 @@ EXTERNAL_RESULT = ExternalResult()
 
 
 def is_pre_08(function: Function) -> bool:
-    """True when the compiler does not check arithmetic (solc < 0.8)."""
-    version = function.compilation_unit.solc_version or "0.8.0"
-    major, minor = (int(p) for p in version.split(".")[:2])
-    return (major, minor) < (0, 8)
+    """True when the compiler of `function` does not check arithmetic (solc < 0.8; unknown: checked)."""
+    version = function.compilation_unit.solc_version
+    return bool(version) and not has_checked_arithmetic(version)
 
 
 def in_assembly(node: Node) -> bool:

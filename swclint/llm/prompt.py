@@ -1,4 +1,4 @@
-"""The single home of the chunk text and the prompt/answer format.
+"""The single home of the chunk text (how a `swclint.chunk.Chunk` is rendered) and the prompt/answer format.
 
 The linter, `dataset/` and `trainer/` all import from here, so what the model sees in training is
 byte-for-byte what it sees in the linter. Changing anything here changes the model's input
@@ -8,7 +8,8 @@ distribution: bump PROMPT_VERSION (it is part of the cache key and the adapter's
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from swclint.chunk import Chunk
 
 PROMPT_VERSION = "1"
 
@@ -36,25 +37,6 @@ _TASK = (
 )
 _FIX_MARK = "\n### Fix:\n"
 _END_MARK = "\n### End"
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """One function or modifier with the context the linter adds around it."""
-
-    source: str  # the function/modifier source, exactly as written
-    contract: str = ""
-    function: str = ""  # name; "constructor", "fallback", "receive" or the modifier name
-    kind: str = "function"  # "function" | "modifier" | "constructor" | "fallback" | "receive"
-    pragma: str = ""  # e.g. "pragma solidity ^0.4.24;"
-    state_vars: tuple[str, ...] = ()  # declarations of the state variables the function touches
-    modifiers: tuple[str, ...] = ()  # sources of the modifiers the function uses
-    path: str = ""
-    start_line: int = 0
-    end_line: int = 0
-    start_col: int = 0
-    end_col: int = 0
-    meta: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 def _indent(text: str) -> str:

@@ -6,11 +6,15 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from ..analyze.chunks import extract_chunks
+from ..analyze.patterns import can_wrap, is_candidate
+from ..chunk import Chunk
 from ..config import Options
 from ..findings import Evidence, FileError, Finding, Location
+from ..rules import get_rule
 from .backends import DEFAULT_ADAPTER, Backend, BackendError, HFBackend, OpenAIBackend, ml_extra_installed
 from .cache import AnswerCache, cache_key
-from .prompt import LABELS, MAX_CHUNK_CHARS, Chunk, build_prompt, fix_prompt
+from .prompt import LABELS, MAX_CHUNK_CHARS, build_prompt, fix_prompt
 
 log = logging.getLogger("swclint.llm")
 
@@ -40,16 +44,12 @@ def select_chunks(chunks: list[Chunk], static: list[Finding], scope: str) -> lis
     """`all`: every function. `candidates`: functions the static stage marks as worth a look."""
     if scope == "all":
         return chunks
-    from ..analyze.patterns import is_candidate
-
     flagged = {(f.location.path, f.function) for f in static}
     return [c for c in chunks if is_candidate(c) or (c.path, c.function) in flagged]
 
 
 def _stage(make_backend: Callable[[], Backend]):
     def run_stage(sources, static: list[Finding], opts: Options, progress=None):
-        from ..analyze.chunks import extract_chunks
-
         errors: list[FileError] = []
         chunks: list[Chunk] = []
         for src in sources:
@@ -96,8 +96,6 @@ def _classify_and_fix(backend: Backend, cache: AnswerCache, chunks: list[Chunk],
         if progress:
             progress("model", min(start + batch, len(todo)), len(todo))
 
-    from ..analyze.patterns import can_wrap
-
     static_at = {(f.location.path, f.contract, f.function, f.swc_id) for f in static}
     findings: list[Finding] = []
     for chunk, key in zip(chunks, keys, strict=True):
@@ -141,8 +139,6 @@ def _fix_for(backend: Backend, cache: AnswerCache, chunk: Chunk, label: str) -> 
 
 
 def _finding(chunk: Chunk, label: str, p: float, fix: str | None, identity: str) -> Finding:
-    from ..rules import get_rule
-
     rule = get_rule(label)
     return Finding(
         swc_id=label,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -282,3 +283,36 @@ def _write_atomic(path: Path, text: str) -> None:
         tmp.replace(path)
     except OSError as exc:  # a read-only cache must not stop the lint run
         log.debug("cannot write %s: %s", path, exc)
+
+
+# --- language questions: the one place that decides what a compiler version means ----------------
+
+CHECKED_ARITHMETIC = Version("0.8.0")  # from here on arithmetic reverts on overflow outside `unchecked`
+
+
+def has_checked_arithmetic(version: str | Version) -> bool:
+    """True when code compiled by solc `version` reverts on overflow instead of wrapping (>= 0.8)."""
+    if not isinstance(version, Version):
+        major_minor = re.match(r"v?(\d+)\.(\d+)", version.strip())
+        if major_minor is None:
+            raise InvalidPragma(version, "not a compiler version")
+        version = Version(f"{major_minor.group(1)}.{major_minor.group(2)}")
+    return version >= CHECKED_ARITHMETIC
+
+
+@functools.lru_cache(maxsize=1024)
+def admits_wrapping_arithmetic(source_text: str) -> bool:
+    """True when the `pragma solidity` lines in `source_text` admit a pre-0.8 compiler.
+
+    No pragma, or one that does not parse, admits any compiler, so the answer is then True too.
+    """
+    try:
+        constraint = pragma_constraint(source_text)
+    except InvalidPragma:
+        return True
+    return any(constraint.allows(v) for v in _releases_before(CHECKED_ARITHMETIC))
+
+
+@functools.cache
+def _releases_before(version: Version) -> tuple[Version, ...]:
+    return tuple(v for v in shipped_releases() if v < version)
