@@ -5,6 +5,7 @@ from __future__ import annotations
 from swclint.detectors.arithmetic import ArithmeticOverflow
 from swclint.detectors.assertion import AssertViolation
 from swclint.detectors.dos_failed_call import DoSFailedCall
+from swclint.detectors.stipend_reentrancy import StipendReentrancy
 from swclint.detectors.timestamp import BlockTimestamp
 from swclint.detectors.tod import TransactionOrderDependence
 from swclint.detectors.unchecked_call import UncheckedCall
@@ -18,6 +19,7 @@ DETECTORS = [
     TransactionOrderDependence,
     BlockTimestamp,
     WeakRandomness,
+    StipendReentrancy,
 ]
 
 

@@ -1,0 +1,208 @@
+"""Severity from what the code can lose: a check's impact, moderated by the finding's context.
+
+A check reports the impact of its weakness class (Slither's `impact`, our rules' `severity`). What
+a given finding can cost depends on the function it sits in, read from Slither's IR:
+
+- **value**: does the function move ether (`transfer`/`send`/`call{value:}`, `selfdestruct`) or
+  token balances (writes an `address => uint` mapping, calls `transfer`/`transferFrom`/`mint`/...)?
+- **callers**: can anyone call it, or only a privileged account (an `only*` modifier or a
+  `require(msg.sender == <state>)` check), or nobody from outside (internal, never reached)?
+- **input**: does a caller choose a value it uses (parameters, `msg.value`, `msg.sender`)?
+
+`RULE_POLICY` says, per SWC class, which of those facts lower the severity: one step per missing
+fact, never below `low` (so a finding still fails a default build) and never above the check's own
+impact. Informational checks (stipend reentrancy, pragma style) keep `info`. Classes not listed keep
+their check's impact. README "Severity, confidence and levels" has the table in prose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .findings import SEVERITIES, Finding
+
+VALUE, CALLERS, INPUT = "value", "callers", "input"
+
+# Which missing facts lower each class by one step. Value-loss classes need value moved and an
+# outside caller; arithmetic also needs a caller-chosen operand; DoS and ordering need outside callers.
+RULE_POLICY: dict[str, tuple[str, ...]] = {
+    "SWC-101": (VALUE, CALLERS, INPUT),  # overflow that moves no balance, or only the owner can trigger
+    "SWC-104": (VALUE, CALLERS),  # an unchecked call that moves nothing loses nothing
+    "SWC-105": (VALUE,),  # unprotected withdrawal: loss needs value moved (callers is the weakness)
+    "SWC-106": (CALLERS,),  # selfdestruct behind a privileged check
+    "SWC-107": (VALUE, CALLERS),  # re-entry that moves no ether/tokens, or only the owner can start
+    "SWC-110": (CALLERS,),
+    "SWC-112": (CALLERS,),
+    "SWC-113": (VALUE, CALLERS),  # a blocked payout loop that pays nothing blocks nothing of value
+    "SWC-114": (VALUE, CALLERS),  # front-running a function that moves no value gains nothing
+    "SWC-116": (VALUE,),  # a timestamp that decides no payout
+    "SWC-120": (VALUE,),  # randomness that decides no payout
+}
+
+TOKEN_CALLS = {"transfer", "transferfrom", "safetransfer", "safetransferfrom", "mint", "burn",
+               "approve", "send"}
+PRIVILEGED_MODIFIER = ("only", "auth", "admin", "owner", "whenpaused", "restricted")
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts about the function a finding sits in (True when unknown, so unknown never lowers)."""
+
+    value: bool = True  # moves ether or token balances
+    callers: bool = True  # anyone can call it (directly or through a public function)
+    input: bool = True  # uses a value the caller chooses
+
+    def missing(self, facts: tuple[str, ...]) -> list[str]:
+        return [f for f in facts if not getattr(self, f)]
+
+
+def adjust(severity: str, swc_id: str, context: Context) -> str:
+    """The finding's severity: its check's `severity` lowered one step per missing fact (floor `low`)."""
+    if severity not in SEVERITIES or severity == "info":
+        return severity
+    steps = len(context.missing(RULE_POLICY.get(swc_id, ())))
+    rank = max(SEVERITIES.index("low"), SEVERITIES.index(severity) - steps)
+    return SEVERITIES[min(rank, SEVERITIES.index(severity))]
+
+
+def context_reason(swc_id: str, context: Context) -> str:
+    """Why a finding was lowered, for its message ("" when it was not)."""
+    words = {VALUE: "moves no ether or token balance", CALLERS: "only privileged callers reach it",
+             INPUT: "no caller-chosen operand"}
+    return "; ".join(words[f] for f in context.missing(RULE_POLICY.get(swc_id, ())))
+
+
+# --- facts from Slither's IR -------------------------------------------------------------------
+
+
+def _moves_value(function) -> bool:
+    from slither.slithir.operations import HighLevelCall, LowLevelCall, Send, SolidityCall, Transfer
+
+    for fn in [function, *_callees(function)]:
+        for node in fn.nodes:
+            for ir in node.irs:
+                if isinstance(ir, (Send, Transfer)):
+                    return True
+                if isinstance(ir, (LowLevelCall, HighLevelCall)) and ir.call_value is not None:
+                    return True
+                if isinstance(ir, HighLevelCall) and str(ir.function_name).lower() in TOKEN_CALLS:
+                    return True
+                if isinstance(ir, SolidityCall) and ir.function.name.startswith(("selfdestruct", "suicide")):
+                    return True
+    return any(_is_balance_map(v) for v in function.all_state_variables_written())
+
+
+def _callees(function) -> list:
+    """Functions (and modifiers) `function` reaches through internal calls, transitively."""
+    found = []
+    for call in function.all_internal_calls():
+        callee = getattr(call, "function", call)  # InternalCall op in newer Slither, the function in older
+        if hasattr(callee, "nodes") and callee not in found:
+            found.append(callee)
+    return found
+
+
+def _is_balance_map(variable) -> bool:
+    """`mapping(address => uint...)`, possibly nested: the shape of a token ledger."""
+    text = str(variable.type).replace(" ", "")
+    return text.startswith("mapping(address=>") and "uint" in text
+
+
+def _privileged(function) -> bool:
+    from slither.core.declarations import SolidityVariableComposed
+
+    for modifier in function.modifiers:
+        if any(word in modifier.name.lower() for word in PRIVILEGED_MODIFIER):
+            return True
+    sender = SolidityVariableComposed("msg.sender")
+    for fn in [function, *function.modifiers]:
+        for node in fn.nodes:
+            if (node.contains_require_or_assert() or node.contains_if()) and sender in node.solidity_variables_read \
+                    and node.state_variables_read:
+                return True
+    return False
+
+
+def _reachable(function) -> bool:
+    """Anyone can run it: public/external itself, or called from such a function that is not privileged."""
+    if function.visibility in ("public", "external"):
+        return not function.is_constructor and not _privileged(function)
+    callers = [f for f in function.contract.functions if function in _callees(f)]
+    return any(f.visibility in ("public", "external") and not f.is_constructor and not _privileged(f)
+               for f in callers)
+
+
+def _caller_input(function) -> bool:
+    from slither.core.declarations import SolidityVariableComposed
+
+    if function.parameters:
+        return True
+    chosen = {SolidityVariableComposed("msg.value"), SolidityVariableComposed("msg.sender"),
+              SolidityVariableComposed("msg.data"), SolidityVariableComposed("tx.origin")}
+    return bool(chosen & set(function.all_solidity_variables_read()))
+
+
+def function_context(function) -> Context:
+    """Context of a Slither `Function`; any IR surprise leaves the fact at its neutral value."""
+    try:
+        return Context(value=_moves_value(function), callers=_reachable(function), input=_caller_input(function))
+    except Exception:  # Slither's IR has gaps on old compilers; unknown must not lower severity
+        return Context()
+
+
+def contextualize(findings: list[Finding], slither, root: Path) -> list[Finding]:
+    """Each finding with its severity set from its function's context (`adjust`)."""
+    functions: dict[tuple[str, str, str], list] = {}
+    for contract in slither.contracts:
+        path = str(Path(contract.source_mapping.filename.absolute).resolve())
+        for function in contract.functions_and_modifiers_declared:
+            functions.setdefault((path, contract.name, function.name), []).append(function)
+    out = []
+    for f in findings:
+        candidates = functions.get((str((root / f.location.path).resolve()), f.contract, f.function), [])
+        if not candidates or f.swc_id not in RULE_POLICY:
+            out.append(f)
+            continue
+        # overloads share a name: take the most exposed one
+        contexts = [function_context(fn) for fn in candidates]
+        ctx = Context(value=any(c.value for c in contexts), callers=any(c.callers for c in contexts),
+                      input=any(c.input for c in contexts))
+        severity = adjust(f.severity, f.swc_id, ctx)
+        if severity != f.severity:
+            reason = context_reason(f.swc_id, ctx)
+            f = _with(f, severity, f"{f.message} (severity {f.severity} -> {severity}: {reason})")
+        out.append(f)
+    return out
+
+
+def _with(f: Finding, severity: str, message: str) -> Finding:
+    from dataclasses import replace
+
+    return replace(f, severity=severity, message=message)
+
+
+BAND_SCORE = {"high": 8.0, "medium": 5.5, "low": 3.0, "info": 1.0}  # GitHub bands: >=7, >=4, <4
+
+
+def security_severity(rule_score: str, rule_severity: str, severity: str) -> str:
+    """A finding's security-severity: the rule's score, or its band's midpoint once context lowered it."""
+    if severity == rule_severity or severity not in BAND_SCORE:
+        return rule_score
+    try:
+        if float(rule_score) <= BAND_SCORE[severity]:
+            return rule_score
+    except ValueError:
+        pass
+    return f"{BAND_SCORE[severity]:.1f}"
+
+
+def finding_security_severity(f: Finding) -> str | None:
+    """`security_severity` for one finding from its rule in the catalog (None for unknown rules)."""
+    from .rules import UnknownRuleError, get_rule
+
+    try:
+        rule = get_rule(f.swc_id)
+    except UnknownRuleError:
+        return None
+    return security_severity(rule.security_severity, rule.severity, f.severity)
