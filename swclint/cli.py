@@ -105,6 +105,8 @@ def scan_options(f):
                      help="Generate a fix for model-positive functions (default: on)."),
         click.option("--jobs", "-j", type=int, help="Parallel processes (default: number of cores)."),
         click.option("--timeout", type=float, help="Seconds per compile/analysis unit."),
+        click.option("--min-confidence", type=click.FloatRange(0.0, 1.0),
+                     help="Hide findings with a lower confidence (0-1; high >= 0.8, medium >= 0.5)."),
     ]
     for d in reversed(decorators):
         f = d(f)

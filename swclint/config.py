@@ -42,6 +42,7 @@ class Options:
     show_suppressed: bool = False
     report_unused_suppressions: bool = False
     baseline: str | None = None
+    min_confidence: float = 0.0  # hide findings whose confidence (measured precision) is lower
 
     def update(self, values: dict, source: str) -> None:
         """Set `values` (config keys or CLI option names) after checking each; ConfigError names the
@@ -106,6 +107,7 @@ ALLOWED: dict[str, Callable[[object], str | None]] = {
     "backend": _choices("hf", "openai", "none"),
     "llm_scope": _choices("candidates", "all"),
     "llm_threshold": _between(0.0, 1.0),
+    "min_confidence": _between(0.0, 1.0),
     "jobs": _at_least(0),
     "timeout": _at_least(0, strict=True),
     "max_file_bytes": _at_least(1),

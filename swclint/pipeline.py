@@ -292,6 +292,8 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
     disabled = {d.upper() for d in opts.disable}
     findings = [f for f in findings if f.swc_id.upper() not in disabled]
     result.findings = merge(findings)
+    # after the merge: agreeing evidence raises confidence, so the threshold sees the combined value
+    result.findings = [f for f in result.findings if f.confidence >= opts.min_confidence]
     result.files = sorted(analysed)
     result.errors = sorted(set(result.errors), key=lambda e: (e.path, e.line or 0, e.stage, e.message))
     _apply_suppressions(result, opts)

@@ -140,10 +140,11 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
             # Slither does not model lock modifiers; a locked function cannot be re-entered.
             if f is not None and not (f.swc_id == "SWC-107" and _key(f, root) in guarded):
                 findings.append(f)
-    if not plain:  # severity from the function's context: value moved, callers, caller input
+    if not plain:  # severity from the function's context; confidence from measured precision
+        from ..precision import calibrate
         from ..severity import contextualize
 
-        findings = contextualize(findings, slither, root)
+        findings = calibrate(contextualize(findings, slither, root))
     return findings, errors
 
 
