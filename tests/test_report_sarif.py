@@ -259,3 +259,51 @@ def test_multitool_with_the_real_catalog(tmp_path):
     problems = [(r.get("ruleId"), r["message"]) for run in report["runs"] for r in run.get("results", [])
                 if r.get("level", "warning") in ("error", "warning")]
     assert problems == []
+
+
+# --- built with sarif-om, serialised by jschema-to-python ----------------------------------------
+
+
+def test_log_is_built_with_the_sarif_om_object_model():
+    import sarif_om
+    from jschema_to_python.to_json import to_json
+
+    from swclint.report.sarif import build_log
+
+    log = build_log(sample.sample_result(), sample.CATALOG)
+    assert isinstance(log, sarif_om.SarifLog)
+    (run,) = log.runs
+    assert isinstance(run, sarif_om.Run) and isinstance(run.tool.driver, sarif_om.ToolComponent)
+    assert all(isinstance(r, sarif_om.ReportingDescriptor) for r in run.tool.driver.rules)
+    assert all(isinstance(r, sarif_om.Result) for r in run.results)
+    assert _sarif() == to_json(log) + "\n"  # what is written is the object model, serialised
+
+
+def test_levels_and_suppression_status_survive_default_dropping():
+    """jschema-to-python drops schema defaults; `level: warning` and 2.1.0's `status` stay."""
+    run = _run(json.loads(_sarif()))
+    assert all("level" in r for r in run["results"])
+    assert all("level" in r["defaultConfiguration"] for r in run["tool"]["driver"]["rules"])
+    suppressed = [r for r in run["results"] if r.get("suppressions")]
+    assert suppressed and all(s["status"] == "accepted" for r in suppressed for s in r["suppressions"])
+
+
+@pytest.mark.e2e
+def test_real_scan_sarif_is_byte_identical_and_valid(tmp_path):
+    """Two real CLI runs over the examples: the same bytes, and the Multitool finds nothing wrong."""
+    from cli_helpers import EXAMPLES, run_cli
+
+    outputs = []
+    for n in (1, 2):
+        out = tmp_path / f"run{n}.sarif"
+        proc = run_cli(str(EXAMPLES / "contracts" / "SWC-107"), "--no-llm", "--format", "sarif", "-o", str(out),
+                       cwd=EXAMPLES.parent)
+        assert proc.returncode in (0, 1), proc.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    doc = json.loads(outputs[0])
+    assert doc["runs"][0]["results"], "the vulnerable vaults must produce results"
+    report = _validate(tmp_path, outputs[0].decode("utf-8"))
+    problems = [(r.get("ruleId"), r["message"]) for run in report["runs"] for r in run.get("results", [])
+                if r.get("level", "warning") in ("error", "warning")]
+    assert problems == []

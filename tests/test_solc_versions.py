@@ -217,3 +217,24 @@ def test_bad_remapping_is_a_clear_error() -> None:
 
     with pytest.raises(SolcError, match="invalid remapping 'nonsense'"):
         parse_remapping("nonsense")
+
+
+@pytest.mark.parametrize(
+    ("expr", "yes", "no"),
+    [
+        ("v0.4.24", ["0.4.24"], ["0.4.25"]),
+        (">=v0.4.22 <v0.5", ["0.4.22", "0.4.26"], ["0.5.0"]),
+        (">=0.4.0<0.6.0", ["0.5.17"], ["0.6.0"]),
+        ("<*", [], ["0.4.11", "0.8.30"]),
+        (">= *", ["0.4.11", "0.8.30"], []),
+        ("0.5.X", ["0.5.0", "0.5.17"], ["0.6.0"]),
+    ],
+)
+def test_solc_spellings_npmspec_alone_would_reject(expr: str, yes: list[str], no: list[str]) -> None:
+    """Ranges are NpmSpec's; solc's extra spellings are normalised to npm's before it sees them."""
+    from semantic_version import NpmSpec
+
+    c = parse_constraint(expr)
+    assert c.specs and all(isinstance(s, NpmSpec) for s in c.specs)
+    assert all(c.allows(V(v)) for v in yes), expr
+    assert not any(c.allows(V(v)) for v in no), expr

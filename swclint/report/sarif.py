@@ -1,8 +1,11 @@
 """SARIF 2.1.0 in the shape GitHub code scanning consumes (see DESIGN.md).
 
+The log is built with `sarif-om`'s object model and serialised by `jschema-to-python`, the pair
+Microsoft publishes for Python SARIF producers; the serialiser leaves out properties that hold the
+schema's default (a `warning` level, `startColumn` 1 ...), which SARIF consumers read the same.
 `rules[]` is generated from the rule catalog for the rules that occur; suppressed findings stay in
 the log with `suppressions[]`; per-file errors become tool execution notifications. Output is
-deterministic: no timestamps, sorted keys, findings in report order.
+deterministic: no timestamps, findings in report order, properties in the object model's order.
 """
 
 from __future__ import annotations
@@ -12,6 +15,10 @@ import re
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
+
+import attr
+import sarif_om as om
+from jschema_to_python.to_json import to_json
 
 from swclint import __version__
 from swclint.findings import FileError, Finding, RunResult
@@ -23,6 +30,31 @@ INFORMATION_URI = "https://github.com/swclint/swclint"
 SRCROOT = "%SRCROOT%"
 MAX_FULL_DESCRIPTION = 1024
 LEVELS = {"high": "error", "medium": "warning", "low": "note", "info": "note"}
+
+
+@attr.s
+class Suppression(om.Suppression):
+    """sarif-om 1.0.4 was generated from a pre-release schema that called this property `state`;
+    SARIF 2.1.0 (and GitHub) read `status`."""
+
+    status = attr.ib(default=None, metadata={"schema_property_name": "status"})
+
+
+# The serialiser drops a `level` equal to the schema default ("warning"); these keep it, so every
+# result, notification and rule states its level and consumers need not know SARIF's defaults.
+@attr.s
+class Result(om.Result):
+    level = attr.ib(default=None, metadata={"schema_property_name": "level"})
+
+
+@attr.s
+class Notification(om.Notification):
+    level = attr.ib(default=None, metadata={"schema_property_name": "level"})
+
+
+@attr.s
+class ReportingConfiguration(om.ReportingConfiguration):
+    level = attr.ib(default=None, metadata={"schema_property_name": "level"})
 
 
 def level(severity: str) -> str:
@@ -61,7 +93,11 @@ def _rule_attr(rule: Any, name: str, default: Any = "") -> Any:
     return default if value is None else value
 
 
-def rule_descriptor(swc_id: str, rule: Any, fallback: Finding) -> dict[str, Any]:
+def _text(text: str) -> om.MultiformatMessageString:
+    return om.MultiformatMessageString(text=text)
+
+
+def rule_descriptor(swc_id: str, rule: Any, fallback: Finding) -> om.ReportingDescriptor:
     """One `reportingDescriptor` from a catalog Rule (or, if the catalog lacks it, the finding)."""
     title = _rule_attr(rule, "title") or fallback.title or swc_id
     description = _rule_attr(rule, "description") or fallback.message
@@ -91,35 +127,34 @@ def rule_descriptor(swc_id: str, rule: Any, fallback: Finding) -> dict[str, Any]
         properties["precision"] = _rule_attr(rule, "precision")
     if _rule_attr(rule, "security_severity"):
         properties["security-severity"] = str(_rule_attr(rule, "security_severity"))
-    return {
-        "id": swc_id,
-        "name": _pascal(_rule_attr(rule, "name") or title),
-        "shortDescription": {"text": _sentence(title)},
-        "fullDescription": {"text": _clip(_sentence(description), MAX_FULL_DESCRIPTION)},
-        "help": {"text": "\n\n".join(help_text), "markdown": "\n\n".join(help_md)},
-        "helpUri": help_uri,
-        "defaultConfiguration": {"level": level(severity)},
-        "properties": properties,
-    }
+    return om.ReportingDescriptor(
+        id=swc_id,
+        name=_pascal(_rule_attr(rule, "name") or title),
+        short_description=_text(_sentence(title)),
+        full_description=_text(_clip(_sentence(description), MAX_FULL_DESCRIPTION)),
+        help=om.MultiformatMessageString(text="\n\n".join(help_text), markdown="\n\n".join(help_md)),
+        help_uri=help_uri,
+        default_configuration=ReportingConfiguration(level=level(severity)),
+        properties=properties,
+    )
 
 
-def _artifact(path: str) -> dict[str, str]:
-    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+def _artifact(path: str) -> om.ArtifactLocation:
+    return om.ArtifactLocation(uri=quote(path, safe="/"), uri_base_id=SRCROOT)
 
 
-def region(finding: Finding, source: str) -> dict[str, int]:
+def region(finding: Finding, source: str) -> om.Region:
     loc = finding.location
     start_line, start_col = max(loc.start_line, 1), max(loc.start_col, 1)
     end_line = max(loc.end_line, start_line)
-    r = {"startLine": start_line, "startColumn": start_col, "endLine": end_line}
     end_col = loc.end_col
     if end_col <= 1 or (end_line == start_line and end_col <= start_col):
         # Column unknown: extend to the end of the last flagged line when we have the source.
         lines = source.splitlines()
         end_col = len(lines[end_line - 1]) + 1 if end_line <= len(lines) else 0
-    if end_col > (start_col if end_line == start_line else 0):
-        r["endColumn"] = end_col
-    return r
+    known_end = end_col > (start_col if end_line == start_line else 0)
+    return om.Region(start_line=start_line, start_column=start_col, end_line=end_line,
+                     end_column=end_col if known_end else None)
 
 
 def _message(f: Finding, remediation: str) -> str:
@@ -133,55 +168,59 @@ def _message(f: Finding, remediation: str) -> str:
     return "\n".join(parts)
 
 
+def _fixes(f: Finding, reg: om.Region, source: str, remediation: str) -> list[om.Fix] | None:
+    """A `fixes[]` entry replacing the flagged region with the finding's suggested code."""
+    if not f.fix:
+        return None
+    return [om.Fix(
+        description=om.Message(text=_sentence(remediation) or "Apply the suggested replacement."),
+        artifact_changes=[om.ArtifactChange(
+            artifact_location=_artifact(f.location.path),
+            replacements=[om.Replacement(deleted_region=reg, inserted_content=om.ArtifactContent(text=f.fix))],
+        )],
+    )]
+
+
 def result_object(f: Finding, rule_index: int, fingerprint: str, source: str,
-                  remediation: str) -> dict[str, Any]:
+                  remediation: str) -> om.Result:
     reg = region(f, source)
-    physical = {"artifactLocation": _artifact(f.location.path), "region": reg}
-    location: dict[str, Any] = {"physicalLocation": physical}
+    logical = None
     if f.function or f.contract:
         name = ".".join(p for p in (f.contract, f.function) if p)
-        location["logicalLocations"] = [{"fullyQualifiedName": name,
-                                         "kind": "function" if f.function else "type"}]
-    res: dict[str, Any] = {
-        "ruleId": f.swc_id,
-        "ruleIndex": rule_index,
-        "level": level(f.severity),
-        "message": {"text": _message(f, remediation)},
-        "locations": [location],
-        "partialFingerprints": {"primaryLocationLineHash": fingerprint},
-        "properties": {
+        logical = [om.LogicalLocation(fully_qualified_name=name, kind="function" if f.function else "type")]
+    suppressions = None
+    if f.suppression is not None:
+        suppressions = [Suppression(kind=f.suppression.kind, status="accepted",
+                                    justification=f.suppression.justification or None)]
+    return Result(
+        rule_id=f.swc_id,
+        rule_index=rule_index,
+        level=level(f.severity),
+        message=om.Message(text=_message(f, remediation)),
+        locations=[om.Location(physical_location=om.PhysicalLocation(artifact_location=_artifact(f.location.path),
+                                                                     region=reg),
+                               logical_locations=logical)],
+        partial_fingerprints={"primaryLocationLineHash": fingerprint},
+        properties={
             "severity": f.severity,
             "confidence": f.confidence,
             "evidence": [{"source": e.source, "confidence": e.confidence, "detail": e.detail}
                          for e in f.evidence],
         },
-    }
-    if f.fix:
-        res["fixes"] = [{
-            "description": {"text": _sentence(remediation) or "Apply the suggested replacement."},
-            "artifactChanges": [{
-                "artifactLocation": _artifact(f.location.path),
-                "replacements": [{"deletedRegion": reg, "insertedContent": {"text": f.fix}}],
-            }],
-        }]
-    if f.suppression is not None:
-        sup: dict[str, Any] = {"kind": f.suppression.kind, "status": "accepted"}
-        if f.suppression.justification:
-            sup["justification"] = f.suppression.justification
-        res["suppressions"] = [sup]
-    return res
+        fixes=_fixes(f, reg, source, remediation),
+        suppressions=suppressions,
+    )
 
 
-def notification(e: FileError, level_: str) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": _artifact(e.path)}
-    if e.line:
-        physical["region"] = {"startLine": e.line}
-    return {
-        "level": level_,
-        "message": {"text": _sentence(f"{e.stage} error: {e.message}" if level_ == "error" else e.message)},
-        "locations": [{"physicalLocation": physical}],
-        "properties": {"stage": e.stage},
-    }
+def notification(e: FileError, level_: str) -> om.Notification:
+    physical = om.PhysicalLocation(artifact_location=_artifact(e.path),
+                                   region=om.Region(start_line=e.line) if e.line else None)
+    return Notification(
+        level=level_,
+        message=om.Message(text=_sentence(f"{e.stage} error: {e.message}" if level_ == "error" else e.message)),
+        locations=[om.Location(physical_location=physical)],
+        properties={"stage": e.stage},
+    )
 
 
 def _root_uri(root: str) -> str:
@@ -189,8 +228,9 @@ def _root_uri(root: str) -> str:
     return uri if uri.endswith("/") else uri + "/"
 
 
-def to_sarif(result: RunResult, catalog: dict[str, Any] | None = None,
-             automation_id: str | None = None) -> dict[str, Any]:
+def build_log(result: RunResult, catalog: dict[str, Any] | None = None,
+              automation_id: str | None = None) -> om.SarifLog:
+    """The whole log as sarif-om objects."""
     findings = sorted(result.findings, key=lambda f: f.sort_key)
     catalog = default_catalog(catalog) if findings else (catalog or {})
     fingerprints = fingerprint_all(findings, result.sources)
@@ -211,27 +251,30 @@ def to_sarif(result: RunResult, catalog: dict[str, Any] | None = None,
 
     errors = sorted(result.errors, key=lambda e: (e.path, e.line or 0, e.stage, e.message))
     unused = sorted(result.unused_suppressions, key=lambda e: (e.path, e.line or 0, e.message))
-    invocation: dict[str, Any] = {"executionSuccessful": bool(result.files) or not errors}
-    if errors:
-        invocation["toolExecutionNotifications"] = [notification(e, "error") for e in errors]
-    if unused:
-        invocation["toolConfigurationNotifications"] = [notification(e, "warning") for e in unused]
-
+    invocation = om.Invocation(
+        execution_successful=bool(result.files) or not errors,
+        tool_execution_notifications=[notification(e, "error") for e in errors] or None,
+        tool_configuration_notifications=[notification(e, "warning") for e in unused] or None,
+    )
     version = result.tool_version or __version__
-    run: dict[str, Any] = {
-        "tool": {"driver": {"name": "swclint", "version": version, "semanticVersion": version,
-                            "informationUri": INFORMATION_URI, "rules": rules}},
-        "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(result.root)}},
-        "invocations": [invocation],
-        "columnKind": "utf16CodeUnits",
-        "results": results,
-    }
-    if automation_id:
-        run["automationDetails"] = {"id": automation_id}
-    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    run = om.Run(
+        tool=om.Tool(driver=om.ToolComponent(name="swclint", version=version, semantic_version=version,
+                                             information_uri=INFORMATION_URI, rules=rules)),
+        original_uri_base_ids={SRCROOT: om.ArtifactLocation(uri=_root_uri(result.root))},
+        invocations=[invocation],
+        column_kind="utf16CodeUnits",
+        results=results,
+        automation_details=om.RunAutomationDetails(id=automation_id) if automation_id else None,
+    )
+    return om.SarifLog(schema_uri=SCHEMA_URI, version="2.1.0", runs=[run])
+
+
+def to_sarif(result: RunResult, catalog: dict[str, Any] | None = None,
+             automation_id: str | None = None) -> dict[str, Any]:
+    """The log as plain JSON data (what `write_sarif` writes, parsed back)."""
+    return json.loads(to_json(build_log(result, catalog, automation_id)))
 
 
 def write_sarif(result: RunResult, out: TextIO, *, catalog: dict[str, Any] | None = None,
                 automation_id: str | None = None) -> None:
-    out.write(json.dumps(to_sarif(result, catalog, automation_id), indent=2, sort_keys=True,
-                         ensure_ascii=False) + "\n")
+    out.write(to_json(build_log(result, catalog, automation_id)) + "\n")

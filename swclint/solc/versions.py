@@ -15,6 +15,8 @@ from importlib import resources
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
+from semantic_version import NpmSpec
+from semantic_version import Version as SemVer
 
 from swclint.solc.cache import cache_dir
 from swclint.solc.errors import InvalidPragma, UnsatisfiablePragma
@@ -41,42 +43,38 @@ _VERSION_RE = re.compile(rf"^v?({_PART})(?:\.({_PART})(?:\.({_PART}))?)?$")
 
 
 @dataclass(frozen=True)
-class Comparator:
-    op: str  # one of < <= > >= =
-    version: Version
-
-    def allows(self, v: Version) -> bool:
-        return {
-            "<": v < self.version,
-            "<=": v <= self.version,
-            ">": v > self.version,
-            ">=": v >= self.version,
-            "=": v == self.version,
-        }[self.op]
-
-    def __str__(self) -> str:
-        return f"{self.op}{self.version}"
-
-
-@dataclass(frozen=True)
 class Constraint:
-    """All of `clauses` must hold; a clause holds when any of its comparator sets fully holds."""
+    """All of `specs` must hold (one per `pragma solidity` line); empty means any version.
 
-    clauses: tuple[tuple[tuple[Comparator, ...], ...], ...] = ()
+    The range semantics (caret, tilde, x-ranges, hyphen ranges, partial bounds) are npm's, which is
+    what solc implements, and come from `semantic_version.NpmSpec`; `parse_constraint` only checks
+    and normalises solc's syntax first, since NpmSpec rejects `>= 0.4.22` (solc allows the space),
+    `v0.4.24` and `<*`, and accepts an empty pragma or a dangling `||`, which solc rejects.
+    """
+
+    specs: tuple[NpmSpec, ...] = ()
     text: str = ""
 
     def allows(self, v: Version) -> bool:
-        return all(any(all(c.allows(v) for c in cset) for cset in clause) for clause in self.clauses)
+        sv = _semver(v)
+        return all(sv in spec for spec in self.specs)
 
     def __and__(self, other: Constraint) -> Constraint:
         text = " ; ".join(t for t in (self.text, other.text) if t)
-        return Constraint(self.clauses + other.clauses, text)
+        return Constraint(self.specs + other.specs, text)
 
     def __str__(self) -> str:
         return self.text or "*"
 
 
+@functools.lru_cache(maxsize=4096)
+def _semver(v: Version) -> SemVer:
+    major, minor, patch = (list(v.release) + [0, 0, 0])[:3]
+    return SemVer(major=major, minor=minor, patch=patch)
+
+
 ANY = Constraint()
+_NOTHING = "<0.0.0"  # npm's `<*`: no version at all
 
 
 def parse_constraint(text: str) -> Constraint:
@@ -86,17 +84,21 @@ def parse_constraint(text: str) -> Constraint:
     alternatives = [alt.strip() for alt in text.split("||")]
     if any(not alt for alt in alternatives):
         raise InvalidPragma(text, "empty alternative around '||'")
-    sets = tuple(_parse_range(alt, text) for alt in alternatives)
-    return Constraint((sets,), text.strip())
+    npm = " || ".join(_normalise_range(alt, text) for alt in alternatives)
+    try:
+        spec = NpmSpec(npm)
+    except ValueError as exc:  # our checks should leave nothing NpmSpec rejects; say so if one does
+        raise InvalidPragma(text, f"not an npm range: {exc}") from None
+    return Constraint((spec,), text.strip())
 
 
-def _parse_range(alt: str, whole: str) -> tuple[Comparator, ...]:
+def _normalise_range(alt: str, whole: str) -> str:
+    """One `||` alternative in the form NpmSpec reads: `op` glued to its version, `v` dropped."""
     hyphen = re.fullmatch(r"(\S+)\s+-\s+(\S+)", alt)
     if hyphen:
-        lo, hi = _partial(hyphen.group(1), whole), _partial(hyphen.group(2), whole)
-        return _expand(">=", lo) + _expand("<=", hi)
+        return f"{_npm_version(hyphen.group(1), whole)} - {_npm_version(hyphen.group(2), whole)}"
     tokens = re.findall(r"<=|>=|[<>=^~]|[^\s<>=^~]+", alt)
-    comparators: list[Comparator] = []
+    parts: list[str] = []
     op = ""
     for tok in tokens:
         if tok in _OPS:
@@ -104,11 +106,21 @@ def _parse_range(alt: str, whole: str) -> tuple[Comparator, ...]:
                 raise InvalidPragma(whole, f"operator '{tok}' follows operator '{op}'")
             op = tok
             continue
-        comparators.extend(_expand(op or "=", _partial(tok, whole)))
+        version = _npm_version(tok, whole)
+        if version == "*" and op in ("<", ">"):
+            parts.append(_NOTHING)
+        else:
+            parts.append(f"{'' if op in ('', '=') else op}{version}" if version != "*" else "*")
         op = ""
     if op:
         raise InvalidPragma(whole, f"operator '{op}' without a version")
-    return tuple(comparators)
+    return " ".join(parts)
+
+
+def _npm_version(tok: str, whole: str) -> str:
+    """`v0.4.24` -> `0.4.24`, `0.4.x` -> `0.4`, `*` -> `*`; anything else is an InvalidPragma."""
+    parts = _partial(tok, whole)
+    return ".".join(str(p) for p in parts) if parts else "*"
 
 
 def _partial(tok: str, whole: str) -> tuple[int, ...]:
@@ -124,45 +136,6 @@ def _partial(tok: str, whole: str) -> tuple[int, ...]:
             raise InvalidPragma(whole, f"'{tok}' is not a version")
         parts.append(int(p))
     return tuple(parts)
-
-
-def _v(parts: Iterable[int]) -> Version:
-    p = list(parts) + [0, 0, 0]
-    return Version(f"{p[0]}.{p[1]}.{p[2]}")
-
-
-def _bump(parts: tuple[int, ...]) -> Version:
-    """Smallest version above every version matching the partial `parts`."""
-    return _v(parts[:-1] + (parts[-1] + 1,))
-
-
-def _expand(op: str, parts: tuple[int, ...]) -> tuple[Comparator, ...]:
-    if not parts:  # `*`, `x`: anything (a `<*` matches nothing, as in npm)
-        return (Comparator("<", Version("0")),) if op in ("<", ">") else ()
-    full = len(parts) == 3
-    if op == "=":
-        return (
-            (Comparator("=", _v(parts)),)
-            if full
-            else (Comparator(">=", _v(parts)), Comparator("<", _bump(parts)))
-        )
-    if op == "^":
-        # Bump the first non-zero part (or the last one given when all are zero).
-        idx = next((i for i, p in enumerate(parts) if p != 0), len(parts) - 1)
-        upper = _bump(parts[: idx + 1])
-        return (Comparator(">=", _v(parts)), Comparator("<", upper))
-    if op == "~":
-        upper = _bump(parts[:2]) if len(parts) >= 2 else _bump(parts[:1])
-        return (Comparator(">=", _v(parts)), Comparator("<", upper))
-    if full:
-        return (Comparator(op, _v(parts)),)
-    # Partial bounds follow npm: `>0.4` means `>=0.5.0`, `<=0.4` means `<0.5.0`.
-    return {
-        ">": (Comparator(">=", _bump(parts)),),
-        ">=": (Comparator(">=", _v(parts)),),
-        "<": (Comparator("<", _v(parts)),),
-        "<=": (Comparator("<", _bump(parts)),),
-    }[op]
 
 
 def pragma_constraint(source_text: str, file: str | Path | None = None) -> Constraint:
