@@ -45,13 +45,19 @@ def test_signal_positive_and_negative(swc, vulnerable, safe):
     assert swc not in sig(safe)
 
 
-def test_reentrancy_guard_modifier_and_contract_typed_state_var():
+def test_reentrancy_lock_is_judged_by_structure_not_name():
     src = "contract C { IVault vault; uint n;\n function f() public { vault.pay(); n = 1; }\n}"
     assert "SWC-107" in sig(src)
-    guarded = (
-        "contract C { IVault vault; uint n;\n function f() public nonReentrant { vault.pay(); n = 1; }\n}"
-    )
-    assert "SWC-107" not in sig(guarded)
+    lock = "modifier guarded() { require(!busy); busy = true; _; busy = false; }"
+    locked = f"contract C {{ IVault vault; uint n; bool busy;\n {lock}\n function f() public guarded {{ vault.pay(); n = 1; }}\n}}"
+    assert "SWC-107" not in sig(locked)
+    oz = "modifier nonReentrant() { _nonReentrantBefore(); _; _nonReentrantAfter(); }"
+    assert "SWC-107" not in sig(locked.replace(lock, oz).replace("guarded {", "nonReentrant {"))
+    # names that contain "lock" but do nothing a lock does
+    for name in ("whenUnlocked", "notBlocked", "clocked"):
+        not_lock = f"modifier {name}() {{ require(open); _; }}"
+        src = f"contract C {{ IVault vault; uint n; bool open;\n {not_lock}\n function f() public {name} {{ vault.pay(); n = 1; }}\n}}"
+        assert "SWC-107" in sig(src), name
 
 
 def test_arithmetic_version_loop_counter_safemath_and_unchecked():
@@ -66,12 +72,17 @@ def test_arithmetic_version_loop_counter_safemath_and_unchecked():
     assert "SWC-101" in sig("pragma solidity ^0.4.24; contract C { uint t; function f() public { t++; } }")
 
 
-def test_front_running_price_setter_and_first_come_claim():
-    assert "SWC-114" in sig("function setPrice(uint p) public onlyOwner { price = p; }")
+def test_front_running_by_what_the_code_does_not_names():
+    allowance = "contract C { mapping(address => mapping(address => uint)) grants;\n"
+    assert "SWC-114" in sig(allowance + "function setAllowance(address s, uint v) public { grants[msg.sender][s] = v; }\n}")
+    assert "SWC-114" not in sig(allowance + "function raise(address s, uint v) public { grants[msg.sender][s] += v; }\n}")
+    assert "SWC-114" in sig("contract C { uint cost;\n function buy() public payable { require(msg.value >= cost); } }")
+    assert "SWC-114" not in sig("contract C { uint cost;\n function buy() public { require(cost > 0); } }")
     assert "SWC-114" in sig(
         "function solve(string s) public { require(hash == keccak256(s)); msg.sender.transfer(1 ether); }"
     )
-    assert "SWC-114" not in sig("function get() public view returns (uint) { return price; }")
+    assert "SWC-114" in sig("function take() public { require(!done); done = true; msg.sender.transfer(1 ether); }")
+    assert "SWC-114" not in sig("function setPrice(uint p) public onlyOwner { price = p; }")
 
 
 def test_comments_and_strings_do_not_count():

@@ -7,22 +7,26 @@ with comments and string contents removed, so `"a-b"` or `// x.call()` never cou
 Signals (SWC ids):
 - SWC-107: an external call (`.call`, `.call.value(`, `.call{value:}`, `.send(`, `.transfer(`,
   `.delegatecall(`, a call on a contract/interface-typed state variable or a cast `IERC20(t).f(`)
-  followed later in the text by a state write; skipped under a `nonReentrant`-like modifier.
+  followed later in the text by a state write; skipped under a modifier that is a lock by structure
+  (`guards.is_lock_source`: checks a flag, sets it, `_;`, resets it), whatever its name.
 - SWC-101: `+ - * **`, `+= -= *=`, `++`/`--` (not on for-loop counters) in pre-0.8 code (pragma
   below 0.8 or no pragma) unless a require/assert/if condition mentions an operand; any of them
   inside `unchecked { }` in any version. SafeMath `.add/.sub/.mul` calls are not operators, so
   code that uses them only raises nothing.
 - SWC-110: any `assert(`.
 - SWC-113: an external call/transfer/send inside a `for`/`while`/`do` loop body.
-- SWC-114: an ERC20-style `approve` that assigns an allowance directly without a `== 0` check;
-  a write to a price/reward-like state variable (another function reads it); a first-come claim
-  (`require(!claimed)`-style flag, `winner = msg.sender`, or a hash-solution check) with a payout.
+- SWC-114: a caller-given amount assigned over an entry of a nested `mapping(.. => mapping(.. =>
+  uint))` (an allowance overwrite) with no condition on the current entry or a zero; a payable
+  function that checks `msg.value` against a state variable (pays at a changeable price); a
+  first-come claim (a state flag tested or set, `x = msg.sender`, or a hash-solution check) with a
+  payout. Names of functions and variables never count.
 """
 
 from __future__ import annotations
 
 import re
 
+from swclint.analyze.guards import is_lock_source
 from swclint.chunk import Chunk
 from swclint.solc.versions import admits_wrapping_arithmetic
 
@@ -60,7 +64,6 @@ _DECL = re.compile(
     r"\b(?:u?int\d*|address(?:\s+payable)?|bool|bytes\d*|string|byte|var|[A-Z]\w*)"
     r"(?:\s*\[\s*\w*\s*\])*\s+(?:(?:memory|storage|calldata|payable)\s+)*([A-Za-z_]\w*)\s*[;=,)]"
 )
-_GUARD_MODIFIER = re.compile(r"nonReentrant|noReentran|reentrancyGuard|mutex|lock", re.I)
 _STATE_NAME = re.compile(r"\s([A-Za-z_]\w*)\s*(?:=[^;]*)?;?\s*$")
 
 
@@ -116,8 +119,7 @@ def _state_writes(chunk: Chunk, body: str, local_names: set[str]) -> list[int]:
 
 
 def _reentrancy(chunk: Chunk, code: str) -> bool:
-    header = code[: code.find("{")] if "{" in code else code
-    if _GUARD_MODIFIER.search(header):
+    if any(is_lock_source(strip_comments(m)) for m in chunk.modifiers):
         return False
     body = _body(code)
     calls = _external_calls(chunk, body)
@@ -233,30 +235,50 @@ def _dos_loop(chunk: Chunk, code: str) -> bool:
     return any(_external_calls(chunk, body) for body in _loop_bodies(_body(code)))
 
 
-_PRICE_NAME = re.compile(r"price|rate|reward|prize|fee|cost|bounty|odds|ratio", re.I)
-_ALLOWANCE_SET = re.compile(r"\b\w+\s*\[[^\]]+\]\s*\[[^\]]+\]\s*=(?!=)")
+_ALLOWANCE_SET = re.compile(r"\b(\w+)\s*\[[^\]]+\]\s*\[[^\]]+\]\s*=(?!=)\s*([A-Za-z_]\w*)\s*;")
+_UINT_NESTED = re.compile(r"^\s*mapping\s*\([^=]*=>\s*mapping\s*\([^=]*=>\s*uint\d*\s*\)\s*\)")
 _FIRST_COME = re.compile(
-    r"require\s*\(\s*!\s*\w+|\b(winner|claimed|solved|finished|owner)\w*\s*(\[[^\]]*\]\s*)?=\s*(msg\.sender|true)"
-    r"|(keccak256|sha3|sha256)\s*\([^;]*\)\s*==|==\s*(keccak256|sha3|sha256)\s*\(",
-    re.I,
+    r"require\s*\(\s*!\s*\w+|\b([A-Za-z_]\w*)\s*(\[[^\]]*\]\s*)?=\s*(msg\.sender|true)\b"
+    r"|(keccak256|sha3|sha256)\s*\([^;]*\)\s*==|==\s*(keccak256|sha3|sha256)\s*\("
 )
 _PAYOUT = re.compile(r"\.\s*(transfer|send|call)\b")
+_PARAMS = re.compile(r"\(([^)]*)\)")
+
+
+def _params(code: str) -> set[str]:
+    header = code[: code.find("{")] if "{" in code else code
+    m = _PARAMS.search(header)
+    return {p.split()[-1] for p in m.group(1).split(",") if p.split()} if m else set()
+
+
+def _uint_nested_mappings(chunk: Chunk) -> set[str]:
+    out = set()
+    for decl in chunk.state_vars:
+        if _UINT_NESTED.match(decl):
+            m = _STATE_NAME.search(" " + re.split(r"=(?![>=])", decl)[0].strip().rstrip(";"))
+            if m:
+                out.add(m.group(1))
+    return out
 
 
 def _front_running(chunk: Chunk, code: str) -> bool:
     body = _body(code)
-    if chunk.function.lower().startswith("approve") or re.search(r"\bfunction\s+approve\w*\s*\(", code):
-        conditions = _conditions(body)
-        if _ALLOWANCE_SET.search(body) and not any("== 0" in c or "==0" in c for c in conditions):
+    conditions = _conditions(body)
+    params = _params(code)
+    nested = _uint_nested_mappings(chunk)
+    for m in _ALLOWANCE_SET.finditer(body):
+        target, value = m.group(1), m.group(2)
+        # an absolute caller-given amount written over the entry, the entry never consulted first
+        if value in params and (target in nested or not chunk.state_vars) and not any(
+            target in c or re.search(r"==\s*0\b", c) for c in conditions
+        ):
             return True
     state = _state_names(chunk)
-    local_names = _locals(code)
-    for m in _ASSIGN.finditer(body):
-        name = m.group(1) or m.group(4)
-        if not name or not _PRICE_NAME.search(name) or name in local_names:
-            continue
-        if name in state or not state:
-            return True
+    header = code[: code.find("{")] if "{" in code else code
+    if re.search(r"\bpayable\b", header):
+        for cond in conditions:
+            if "msg.value" in cond and (_operand_names(cond) - _locals(code) - params) & (state or _operand_names(cond)):
+                return True  # pays at a price that another transaction may change
     return bool(_FIRST_COME.search(body) and _PAYOUT.search(body))
 
 

@@ -8,7 +8,7 @@ from slither.core.solidity_types import ElementaryType
 from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
-from slither.slithir.operations import Assignment, Binary, BinaryType, TypeConversion
+from slither.slithir.operations import Assignment, Binary, BinaryType, SolidityCall, TypeConversion
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
 from swclint.detectors.base import SWCDetector
@@ -28,13 +28,32 @@ from swclint.detectors.ir import (
     origin,
     written_after_deploy,
 )
+from swclint.detectors.ranges import Bounds, type_max
+
+
+def _value_key(value, producers: dict):
+    """What a temporary stands for: `address(this).balance` read twice is two temporaries but one
+    value, so a guard on one bounds an operation on the other."""
+    ir = producers.get(value)
+    if isinstance(ir, TypeConversion):
+        return ("convert", str(ir.type), _value_key(ir.variable, producers))
+    if isinstance(ir, SolidityCall) and ir.function.name not in _NOT_PURE:
+        return ("call", ir.function.name, tuple(_value_key(a, producers) for a in ir.arguments))
+    if isinstance(value, Constant):
+        return ("constant", value.value)
+    return origin(value) if isinstance(value, ReferenceVariable) else value
+
+
+# built-ins whose two calls in one function can return different values
+_NOT_PURE = {"gasleft()"}
 
 
 def _shallow(value, producers: dict) -> set:
-    """Variables a value is computed from inside the same expression (temporaries expanded)."""
+    """Values a value is computed from inside the same expression (temporaries expanded, compared
+    by what they compute rather than by which temporary holds them)."""
     if isinstance(value, Constant) or value is None:
         return set()
-    found = {origin(value) if isinstance(value, ReferenceVariable) else value}
+    found = {_value_key(value, producers)}
     ir = producers.get(value)
     if ir is not None and isinstance(ir, Binary):
         found |= _shallow(ir.variable_left, producers) | _shallow(ir.variable_right, producers)
@@ -152,6 +171,29 @@ def _cannot_wrap(binary: Binary, conversions: dict, computed: set) -> bool:
     return result[0] <= lo and hi <= result[1]
 
 
+def _type_limit(value, producers: dict, depth: int = 0) -> int | None:
+    """Largest value of the type Solidity gives `value`: for arithmetic, the operands' common type
+    (Slither types `70000 + x` after the literal, as uint256, whatever x is)."""
+    ir = producers.get(value)
+    if isinstance(ir, Binary) and ir.type in ARITHMETIC and depth < 8:
+        limits = [_type_limit(op, producers, depth + 1) for op in (ir.variable_left, ir.variable_right)
+                  if not isinstance(op, Constant)]
+        return None if not limits or None in limits else max(limits)
+    return type_max(getattr(value, "type", None))
+
+
+def _bounded(binary: Binary, bounds: Bounds, producers: dict) -> bool:
+    """Unsigned `+`/`*` whose operands' upper bounds keep the result inside its type (ether sums)."""
+    if binary.type not in (BinaryType.ADDITION, BinaryType.MULTIPLICATION):
+        return False
+    limits = [_type_limit(op, producers) for op in (binary.variable_left, binary.variable_right)
+              if not isinstance(op, Constant)]
+    if not limits or None in limits:
+        return False
+    found = bounds.binary_upper(binary)
+    return found is not None and found <= max(limits)
+
+
 class ArithmeticOverflow(SWCDetector):
     ARGUMENT = "swclint-arithmetic"
     HELP = "Unchecked arithmetic on caller-controlled values can wrap"
@@ -190,8 +232,9 @@ class ArithmeticOverflow(SWCDetector):
             ir.lvalue: ir
             for node in function.nodes
             for ir in node.irs
-            if isinstance(ir, Binary) and isinstance(ir.lvalue, TemporaryVariable)
+            if isinstance(ir, (Binary, TypeConversion, SolidityCall)) and isinstance(ir.lvalue, TemporaryVariable)
         }
+        bounds = Bounds(function)
         conversions = {ir.lvalue: ir for node in function.nodes for ir in node.irs if isinstance(ir, TypeConversion)}
         reported: set[Node] = set()
         results = []
@@ -210,7 +253,8 @@ class ArithmeticOverflow(SWCDetector):
                     continue  # `i++` bounded by the loop condition
                 if _small_increment(ir):
                     continue  # counting up one by one cannot realistically reach 2^64
-                if _cannot_wrap(ir, conversions, set(producers)):
+                computed = {t for t, p in producers.items() if isinstance(p, Binary)}
+                if _cannot_wrap(ir, conversions, computed) or _bounded(ir, bounds, producers):
                     continue
                 roots: set = set()
                 for op in variable:

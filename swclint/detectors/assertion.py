@@ -39,27 +39,44 @@ def _influenced(roots: set, function: Function) -> bool:
     return False
 
 
-def _first_write(function: Function, variable) -> int | None:
-    for index, node in enumerate(function.nodes):
-        if variable in node.variables_written:
-            return index
+def _gas_reading(function: Function, value, depth: int = 0) -> Node | None:
+    """The node where `value` was read from gasleft()/msg.gas, when a plain copy of one reading is
+    all it is."""
+    writes = [(node, ir) for node in function.nodes for ir in node.irs if getattr(ir, "lvalue", None) is value]
+    if len(writes) != 1:
+        return None
+    node, ir = writes[0]
+    if isinstance(ir, SolidityCall) and ir.function in GASLEFT:
+        return node
+    if isinstance(ir, Assignment):
+        if ir.rvalue in GASLEFT:
+            return node
+        if depth < 4:
+            return _gas_reading(function, ir.rvalue, depth + 1)
     return None
 
 
-def _gas_order_verdict(function: Function, cmp: Binary, deps: Dependencies) -> bool | None:
-    """gasleft() only decreases: `later > earlier` always fails, `later < earlier` always holds."""
-    left, right = cmp.variable_left, cmp.variable_right
-    if not (deps.roots(left) & GASLEFT and deps.roots(right) & GASLEFT):
+def _gas_order_verdict(function: Function, cmp: Binary) -> bool | None:
+    """Remaining gas only goes down: of two readings, the one on every path after the other is
+    smaller, so `later > earlier` always fails and `later < earlier` always holds. Order comes from
+    the control flow (one reading dominates the other), not from where the lines sit."""
+    left = _gas_reading(function, cmp.variable_left)
+    right = _gas_reading(function, cmp.variable_right)
+    if left is None or right is None or left is right:
         return None
-    first_left, first_right = _first_write(function, left), _first_write(function, right)
-    if first_left is None or first_right is None or first_left == first_right:
+    if left in right.dominators:
+        later_is_left = False
+    elif right in left.dominators:
+        later_is_left = True
+    else:
         return None
-    later_is_left = first_left > first_right
     says_later_bigger = (
         cmp.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL)
         if later_is_left
         else cmp.type in (BinaryType.LESS, BinaryType.LESS_EQUAL)
     )
+    if cmp.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
+        return cmp.type == BinaryType.EQUAL  # two readings are never equal
     return says_later_bigger  # True: the assert can fail
 
 
@@ -138,7 +155,7 @@ class AssertViolation(SWCDetector):
                 if cmp is not None and _holds_by_arithmetic(function, cmp):
                     continue
                 if cmp is not None:
-                    verdict = _gas_order_verdict(function, cmp, deps)
+                    verdict = _gas_order_verdict(function, cmp)
                     if verdict is not None:
                         return "assert on gasleft() ordering always fails" if verdict else None
                 if _influenced(deps.roots(condition), function):

@@ -23,6 +23,7 @@ from slither.core.declarations import (
 from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
 from slither.slithir.operations import (
+    Assignment,
     Binary,
     BinaryType,
     Condition,
@@ -137,10 +138,19 @@ def origin(variable):
 
 
 def reads_of(ir: Operation) -> list:
-    """Variables an IR reads, with mapping/array keys left out for Index."""
+    """Variables an IR reads. The key of `m[k]` counts like any operand (it picks the entry), except
+    for a state mapping or array nothing ever writes: every entry holds the same default then."""
     if isinstance(ir, Index):
-        return [ir.variable_left]
+        base = origin(ir.variable_left)
+        if isinstance(base, StateVariable) and _never_written_cached(base):
+            return [ir.variable_left]
+        return [ir.variable_left, ir.variable_right]
     return [v for v in ir.read if v is not None]
+
+
+@lru_cache(maxsize=4096)
+def _never_written_cached(variable: StateVariable) -> bool:
+    return variable.expression is None and _never_written(variable)
 
 
 def _call_sources(ir: Operation) -> set:
@@ -327,22 +337,64 @@ def _never_written(variable: StateVariable, *, skip_constructors: bool = False) 
     return True
 
 
-def _constant_truth(condition) -> bool | None:
-    """Truth of `state == literal` when the state variable is never written after initialisation."""
-    if not isinstance(condition, Binary) or condition.type not in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
-        return None
-    left, right = condition.variable_left, condition.variable_right
-    if isinstance(left, Constant):
-        left, right = right, left
-    if not (isinstance(left, StateVariable) and isinstance(right, Constant)):
-        return None
-    if not _never_written(left):
-        return None
-    initial = _initial_literal(left)
+def _possible_values(variable: StateVariable) -> set | None:
+    """Every value a state variable can hold: its initial literal and each literal any function
+    (constructors included) assigns; None when some write stores a computed value."""
+    initial = _initial_literal(variable)
     if initial is None:
         return None
-    equal = initial == right.value
-    return equal if condition.type == BinaryType.EQUAL else not equal
+    values = {initial}
+    contract = variable.contract
+    for candidate in contract.compilation_unit.contracts:
+        if contract not in candidate.inheritance + [candidate]:
+            continue
+        for function in candidate.functions_and_modifiers_declared:
+            if function.is_constructor_variables or variable not in function.state_variables_written:
+                continue
+            for node in function.nodes:
+                for ir in node.irs:
+                    if getattr(ir, "lvalue", None) is not variable:
+                        continue
+                    if not (isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant)):
+                        return None
+                    values.add(ir.rvalue.value)
+            if variable in function.state_variables_written and not any(
+                getattr(ir, "lvalue", None) is variable for node in function.nodes for ir in node.irs
+            ):
+                return None  # written some other way (delete, inline assembly, a reference)
+    return values
+
+
+_DECIDE = {
+    BinaryType.EQUAL: lambda a, b: a == b,
+    BinaryType.NOT_EQUAL: lambda a, b: a != b,
+    BinaryType.LESS: lambda a, b: a < b,
+    BinaryType.LESS_EQUAL: lambda a, b: a <= b,
+    BinaryType.GREATER: lambda a, b: a > b,
+    BinaryType.GREATER_EQUAL: lambda a, b: a >= b,
+}
+
+
+def _constant_truth(condition) -> bool | None:
+    """Truth of `state <op> literal` when every value the state variable can ever hold decides it
+    the same way (a flag nothing can set, a mode only ever set to one literal)."""
+    if not isinstance(condition, Binary) or condition.type not in _DECIDE:
+        return None
+    left, right = condition.variable_left, condition.variable_right
+    decide = _DECIDE[condition.type]
+    if isinstance(left, Constant):
+        left, right = right, left
+        decide = (lambda op: lambda a, b: op(b, a))(decide)
+    if not (isinstance(left, StateVariable) and isinstance(right, Constant)):
+        return None
+    values = _possible_values(left)
+    if values is None:
+        return None
+    try:
+        truths = {bool(decide(v, right.value)) for v in values}
+    except TypeError:  # bool against int and the like: no verdict
+        return None
+    return truths.pop() if len(truths) == 1 else None
 
 
 def dead_nodes(function: Function) -> set[Node]:

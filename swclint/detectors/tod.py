@@ -6,7 +6,8 @@ from slither.core.declarations import Contract, Function, SolidityVariableCompos
 from slither.core.solidity_types import ElementaryType, MappingType
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
-from slither.slithir.operations import Binary
+from slither.slithir.operations import Assignment, Binary, InternalCall
+from slither.slithir.variables import Constant
 
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
@@ -20,19 +21,52 @@ from swclint.detectors.ir import (
 
 MSG_SENDER = SolidityVariableComposed("msg.sender")
 MSG_VALUE = SolidityVariableComposed("msg.value")
-_ALLOWANCE_APIS = {
-    "increaseallowance",
-    "decreaseallowance",
-    "increaseapproval",
-    "decreaseapproval",
-    "safeincreaseallowance",
-    "safedecreaseallowance",
-}
-
-
-def _nested_mapping(variable) -> bool:
+def _allowance_like(variable) -> bool:
+    """An amount per (owner, spender): `mapping(address => mapping(address => uint))`."""
     kind = getattr(variable, "type", None)
-    return isinstance(kind, MappingType) and isinstance(kind.type_to, MappingType)
+    if not (isinstance(kind, MappingType) and isinstance(kind.type_to, MappingType)):
+        return False
+    leaf = kind.type_to.type_to
+    return isinstance(leaf, ElementaryType) and str(leaf.name).startswith("uint")
+
+
+def _substitute(roots: set, bind: dict) -> set:
+    out: set = set()
+    for root in roots:
+        out |= bind.get(root, {root})
+    return out
+
+
+def _allowance_effects(function: Function, bind: dict, depth: int = 0):
+    """(writes, guarded) over `function` and the internal calls it makes, in the entry's terms.
+
+    writes: (allowance variable, roots of the value stored) for each store into an allowance-like
+    mapping; guarded: roots read by its require/if checks, with `0` standing for a zero test.
+    """
+    deps = Dependencies(function)
+    writes: list = []
+    guarded: set = set()
+    for node in function.nodes:
+        for tested in condition_values(node):
+            guarded |= _substitute(deps.roots(tested), bind)
+        for cmp in comparisons(node):
+            if is_guard_node(node) and any(isinstance(s, Constant) and s.value == 0
+                                           for s in (cmp.variable_left, cmp.variable_right)):
+                guarded.add(0)
+        for ir in node.irs:
+            if isinstance(ir, (Assignment, Binary)) and ir.lvalue is not None:
+                target = ir.lvalue.points_to_origin if hasattr(ir.lvalue, "points_to_origin") else ir.lvalue
+                if isinstance(target, StateVariable) and _allowance_like(target):
+                    value = ir.rvalue if isinstance(ir, Assignment) else ir.lvalue
+                    roots = _substitute(deps.roots(value), bind) if isinstance(ir, Assignment) else {target}
+                    writes.append((target, roots))
+            elif isinstance(ir, InternalCall) and isinstance(ir.function, Function) and depth < 3:
+                pairs = zip(ir.function.parameters, ir.arguments, strict=False)
+                inner = {p: _substitute(deps.roots(a), bind) for p, a in pairs}
+                w, g = _allowance_effects(ir.function, inner, depth + 1)
+                writes += w
+                guarded |= g
+    return writes, guarded
 
 
 def _entry_points(contract: Contract) -> list[Function]:
@@ -59,26 +93,25 @@ class TransactionOrderDependence(SWCDetector):
         return results
 
     def _approve_race(self, contract: Contract):
-        names = {f.name.lower() for f in contract.functions}
-        if names & _ALLOWANCE_APIS:
-            return []
+        """Entry points that store a caller-given absolute amount over an allowance-like entry.
+
+        Judged by what the code does, whatever the function is called and whatever else the
+        contract offers: a store whose value depends on the caller's argument and not on the entry
+        it replaces, with no check of the current entry and no go-through-zero test.
+        """
         found = []
         for function in _entry_points(contract):
-            if function.name != "approve" or len(function.parameters) < 2:
-                continue
-            written = [v for v in function.all_state_variables_written() if _nested_mapping(v)]
-            if not written:
-                continue
-            read_in_guard = set()
-            for node in function.all_nodes():
-                if is_guard_node(node):
-                    read_in_guard |= set(node.state_variables_read) | set(node.variables_read)
-            value = function.parameters[-1]
-            if set(written) & read_in_guard or value in read_in_guard:
-                continue  # current allowance or the new value is checked (e.g. must go through 0)
-            found.append(
-                (function, "overwrites a non-zero allowance: the spender can front-run and spend both")
-            )
+            params = set(function.parameters)
+            writes, guarded = _allowance_effects(function, {})
+            for variable, roots in writes:
+                if variable in roots or not roots & params:
+                    continue  # relative change (spend, increase) or not the caller's number
+                if variable in guarded or 0 in guarded:
+                    continue  # current allowance consulted, or the amount must go through zero
+                found.append(
+                    (function, "overwrites a non-zero allowance: the spender can front-run and spend both")
+                )
+                break
         return found
 
     def _value_races(self, contract: Contract):

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from slither.core.declarations import Function
+from slither.core.cfg.node import Node, NodeType
+from slither.core.declarations import Function, SolidityVariableComposed
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
-from slither.slithir.operations import Assignment, Binary, BinaryType, SolidityCall, TypeConversion
-from slither.slithir.variables import Constant
+from slither.slithir.operations import (
+    Assignment,
+    Binary,
+    BinaryType,
+    OperationWithLValue,
+    SolidityCall,
+    TypeConversion,
+)
 
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
@@ -15,11 +22,18 @@ from swclint.detectors.ir import (
     COMPARISON,
     HASHES,
     Dependencies,
+    condition_values,
     declared_functions,
     in_assembly,
 )
 
-_WINDOW = {255, 256, 257}  # blockhash only knows the last 256 blocks
+BLOCK_NUMBER = SolidityVariableComposed("block.number")
+_FLIP = {
+    BinaryType.GREATER: BinaryType.LESS,
+    BinaryType.GREATER_EQUAL: BinaryType.LESS_EQUAL,
+    BinaryType.LESS: BinaryType.LESS,
+    BinaryType.LESS_EQUAL: BinaryType.LESS_EQUAL,
+}
 
 
 def _block_derived_state(contract_functions, state_variables) -> set[StateVariable]:
@@ -33,13 +47,86 @@ def _block_derived_state(contract_functions, state_variables) -> set[StateVariab
     return derived
 
 
-def _has_window_check(function: Function) -> bool:
+def _definitions(function: Function) -> dict:
+    """The one IR that computes each temporary or once-written local."""
+    writes: dict = {}
     for node in function.nodes:
         for ir in node.irs:
-            if isinstance(ir, Binary):
-                for side in (ir.variable_left, ir.variable_right):
-                    if isinstance(side, Constant) and side.value in _WINDOW:
-                        return True
+            if isinstance(ir, OperationWithLValue) and ir.lvalue is not None:
+                writes.setdefault(ir.lvalue, []).append(ir)
+    return {v: irs[0] for v, irs in writes.items() if len(irs) == 1}
+
+
+def _linear(value, defs: dict, deps: Dependencies, sign: int, out: dict, depth: int = 0) -> None:
+    """`value` as a signed sum of root sources (`block.number - bet.n` -> {block.number: 1, bets: -1})."""
+    ir = defs.get(value)
+    if depth < 8 and isinstance(ir, Assignment):
+        _linear(ir.rvalue, defs, deps, sign, out, depth + 1)
+        return
+    if depth < 8 and isinstance(ir, Binary) and ir.type in (BinaryType.ADDITION, BinaryType.SUBTRACTION):
+        _linear(ir.variable_left, defs, deps, sign, out, depth + 1)
+        right = -sign if ir.type == BinaryType.SUBTRACTION else sign
+        _linear(ir.variable_right, defs, deps, right, out, depth + 1)
+        return
+    for root in deps.roots(value):
+        out[root] = out.get(root, 0) + sign
+
+
+def _comparisons_that_hold(function: Function, node: Node, defs: dict):
+    """(small, big) pairs with `small < big` (or <=) known to hold when `node` runs."""
+    for guard in function.nodes:
+        for tested in condition_values(guard):
+            if guard.type == NodeType.IF:
+                if guard.son_true is not None and (guard.son_true is node or guard.son_true in node.dominators):
+                    holds = True
+                elif guard.son_false is not None and (guard.son_false is node or guard.son_false in node.dominators):
+                    holds = False
+                else:
+                    continue
+            elif guard in node.dominators and guard is not node:
+                holds = True
+            else:
+                continue
+            yield from _conjuncts(tested, defs, holds)
+
+
+def _conjuncts(value, defs: dict, holds: bool, depth: int = 0):
+    ir = defs.get(value)
+    if not isinstance(ir, Binary) or depth > 6:
+        return
+    if ir.type == BinaryType.ANDAND and holds:
+        yield from _conjuncts(ir.variable_left, defs, holds, depth + 1)
+        yield from _conjuncts(ir.variable_right, defs, holds, depth + 1)
+    elif ir.type in _FLIP:
+        small, big = (ir.variable_left, ir.variable_right)
+        if ir.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL):
+            small, big = big, small
+        yield (small, big) if holds else (big, small)
+
+
+def _age_bounded(function: Function, node: Node, argument, deps: Dependencies) -> bool:
+    """A check that holds at the call bounds how far `argument` lies behind block.number.
+
+    Judged by what the check compares, not by its constant: `block.number <= n + K`,
+    `block.number - n < K` or `n - block.number < K` bound the age; `block.number > n` alone, or a
+    comparison that does not involve both values, does not.
+    """
+    targets = deps.roots(argument) - BLOCK_VALUES
+    if not targets:
+        return False
+    defs = _definitions(function)
+    for small, big in _comparisons_that_hold(function, node, defs):
+        lo: dict = {}
+        hi: dict = {}
+        _linear(small, defs, deps, 1, lo)
+        _linear(big, defs, deps, 1, hi)
+        diff = {k: hi.get(k, 0) - lo.get(k, 0) for k in set(lo) | set(hi)}
+        if diff.get(BLOCK_NUMBER, 0) < 0 and any(diff.get(t, 0) > 0 for t in targets):
+            return True  # block.number <= n + bound
+        # a distance `n - block.number` bounded from above: intent is the same window
+        if lo.get(BLOCK_NUMBER) and any(lo.get(t) == -lo[BLOCK_NUMBER] for t in targets) \
+                and not hi.keys() & ({BLOCK_NUMBER} | targets):
+            return True
     return False
 
 
@@ -81,7 +168,6 @@ class WeakRandomness(SWCDetector):
         deps = Dependencies(function)
         sources = BLOCK_VALUES | derived
         flagged = []
-        window = _has_window_check(function)
         for node in function.nodes:
             if in_assembly(node):
                 continue
@@ -92,7 +178,7 @@ class WeakRandomness(SWCDetector):
                         sink_inputs = [(a, sources) for a in ir.arguments]
                 elif isinstance(ir, SolidityCall) and ir.function in BLOCKHASH:
                     recent = any(deps.roots(a) & BLOCK_VALUES for a in ir.arguments)
-                    if not recent and not window:
+                    if not recent and not any(_age_bounded(function, node, a, deps) for a in ir.arguments):
                         flagged.append(
                             (node, "blockhash of a block that may be older than 256 blocks (returns 0)")
                         )
