@@ -307,21 +307,25 @@ def solc_list() -> None:
 @solc.command("install")
 @click.argument("versions", nargs=-1, required=True)
 def solc_install(versions: tuple[str, ...]) -> None:
-    """Install solc versions (solc-js from npm) into the cache, e.g. for CI images."""
+    """Install solc versions, e.g. for CI images: native binaries through py-solc-x when its download
+    host answers, otherwise solc-js from npm into swclint's cache."""
     from packaging.version import InvalidVersion, Version
 
-    from .solc.providers import install
+    from .solc.providers import install_from
 
     try:
         wanted = [Version(v) for v in versions]
     except InvalidVersion as exc:
         _fail(str(exc))
     try:
-        done = install(wanted)
+        done = install_from(wanted)
     except Exception as exc:
         _fail(f"install failed: {exc}")
-    for v in done:
-        click.echo(f"installed solc {v}")
+    for v, how in done:
+        click.echo(f"installed solc {v}: {how}")
+    missing = [str(v) for v in wanted if v not in {d for d, _ in done}]
+    if missing:
+        _fail(f"could not install a working solc {', '.join(missing)}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Native solc binaries already on this machine: py-solc-x, solc-select, and `solc` on PATH."""
+"""Native solc binaries: those already on this machine (py-solc-x, solc-select, `solc` on PATH), and
+py-solc-x's installer for new ones when its download host answers."""
 
 from __future__ import annotations
 
@@ -90,3 +91,37 @@ def native_installs() -> dict[Version, Path]:
         for version, exe in source().items():
             found.setdefault(version, exe)
     return found
+
+
+# --- installing through py-solc-x -----------------------------------------------------------------
+
+HOST_PROBE_TIMEOUT_S = 5.0
+
+
+@functools.lru_cache(maxsize=1)
+def solcx_host_answers(timeout: float = HOST_PROBE_TIMEOUT_S) -> bool:
+    """Does py-solc-x's download host serve its release list? Asked once per process, briefly, so an
+    offline machine falls back to npm after seconds instead of hanging in py-solc-x's own request."""
+    try:
+        import requests
+        from solcx.install import BINARY_DOWNLOAD_BASE, _get_os_name
+    except ImportError:
+        return False
+    try:
+        reply = requests.get(BINARY_DOWNLOAD_BASE.format(_get_os_name(), "list.json"), timeout=timeout)
+        return reply.status_code == 200 and "releases" in reply.json()
+    except (requests.RequestException, ValueError, OSError) as exc:
+        log.debug("py-solc-x download host unreachable: %s", exc)
+        return False
+
+
+def solcx_install(version: Version) -> Path:
+    """Install a native solc with py-solc-x's installer; the binary, which must report `version`."""
+    import solcx
+    from solcx.install import get_executable
+
+    solcx.install_solc(str(version))
+    exe = Path(get_executable(str(version)))
+    if probe(exe) != version:
+        raise RuntimeError(f"py-solc-x installed {exe}, which does not report solc {version}")
+    return exe

@@ -70,8 +70,29 @@ def installed_versions() -> list[Version]:
 
 
 def install(versions: Iterable[Version]) -> list[Version]:
-    """Install solc-js versions into the cache (one npm call); return those that now load."""
-    return solcjs.install(versions)
+    """Install compilers (see `install_from`); return those that now work."""
+    return [v for v, _ in install_from(versions)]
+
+
+def install_from(versions: Iterable[Version]) -> list[tuple[Version, str]]:
+    """Install each version natively with py-solc-x when its download host answers, else (or when
+    that fails) as solc-js from npm into the cache (one npm call). Returns (version, how) for those
+    that now work, how being "native (py-solc-x)" or "solc-js (npm)"."""
+    wanted = list(dict.fromkeys(versions))
+    done: list[tuple[Version, str]] = []
+    if wanted and native.solcx_host_answers():
+        for v in wanted:
+            try:
+                native.solcx_install(v)
+                done.append((v, "native (py-solc-x)"))
+            except Exception as exc:  # py-solc-x raises its own types, requests' and OSError
+                log.warning("py-solc-x could not install solc %s (%s); trying solc-js from npm", v, exc)
+    else:
+        log.info("py-solc-x's download host does not answer; installing solc-js from npm")
+    rest = [v for v in wanted if v not in {d for d, _ in done}]
+    if rest:
+        done += [(v, "solc-js (npm)") for v in solcjs.install(rest)]
+    return sorted(done)
 
 
 def get_solc(version: Version, *, allow_install: bool = True, native_path: Path | None = None) -> Solc:
