@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import sys
-import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -53,35 +52,22 @@ def sample_files(files: Iterable[Path], n: int | None) -> list[Path]:
 
 def run_tool(tool: str, file: Path) -> ToolResult:
     """One static run of `tool` on one file, timed from compile to findings."""
-    from swclint.analyze.slither_run import plain_slither
-    from swclint.config import Options
-    from swclint.pipeline import run
+    from bench.detect import static_run
 
-    opts = Options(llm=False, jobs=1)
-    for name in ("cache", "static_cache", "result_cache"):  # never reuse another run's results
-        if hasattr(opts, name):
-            setattr(opts, name, False)
-    out = ToolResult()
-    started = time.perf_counter()
-    try:
-        if tool == "slither":
-            with plain_slither():
-                result = run([str(file)], opts, root=file.parent)
-        else:
-            result = run([str(file)], opts, root=file.parent)
-    except Exception as exc:  # one file must never stop the benchmark
-        out.seconds = time.perf_counter() - started
-        out.errors.append(f"{file}: {tool}: {type(exc).__name__}: {str(exc)[:200]}")
+    result, seconds, error = static_run(tool, file)
+    out = ToolResult(seconds=seconds)
+    if result is None:
+        out.errors.append(error or f"{file}: {tool} failed")
         return out
-    out.seconds = time.perf_counter() - started
     out.analysed = file.name in result.files
     out.errors = [f"{file}: {tool}: {e.stage}: {e.message[:200]}" for e in result.errors]
     spans = contract_spans(result.sources.get(file.name, ""))
     for finding in result.findings:
-        if finding.suppression is not None or finding.location.path != file.name or not finding.swc_id.startswith("SWC-"):
+        if finding.suppression is not None or finding.location.path != file.name:
             continue
-        owner = contract_at(spans, finding.location.start_line) or finding.contract or None
-        out.hits.add((finding.swc_id, owner))
+        if finding.swc_id.startswith("SWC-"):
+            owner = contract_at(spans, finding.location.start_line) or finding.contract or None
+            out.hits.add((finding.swc_id, owner))
     return out
 
 
@@ -160,6 +146,12 @@ def _rates(c: dict[str, int]) -> dict:
     return {**c, "precision": _round(precision), "recall": _round(recall), "f1": _round(f1)}
 
 
+def _f1(c: dict[str, int]) -> float:
+    """F1 = 2TP / (2TP + FP + FN); 0 when a class has neither labels nor findings."""
+    total = 2 * c["tp"] + c["fp"] + c["fn"]
+    return 2 * c["tp"] / total if total else 0.0
+
+
 def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 3)
 
@@ -188,7 +180,7 @@ def score_cgt(labels: list[CgtLabel], results: list[FileResult], given: int | No
             per_swc.setdefault(label.swc, _counts())[cell] += 1
             per_ds.setdefault(label.dataset, {}).setdefault(label.swc, _counts())[cell] += 1
         swc_scores = {swc: _rates(c) for swc, c in sorted(per_swc.items())}
-        f1s = [swc_scores[s]["f1"] or 0.0 for s in MACRO_SWC if s in swc_scores]
+        f1s = [_f1(per_swc[s]) for s in MACRO_SWC if s in per_swc]
         seconds = sum(r.tools[tool].seconds for r in results)
         analysed = sum(1 for r in results if r.tools[tool].analysed)
         out["tools"][tool] = {

@@ -7,11 +7,12 @@ overlaps [line - SLACK, line + SLACK].
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,45 +87,46 @@ def _slither_region(result: dict) -> tuple[Path, int, int] | None:
     return Path(path).resolve(), min(lines), max(lines)
 
 
-def run_slither(files: list[Path], *, extra_detectors: Iterable[type] = ()) -> ToolRun:
-    """Plain Slither as a library, all its detectors, checks mapped to SWC by the rules catalog."""
+def static_run(tool: str, file: Path):
+    """One static run of the shipped path on one file: `swclint --no-llm`, or with `tool == "slither"`
+    plain Slither (its own SWC-mapped detectors, no filters) on the same compile output.
+
+    Returns (RunResult or None, seconds, error line or None). The result cache is off, so every run
+    compiles and analyses for itself.
+    """
+    from swclint.analyze.slither_run import plain_slither
+    from swclint.config import Options
+    from swclint.pipeline import run
+
+    opts = Options(llm=False, jobs=1)
+    opts.cache = False
+    started = time.perf_counter()
+    try:
+        with plain_slither() if tool == "slither" else contextlib.nullcontext():
+            result = run([str(file)], opts, root=file.parent)
+    except Exception as exc:  # one file must never stop a benchmark
+        return None, time.perf_counter() - started, f"{file}: {tool}: {type(exc).__name__}: {str(exc)[:200]}"
+    return result, time.perf_counter() - started, None
+
+
+def run_slither(files: list[Path]) -> ToolRun:
+    """Plain Slither through the shipped compile path; checks mapped to SWC by the rules catalog."""
     import logging
 
-    from slither.detectors import all_detectors
-    from slither.detectors.abstract_detector import AbstractDetector
-
-    from bench.slither_run import CompileError, load_slither
-    from swclint.rules import swc_for_check
-
-    logging.disable(logging.WARNING)  # crytic-compile prints every solc warning
-    detectors = [
-        d
-        for d in vars(all_detectors).values()
-        if isinstance(d, type) and issubclass(d, AbstractDetector) and d is not AbstractDetector
-    ]
-    detectors += list(extra_detectors)
+    logging.disable(logging.WARNING)
     run = ToolRun()
     for file in files:
-        started = time.perf_counter()
-        try:
-            slither = load_slither(file, detectors=detectors)
-            groups = slither.run_detectors()
-        except CompileError as exc:
-            run.errors.append(str(exc))
-            groups = []
-        except Exception as exc:  # a Slither crash on one file must not stop the benchmark
-            run.errors.append(f"{file}: slither failed: {type(exc).__name__}: {exc}"[:300])
-            groups = []
-        run.seconds += time.perf_counter() - started
+        result, seconds, error = static_run("slither", file)
+        run.seconds += seconds
         run.contracts += 1
-        for group in groups:
-            for result in group:
-                swc = result.get("additional_fields", {}).get("swc") or swc_for_check(
-                    f"slither:{result['check']}"
-                )
-                region = _slither_region(result)
-                if swc and region:
-                    run.hits.append(Hit(region[0], swc, region[1], region[2]))
+        if result is None:
+            run.errors.append(error or f"{file}: slither failed")
+            continue
+        run.errors += [f"{file}: {e.stage}: {e.message[:200]}" for e in result.errors]
+        for f in result.findings:
+            if f.swc_id.startswith("SWC-"):
+                path = (file.parent / f.location.path).resolve()
+                run.hits.append(Hit(path, f.swc_id, f.location.start_line, f.location.end_line))
     return run
 
 
