@@ -107,6 +107,8 @@ def scan_options(f):
         click.option("--timeout", type=float, help="Seconds per compile/analysis unit."),
         click.option("--min-confidence", type=click.FloatRange(0.0, 1.0),
                      help="Hide findings with a lower confidence (0-1; high >= 0.8, medium >= 0.5)."),
+        click.option("--cache/--no-cache", "cache", default=None,
+                     help="Reuse static results of files whose source and imports are unchanged (default: on)."),
     ]
     for d in reversed(decorators):
         f = d(f)
@@ -157,6 +159,7 @@ def execute(paths: tuple[str, ...], cli_values: dict, config_file: str | None):
     for note in notes:
         click.echo(f"swclint: {note}", err=True)
     from .baseline import BaselineError, load
+    from .diff import DiffError
 
     if opts.baseline:
         try:
@@ -170,7 +173,7 @@ def execute(paths: tuple[str, ...], cli_values: dict, config_file: str | None):
                 result = run(list(paths), opts, root=root, progress=update, llm_stage=llm_stage)
         else:
             result = run(list(paths), opts, root=root, llm_stage=llm_stage)
-    except BaselineError as exc:
+    except (BaselineError, DiffError) as exc:
         _fail(str(exc))
     return opts, result
 
@@ -182,6 +185,8 @@ def execute(paths: tuple[str, ...], cli_values: dict, config_file: str | None):
 @click.option("--fail-on", type=click.Choice(["info", "low", "medium", "high", "none"]),
               help="Exit 1 when an unsuppressed finding is at or above this severity (default: low).")
 @click.option("--baseline", type=click.Path(), help="Only report findings not in this baseline file.")
+@click.option("--diff-base", "diff_base", metavar="REF",
+              help="Only report findings on lines changed since this git revision (e.g. origin/main).")
 @click.option("--show-suppressed", is_flag=True, default=None, help="Show suppressed findings in text output.")
 @click.option("--report-unused-suppressions", is_flag=True, default=None, help="Report swclint-disable comments that suppress nothing.")
 @click.option("--category", default=None, help="SARIF automationDetails.id (GitHub code scanning category).")

@@ -42,6 +42,8 @@ class Options:
     show_suppressed: bool = False
     report_unused_suppressions: bool = False
     baseline: str | None = None
+    cache: bool = True  # reuse static results of unchanged files (result_cache.py)
+    diff_base: str | None = None  # only report findings on lines changed since this git revision
     min_confidence: float = 0.0  # hide findings whose confidence (measured precision) is lower
 
     def update(self, values: dict, source: str) -> None:

@@ -36,6 +36,7 @@ class GroupResult:
     errors: list[FileError] = field(default_factory=list)
     analysed: list[str] = field(default_factory=list)  # rel paths Slither saw
     compiled: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)  # rel path -> the solc that compiled it
 
 
 def read_sources(files: list[Path], root: Path, max_bytes: int) -> tuple[list[SourceFile], list[FileError]]:
@@ -128,6 +129,7 @@ def analyse_group(version: str, files: list[SourceFile], root: Path, remappings:
                 result.errors = [e for e in result.errors if not (e.path in closure and e.stage == "compile")]
                 result.errors.extend(sub.errors)
                 result.compiled.append(f.rel)
+                result.versions.update(sub.versions)
                 result.analysed.extend(sub.analysed)
                 result.findings.extend(sub.findings)
                 break
@@ -160,6 +162,7 @@ def _analyse_group(version: str, files: list[SourceFile], root: Path, remappings
     ok = {Path(p).resolve() for p in compiled.compiled}
     good = [f for f in files if f.path in ok]
     result.compiled = [f.rel for f in good]
+    result.versions = {f.rel: version for f in good}
     if not good:
         return result
     label = good[0].rel if len(good) == 1 else f"{len(good)} files compiled with solc {version}"
@@ -242,6 +245,11 @@ def _analyse_unit(args: tuple) -> GroupResult:
 def run(paths: list[str], opts: Options, root: Path | None = None, progress: Progress | None = None,
         llm_stage: Callable | None = None) -> RunResult:
     root = (root or Path.cwd()).resolve()
+    changed = None
+    if opts.diff_base:  # before the long part: an unknown revision fails at once (diff.DiffError)
+        from .diff import changed_lines
+
+        changed = changed_lines(root, opts.diff_base)
     result = RunResult(root=str(root), tool_version=__version__)
     found = discover(paths or ["."], root, opts.exclude, opts.default_excludes)
     result.errors.extend(found.errors)
@@ -254,6 +262,10 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
     groups, plan_errors = plan_groups(sources, root, remappings, opts)
     result.errors.extend(plan_errors)
 
+    store = keys = None
+    cached = GroupResult()
+    if opts.cache:
+        groups, cached, store, keys = _from_cache(groups, root, remappings, opts)
     jobs = opts.jobs or os.cpu_count() or 1
     units = split_for_jobs(groups, jobs)
     done, total = 0, sum(len(fs) for _, fs in units)  # progress counts files, not compiler groups
@@ -275,6 +287,10 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
             if progress:
                 progress("compile+analyze", done, total)
 
+    if store is not None:
+        _to_cache(store, keys, units, group_results, set(result.sources))
+        group_results.append(cached)  # replayed files count as analysed, exactly like fresh ones
+
     analysed: set[str] = set()
     findings: list[Finding] = []
     for gr in group_results:
@@ -294,10 +310,51 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
     result.findings = merge(findings)
     # after the merge: agreeing evidence raises confidence, so the threshold sees the combined value
     result.findings = [f for f in result.findings if f.confidence >= opts.min_confidence]
+    if changed is not None:
+        from .diff import only_changed
+
+        result.findings = only_changed(result.findings, changed)
     result.files = sorted(analysed)
     result.errors = sorted(set(result.errors), key=lambda e: (e.path, e.line or 0, e.stage, e.message))
     _apply_suppressions(result, opts)
     return result
+
+
+def _from_cache(groups: dict[str, list[SourceFile]], root: Path, remappings: list[str], opts: Options):
+    """Split the version groups into files the static cache answers and files left to analyse."""
+    from .result_cache import StaticCache, plan_keys
+
+    store = StaticCache()
+    keys = plan_keys(groups, root, remappings, opts.all_checks, opts.solc_path)
+    hits = GroupResult()
+    rest: dict[str, list[SourceFile]] = {}
+    for version, files in groups.items():
+        for f in files:
+            entry = store.get(keys.keys[f.rel], f.rel)
+            if entry is None:
+                rest.setdefault(version, []).append(f)
+                continue
+            hits.findings.extend(entry.findings)
+            hits.errors.extend(entry.errors)
+            hits.analysed.append(f.rel)
+            hits.compiled.append(f.rel)
+            hits.versions[f.rel] = entry.version or version
+    if hits.analysed:
+        log.debug("static cache: %d of %d files unchanged", len(hits.analysed),
+                  sum(len(fs) for fs in groups.values()))
+    return rest, hits, store, keys
+
+
+def _to_cache(store, keys, units: list[tuple[str, list[SourceFile]]], results: list[GroupResult],
+              scanned: set[str]) -> None:
+    from .result_cache import split_batch
+
+    for (version, files), gr in zip(units, results, strict=True):
+        versions = {f.rel: version for f in files} | gr.versions
+        per_file = split_batch([f.rel for f in files], gr.findings, gr.errors, gr.analysed, versions,
+                               keys.closures, scanned)
+        for rel, entry in per_file.items():
+            store.put(keys.keys[rel], entry)
 
 
 def _apply_suppressions(result: RunResult, opts: Options) -> None:
