@@ -15,7 +15,6 @@ when a High carries our detectors' evidence.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shlex
 import subprocess
@@ -24,7 +23,10 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.scale import ScaleError, resolve_corpus, swclint_exe
+import click
+
+from bench.scale import ScaleError, corpus_args, corpus_options, resolve_corpus, swclint_exe
+from swclint.cliutil import HELP, invoked_args, run_click
 
 SEVERITIES = ("high", "medium", "low", "info")
 _CONTRACT_RE = r"^\s*(?:abstract\s+)?(?:contract|library|interface)\s+[A-Za-z_]"
@@ -114,32 +116,30 @@ def format_text(s: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.clean", description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, action="append", default=[], help="folder of .sol files")
-    parser.add_argument("--npm", nargs="+", default=[], metavar="PKG[@VER]", help="npm packages to scan")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--json", action="store_true", help="print the machine-readable result")
-    parser.add_argument("--llm-args", default=None, metavar="ARGS",
-                        help='turn the model on with these CLI options, e.g. "--llm-scope all"')
-    args = parser.parse_args(argv)
-    if not args.corpus and not args.npm:
-        parser.error("give --corpus DIR or --npm PKG")
-    try:
-        paths, cwd, extra = resolve_corpus(args.corpus, args.npm)
-        llm_args = shlex.split(args.llm_args) if args.llm_args is not None else None
-        summary = summarise(run(paths, cwd, args.jobs, extra, llm_args), count_contracts(paths))
-        summary["model"] = llm_args is not None
-    except ScaleError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    invocation = shlex.join(["python", "-m", "bench.clean", *(argv if argv is not None else sys.argv[1:])])
-    if args.json:
-        print(json.dumps({"command": invocation, **summary}, indent=2, sort_keys=True))
+@click.command(context_settings=HELP, help=__doc__.splitlines()[0])
+@corpus_options
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result.")
+@click.option("--llm-args", default=None, metavar="ARGS",
+              help='Turn the model on with these CLI options, e.g. "--llm-scope all".')
+def cli(corpus: tuple[Path, ...], npm: tuple[str, ...], more_npm: tuple[str, ...], jobs: int, as_json: bool,
+        llm_args: str | None) -> int:
+    folders, packages = corpus_args(corpus, npm, more_npm)
+    paths, cwd, extra = resolve_corpus(folders, packages)
+    model_args = shlex.split(llm_args) if llm_args is not None else None
+    summary = summarise(run(paths, cwd, jobs, extra, model_args), count_contracts(paths))
+    summary["model"] = model_args is not None
+    invocation = shlex.join(["python", "-m", "bench.clean", *invoked_args()])
+    if as_json:
+        click.echo(json.dumps({"command": invocation, **summary}, indent=2, sort_keys=True))
     else:
-        print(format_text(summary))
-        print(f"\nCommand: `{invocation}`")
+        click.echo(format_text(summary))
+        click.echo(f"\nCommand: `{invocation}`")
     return 1 if summary["ours_high"] else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_click(cli, argv, "python -m bench.clean", errors=(ScaleError,))
 
 
 if __name__ == "__main__":

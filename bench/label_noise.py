@@ -15,11 +15,13 @@ Over the test records whose label is one of the model's classes:
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
+import click
+
+from swclint.cliutil import HELP, run_click
 from swclint.llm.prompt import LABELS
 from trainer.data import DataError, read_split, split_path
 from trainer.metrics import compute_metrics
@@ -84,28 +86,28 @@ def measure(data: Path) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.label_noise", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="dataset directory (swclint-data build --out)")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    try:
-        result = measure(args.data)
-    except (DataError, OSError, ValueError) as exc:
-        print(f"bench.label_noise: error: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    print(f"test records with a model label: {result['test_records']}, of which filed under two or more "
-          f"classes: {result['ambiguous_test_records']}; functions merged across classes in the build: "
-          f"{result['label_conflicts']}")
-    print("reference (TF-IDF + LR) held-out F1: " + ", ".join(f"{k} {v:.3f}" for k, v in result["held_out"].items()))
-    print("vulnerable test record vs its most similar vulnerable train record:")
-    print(f"{'cosine >=':>10} {'pairs':>6} {'same SWC class':>15}")
+@click.command(context_settings=HELP, help=__doc__.splitlines()[0])
+@click.option("--data", type=click.Path(path_type=Path), required=True,
+              help="Dataset directory (swclint-data build --out).")
+@click.option("--json", "as_json", is_flag=True)
+def cli(data: Path, as_json: bool) -> None:
+    result = measure(data)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"test records with a model label: {result['test_records']}, of which filed under two or more "
+               f"classes: {result['ambiguous_test_records']}; functions merged across classes in the build: "
+               f"{result['label_conflicts']}")
+    click.echo("reference (TF-IDF + LR) held-out F1: "
+               + ", ".join(f"{k} {v:.3f}" for k, v in result["held_out"].items()))
+    click.echo("vulnerable test record vs its most similar vulnerable train record:")
+    click.echo(f"{'cosine >=':>10} {'pairs':>6} {'same SWC class':>15}")
     for t, row in result["near_duplicates"].items():
-        print(f"{t:>10} {row['pairs']:>6} {row['same_class']:>15.3f}")
-    return 0
+        click.echo(f"{t:>10} {row['pairs']:>6} {row['same_class']:>15.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_click(cli, argv, "python -m bench.label_noise", errors=(DataError, OSError, ValueError))
 
 
 if __name__ == "__main__":

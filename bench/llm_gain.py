@@ -7,15 +7,17 @@ rule as `bench detect`), findings, and findings on negative (`_fixed`) variants.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import click
+
 from bench.corpus import CorpusError, read_corpus
 from bench.detect import Hit, ToolRun, matches, score
+from swclint.cliutil import HELP, run_click
 from swclint.llm.prompt import LABELS
 
 MODEL_CLASSES = [label for label in LABELS if label != "none"]
@@ -87,21 +89,19 @@ def format_table(result: dict) -> str:
     return "\n".join(rows)
 
 
+@click.command(context_settings=HELP, help=__doc__.splitlines()[0])
+@click.option("--corpus", required=True, type=click.Path(path_type=Path))
+@click.option("--format", "corpus_format", default="swc-registry", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--llm-args", default="--llm-scope all", show_default=True,
+              help="Extra swclint flags for the model run.")
+def cli(corpus: Path, corpus_format: str, as_json: bool, llm_args: str) -> None:
+    result = compare(corpus.resolve(), corpus_format, llm_args.split())
+    click.echo(json.dumps(result, indent=2, sort_keys=True) if as_json else format_table(result))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.llm_gain", description=__doc__)
-    parser.add_argument("--corpus", required=True, type=Path)
-    parser.add_argument("--format", default="swc-registry")
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--llm-args", default="--llm-scope all",
-                        help="extra swclint flags for the model run (default: %(default)s)")
-    args = parser.parse_args(argv)
-    try:
-        result = compare(args.corpus.resolve(), args.format, args.llm_args.split())
-    except CorpusError as exc:
-        print(f"bench.llm_gain: error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(result, indent=2, sort_keys=True) if args.json else format_table(result))
-    return 0
+    return run_click(cli, argv, "python -m bench.llm_gain", errors=(CorpusError,))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -17,6 +16,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import click
+
+from swclint.cliutil import HELP, run_click
+from swclint.llm.backends import DEFAULT_ADAPTER
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -69,24 +73,24 @@ def cli_runs(corpus: Path) -> dict:
             "model_warm_s": timed("--llm", "--llm-scope", "all")}
 
 
-def main(argv: list[str] | None = None) -> int:
-    from swclint.llm.backends import DEFAULT_ADAPTER
-
-    parser = argparse.ArgumentParser(prog="python -m bench.llm_speed", description=__doc__)
-    parser.add_argument("--corpus", type=Path, default=REPO / "examples" / "contracts")
-    parser.add_argument("--adapter", type=Path, default=DEFAULT_ADAPTER)
-    parser.add_argument("--fixes", type=int, default=5, help="how many fix generations to time")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
+@click.command(context_settings=HELP, help=__doc__.splitlines()[0])
+@click.option("--corpus", type=click.Path(path_type=Path), default=REPO / "examples" / "contracts", show_default=True)
+@click.option("--adapter", type=click.Path(path_type=Path), default=DEFAULT_ADAPTER, show_default=True)
+@click.option("--fixes", type=int, default=5, show_default=True, help="How many fix generations to time.")
+@click.option("--json", "as_json", is_flag=True)
+def cli(corpus: Path, adapter: Path, fixes: int, as_json: bool) -> None:
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
-              **in_process(args.corpus, args.adapter, args.fixes), **cli_runs(args.corpus)}
+              **in_process(corpus, adapter, fixes), **cli_runs(corpus)}
     result["warm_speedup"] = round(result["model_cold_s"] / result["model_warm_s"], 1)
-    if args.json:
-        print(json.dumps(result, indent=2))
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
     else:
         for key, value in result.items():
-            print(f"{key:26} {value}")
-    return 0
+            click.echo(f"{key:26} {value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_click(cli, argv, "python -m bench.llm_speed")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ gives a prefix. Mutators in KNOWN_BUGS hit reported bugs; `--skip` them for a cl
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -30,13 +29,22 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
+import click
+
+from swclint.cliutil import HELP, run_click
 from swclint.findings import severity_rank
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "contracts"
 DEFAULT_BATCH = 25
+
+
+class MutateError(Exception):
+    """The run cannot start (no example contracts); one line."""
+
 
 Mutator = Callable[[bytes, random.Random], bytes]
 
@@ -233,7 +241,7 @@ def make_variant(index: int, seed: int, bases: list[Path], mutators: list[str],
 def make_variants(count: int, seed: int, mutators: list[str], examples: Path = EXAMPLES) -> list[Variant]:
     bases = example_files(examples)
     if not bases:
-        raise SystemExit(f"error: no .sol files under {examples}")
+        raise MutateError(f"no .sol files under {examples}")
     return [make_variant(i, seed, bases, mutators, examples) for i in range(count)]
 
 
@@ -487,39 +495,44 @@ def format_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def _names(text: str) -> list[str]:
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in MUTATORS]
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown mutator(s) {', '.join(unknown)}; choose from "
-                                         + ", ".join(MUTATORS))
-    return names
+class _Mutators(click.ParamType):
+    """Comma-separated mutator names, each one known."""
+
+    name = "NAME[,NAME...]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> list[str]:
+        if isinstance(value, list):
+            return value
+        names = [n.strip() for n in str(value).split(",") if n.strip()]
+        unknown = [n for n in names if n not in MUTATORS]
+        if unknown:
+            self.fail(f"unknown mutator(s) {', '.join(unknown)}; choose from {', '.join(MUTATORS)}", param, ctx)
+        return names
+
+
+@click.command(context_settings=HELP, help=__doc__.splitlines()[0])
+@click.option("--count", type=click.IntRange(min=1), required=True, help="Number of variants.")
+@click.option("--seed", type=int, required=True)
+@click.option("--out", type=click.Path(path_type=Path), help="Keep the variant tree here (default: a temp dir).")
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable summary.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH, show_default=True,
+              help="Files per CLI run.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="swclint --jobs for each run.")
+@click.option("--only", type=_Mutators(), help="Comma-separated mutators to use.")
+@click.option("--skip", type=_Mutators(), default="", help="Comma-separated mutators to leave out.")
+@click.option("--timeout", type=float, default=900.0, show_default=True, help="Seconds per CLI run.")
+def cli(count: int, seed: int, out: Path | None, as_json: bool, batch_size: int, jobs: int,
+        only: list[str] | None, skip: list[str], timeout: float) -> int:
+    mutators = [m for m in (only or MUTATORS) if m not in skip]
+    if not mutators:
+        raise click.UsageError("no mutators left after --only/--skip")
+    summary = mutate_run(count, seed, out, batch_size=batch_size, jobs=jobs, mutators=mutators, timeout=timeout)
+    click.echo(json.dumps(summary, indent=2, sort_keys=True) if as_json else format_summary(summary))
+    return 1 if summary["violations"] else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.mutate", description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, required=True, help="number of variants")
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--out", type=Path, help="keep the variant tree here (default: a temp dir)")
-    parser.add_argument("--json", action="store_true", help="print the machine-readable summary")
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, help="files per CLI run")
-    parser.add_argument("--jobs", type=int, default=1, help="swclint --jobs for each run")
-    parser.add_argument("--only", type=_names, help="comma-separated mutators to use")
-    parser.add_argument("--skip", type=_names, default=[], help="comma-separated mutators to leave out")
-    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per CLI run")
-    args = parser.parse_args(argv)
-    if args.count < 1 or args.batch_size < 1 or args.jobs < 1:
-        parser.error("--count, --batch-size and --jobs must be at least 1")
-    mutators = [m for m in (args.only or MUTATORS) if m not in args.skip]
-    if not mutators:
-        parser.error("no mutators left after --only/--skip")
-    summary = mutate_run(args.count, args.seed, args.out, batch_size=args.batch_size, jobs=args.jobs,
-                         mutators=mutators, timeout=args.timeout)
-    if args.json:
-        print(json.dumps(summary, indent=2, sort_keys=True))
-    else:
-        print(format_summary(summary))
-    return 1 if summary["violations"] else 0
+    return run_click(cli, argv, "python -m bench.mutate", errors=(MutateError,))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ all runs so far rather than per run.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -33,8 +32,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
+
+import click
+
+from swclint.cliutil import HELP, invoked_args, run_click
 
 SAMPLE_S = 0.05
 
@@ -259,48 +264,68 @@ def machine() -> str:
             + ("psutil (process tree, 50 ms)" if _has_psutil() else "getrusage max single process"))
 
 
-def _jobs(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--jobs wants comma-separated integers, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError("--jobs values must be at least 1")
-    return values
+class _Jobs(click.ParamType):
+    name = "N[,N...]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> list[int]:
+        if isinstance(value, list):
+            return value
+        try:
+            values = [int(v) for v in str(value).split(",") if v.strip()]
+        except ValueError:
+            self.fail(f"--jobs wants comma-separated integers, got {value!r}", param, ctx)
+        if not values or min(values) < 1:
+            self.fail("--jobs values must be at least 1", param, ctx)
+        return values
+
+
+def corpus_options(f: Callable) -> Callable:
+    """`--corpus DIR` (repeatable) and `--npm PKG[@VER] [PKG...]`, shared with bench.clean."""
+    f = click.argument("more_npm", nargs=-1, metavar="[PKG...]")(f)
+    f = click.option("--npm", multiple=True, metavar="PKG[@VER]",
+                     help="Install these npm packages and scan their contracts/ folders "
+                          "(`--npm A B` or `--npm A --npm B`).")(f)
+    return click.option("--corpus", type=click.Path(path_type=Path), multiple=True,
+                        help="Folder of .sol files (repeatable).")(f)
+
+
+def corpus_args(corpus: tuple[Path, ...], npm: tuple[str, ...], more_npm: tuple[str, ...]) -> tuple[list[Path], list[str]]:
+    """The folders and npm specs `corpus_options` collected; a usage error when there are none."""
+    if more_npm and not npm:
+        raise click.UsageError(f"unexpected argument {more_npm[0]!r} (packages follow --npm)")
+    if not corpus and not npm:
+        raise click.UsageError("give --corpus DIR or --npm PKG")
+    return list(corpus), [*npm, *more_npm]
+
+
+@click.command(context_settings=HELP, help=__doc__.splitlines()[0])
+@corpus_options
+@click.option("--jobs", type=_Jobs(), default="1,2", show_default=True, help="Comma-separated, e.g. 1,2.")
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result.")
+def cli(corpus: tuple[Path, ...], npm: tuple[str, ...], more_npm: tuple[str, ...], jobs: list[int],
+        as_json: bool) -> int:
+    folders, packages = corpus_args(corpus, npm, more_npm)
+    paths, cwd, extra = resolve_corpus(folders, packages)
+    sources = count_sources(paths)
+    rows = benchmark(paths, jobs, cwd, extra)
+
+    invocation = shlex.join(["python", "-m", "bench.scale", *invoked_args()])
+    if as_json:
+        click.echo(json.dumps({"command": invocation, "machine": machine(), "sources": sources,
+                               "runs": [asdict(r) for r in rows]}, indent=2, sort_keys=True))
+        return 0
+    click.echo(format_table(rows, sources))
+    click.echo()
+    click.echo(f"Command: `{invocation}`  ")
+    click.echo(f"Each run: `{rows[0].command}` (with --jobs as in the table)  ")
+    click.echo(f"Machine: {machine()}  ")
+    click.echo("cold = first run (may install solc; see last column), warm = the same run again: static runs "
+               "have no result cache, so warm only saves compiler installs and cold OS/Python caches.")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, action="append", default=[], help="folder of .sol files")
-    parser.add_argument("--npm", nargs="+", default=[], metavar="PKG[@VER]",
-                        help="install these npm packages and scan their contracts/ folders")
-    parser.add_argument("--jobs", type=_jobs, default=[1, 2], help="comma-separated, e.g. 1,2")
-    parser.add_argument("--json", action="store_true", help="print the machine-readable result")
-    args = parser.parse_args(argv)
-    if not args.corpus and not args.npm:
-        parser.error("give --corpus DIR or --npm PKG")
-
-    try:
-        paths, cwd, extra = resolve_corpus(args.corpus, args.npm)
-        sources = count_sources(paths)
-        rows = benchmark(paths, args.jobs, cwd, extra)
-    except ScaleError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-    invocation = shlex.join(["python", "-m", "bench.scale", *(argv if argv is not None else sys.argv[1:])])
-    if args.json:
-        print(json.dumps({"command": invocation, "machine": machine(), "sources": sources,
-                          "runs": [asdict(r) for r in rows]}, indent=2, sort_keys=True))
-        return 0
-    print(format_table(rows, sources))
-    print()
-    print(f"Command: `{invocation}`  ")
-    print(f"Each run: `{rows[0].command}` (with --jobs as in the table)  ")
-    print(f"Machine: {machine()}  ")
-    print("cold = first run (may install solc; see last column), warm = the same run again: static runs "
-          "have no result cache, so warm only saves compiler installs and cold OS/Python caches.")
-    return 0
+    return run_click(cli, argv, "python -m bench.scale", errors=(ScaleError,))
 
 
 if __name__ == "__main__":

@@ -13,16 +13,18 @@ code; `bench.llm_gain` and `tests/test_llm_e2e.py` measure that.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shlex
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import click
+
 from dataset.records import chunk_of
 from dataset.synth import FAMILIES, generate
-from swclint.llm.backends import DEFAULT_ADAPTER, HFBackend
+from swclint.cliutil import HELP, invoked_args, run_click
+from swclint.llm.backends import DEFAULT_ADAPTER, BackendError, HFBackend
 from swclint.llm.prompt import build_prompt
 
 
@@ -55,18 +57,21 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+@click.command(context_settings=HELP, help=__doc__.splitlines()[0])
+@click.option("--adapter", type=click.Path(path_type=Path), default=DEFAULT_ADAPTER, show_default=True)
+@click.option("--per-family", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option("--seed", type=int, default=99, show_default=True,
+              help="Generator seed (keep it apart from the --synth-seed a build used).")
+@click.option("--json", "as_json", is_flag=True)
+def cli(adapter: Path, per_family: int, seed: int, as_json: bool) -> None:
+    result = measure(HFBackend(adapter), per_family, seed)
+    invocation = shlex.join(["python", "-m", "bench.synth_twins", *invoked_args()])
+    click.echo(json.dumps({"command": invocation, **result}, indent=2) if as_json else
+               f"{format_table(result)}\n\nCommand: `{invocation}`")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.synth_twins", description=__doc__.splitlines()[0])
-    parser.add_argument("--adapter", type=Path, default=DEFAULT_ADAPTER)
-    parser.add_argument("--per-family", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=99, help="generator seed (keep it apart from the --synth-seed a build used)")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    result = measure(HFBackend(args.adapter), args.per_family, args.seed)
-    invocation = shlex.join(["python", "-m", "bench.synth_twins", *(argv if argv is not None else sys.argv[1:])])
-    print(json.dumps({"command": invocation, **result}, indent=2) if args.json else
-          f"{format_table(result)}\n\nCommand: `{invocation}`")
-    return 0
+    return run_click(cli, argv, "python -m bench.synth_twins", errors=(BackendError,))
 
 
 if __name__ == "__main__":

@@ -2,61 +2,54 @@
 
 from __future__ import annotations
 
-import argparse
-import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+import click
+
 from dataset.errors import DatasetError
+from swclint.cliutil import HELP, run_click
+
+PROG = "swclint-data"
+_PATH = click.Path(path_type=Path)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="swclint-data", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="build train/valid/test JSONL and the data card")
-    b.add_argument("--seed", type=Path, help="folder of seed instruction/response/category *.jsonl")
-    b.add_argument("--swc-registry", type=Path, help="SWC registry checkout (with test_cases/)")
-    b.add_argument("--extra", type=Path, action="append", default=[], help="folder of .sol declared clean")
-    b.add_argument("--extra-csv", type=Path, action="append", default=[], help="file,line,swc CSV")
-    b.add_argument("--synth", type=int, default=0, metavar="N",
-                   help="add N generated vulnerable/fixed pairs per pattern family to train (default 0)")
-    b.add_argument("--synth-seed", type=int, default=None, metavar="N",
-                   help="generator seed for --synth (default: the split seed); a new one gives new twins")
-    b.add_argument("--out", type=Path, required=True, help="output folder")
-    b.add_argument("--seed-value", type=int, default=13, help="split hash seed (default 13)")
-    b.add_argument("--min-test", type=int, default=100, help="least test records per label (default 100)")
-    b.add_argument("--compile-check", action="store_true", help="compile registry files with swclint.solc")
-    b.add_argument(
-        "--tokenizer",
-        choices=("auto", "estimate"),
-        default="auto",
-        help="token lengths: Gemma tokenizer if on disk (auto) or len/3.5 (estimate)",
-    )
-    return parser
+@click.group(context_settings=HELP)
+def cli() -> None:
+    """Build the function-level SWC dataset."""
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    from dataset.build import BuildConfig, build
+@cli.command(context_settings=HELP)
+@click.option("--seed", type=_PATH, help="Folder of seed instruction/response/category *.jsonl.")
+@click.option("--swc-registry", type=_PATH, help="SWC registry checkout (with test_cases/).")
+@click.option("--extra", type=_PATH, multiple=True, help="Folder of .sol declared clean (repeatable).")
+@click.option("--extra-csv", type=_PATH, multiple=True, help="file,line,swc CSV (repeatable).")
+@click.option("--synth", type=int, default=0, show_default=True, metavar="N",
+              help="Add N generated vulnerable/fixed pairs per pattern family to train.")
+@click.option("--synth-seed", type=int, default=None, metavar="N",
+              help="Generator seed for --synth (default: the split seed); a new one gives new twins.")
+@click.option("--out", type=_PATH, required=True, help="Output folder.")
+@click.option("--seed-value", type=int, default=13, show_default=True, help="Split hash seed.")
+@click.option("--min-test", type=int, default=100, show_default=True, help="Least test records per label.")
+@click.option("--compile-check", is_flag=True, help="Compile registry files with swclint.solc.")
+@click.option("--tokenizer", type=click.Choice(("auto", "estimate")), default="auto", show_default=True,
+              help="Token lengths: Gemma tokenizer if on disk (auto) or len/3.5 (estimate).")
+def build(seed: Path | None, swc_registry: Path | None, extra: tuple[Path, ...], extra_csv: tuple[Path, ...],
+          synth: int, synth_seed: int | None, out: Path, seed_value: int, min_test: int, compile_check: bool,
+          tokenizer: str) -> None:
+    """Build train/valid/test JSONL and the data card."""
+    from dataset.build import BuildConfig
+    from dataset.build import build as run_build
 
-    cfg = BuildConfig(
-        out=args.out,
-        seed=args.seed,
-        swc_registry=args.swc_registry,
-        extra=args.extra,
-        extra_csv=args.extra_csv,
-        synth=args.synth,
-        synth_seed=args.synth_seed,
-        seed_value=args.seed_value,
-        compile_check=args.compile_check,
-        tokenizer=args.tokenizer,
-        min_test=args.min_test,
-    )
-    try:
-        card = build(cfg)
-    except DatasetError as exc:
-        print(f"swclint-data: error: {exc}", file=sys.stderr)
-        return 2
+    cfg = BuildConfig(out=out, seed=seed, swc_registry=swc_registry, extra=list(extra), extra_csv=list(extra_csv),
+                      synth=synth, synth_seed=synth_seed, seed_value=seed_value, compile_check=compile_check,
+                      tokenizer=tokenizer, min_test=min_test)
+    card = run_build(cfg)
     counts = card["counts"]
     summary = ", ".join(f"{s} {counts[s]['records']}" for s in counts)
-    print(f"wrote {args.out}: {summary}; clean {card['total']['clean_fraction']:.1%}; leakage 0")
-    return 0
+    click.echo(f"wrote {out}: {summary}; clean {card['total']['clean_fraction']:.1%}; leakage 0")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `swclint-data` (and `python -m dataset`); returns the exit status."""
+    return run_click(cli, argv, PROG, errors=(DatasetError,))

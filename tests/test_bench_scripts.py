@@ -184,7 +184,7 @@ def test_npm_install_reuses_an_installed_package_and_prefers_contracts_folder(tm
 def test_scale_cli_errors_are_one_line(tmp_path):
     proc = _bench("bench.scale", "--corpus", str(tmp_path / "missing"))
     assert proc.returncode == 2
-    assert proc.stderr.strip() == f"error: {tmp_path / 'missing'}: corpus folder does not exist"
+    assert proc.stderr.strip() == f"bench.scale: error: {tmp_path / 'missing'}: corpus folder does not exist"
     proc = _bench("bench.scale", "--corpus", str(tmp_path), "--jobs", "0")
     assert proc.returncode == 2 and "at least 1" in proc.stderr
 
