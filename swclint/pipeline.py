@@ -1,4 +1,4 @@
-"""One run, in the order DESIGN.md draws it: discover -> compile -> analyze (+ llm) -> merge ->
+"""One run, in the order docs/ARCHITECTURE.md draws it: discover -> compile -> analyze (+ llm) -> merge ->
 suppress/baseline. The CLI and the benchmarks call `run`; reporters read its RunResult."""
 
 from __future__ import annotations

@@ -107,3 +107,12 @@ def test_version_questions_have_one_home() -> None:
         text = path.read_text(encoding="utf-8")
         assert "def is_pre_08(pragma" not in text, module
         assert "(0, 8)" not in text, f"{module}: ask swclint.solc.versions instead of comparing tuples"
+
+
+def test_code_points_to_the_architecture_page() -> None:
+    """References go to docs/ARCHITECTURE.md, which exists; none to a DESIGN.md the repo lacks."""
+    assert (REPO / "docs" / "ARCHITECTURE.md").is_file()
+    citing = [m for m, p in _modules().items() if "DESIGN.md" in p.read_text(encoding="utf-8")]
+    assert not citing
+    for module, page_part in (("swclint.pipeline", "docs/ARCHITECTURE.md"), ("swclint.report.sarif", "docs/ARCHITECTURE.md")):
+        assert page_part in _modules()[module].read_text(encoding="utf-8"), module

@@ -1,4 +1,4 @@
-"""SARIF 2.1.0 in the shape GitHub code scanning consumes (see DESIGN.md).
+"""SARIF 2.1.0 in the shape GitHub code scanning consumes (see docs/ARCHITECTURE.md).
 
 The log is built with `sarif-om`'s object model and serialised by `jschema-to-python`, the pair
 Microsoft publishes for Python SARIF producers; the serialiser leaves out properties that hold the
