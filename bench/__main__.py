@@ -55,8 +55,10 @@ def cli() -> None:
 @click.option("--sample", type=click.IntRange(min=1), help="cgt: a deterministic subset of N files.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="cgt: files analysed in parallel.")
 @click.option("--no-datasets", is_flag=True, help="cgt: leave out the per-dataset tables of the text output.")
+@click.option("--save", type=click.Path(path_type=Path, dir_okay=False),
+              help="cgt: append each file's result to this JSON-lines file; files already in it are not rerun.")
 def detect_cmd(corpus: Path, fmt: str, as_json: bool, tools: str, llm: bool, swc: str, split: str | None,
-               sample: int | None, jobs: int, no_datasets: bool) -> int:
+               sample: int | None, jobs: int, no_datasets: bool, save: Path | None) -> int:
     """Recall/precision per SWC class of swclint and plain Slither on a labelled corpus."""
     chosen = [t.strip() for t in tools.split(",") if t.strip()]
     known = ("swclint", "slither") if fmt == "cgt" else tuple(TOOLS)
@@ -67,9 +69,9 @@ def detect_cmd(corpus: Path, fmt: str, as_json: bool, tools: str, llm: bool, swc
     if fmt == "cgt":
         if llm:
             return _fail("--llm is not supported with --format cgt (the cgt score is static-only)")
-        return _detect_cgt(corpus, split, sample, jobs, tuple(chosen), wanted, as_json, not no_datasets)
-    if split or sample:
-        return _fail("--split and --sample apply to --format cgt only")
+        return _detect_cgt(corpus, split, sample, jobs, tuple(chosen), wanted, as_json, not no_datasets, save)
+    if split or sample or save:
+        return _fail("--split, --sample and --save apply to --format cgt only")
     try:
         cases = read_corpus(corpus, fmt)
     except CorpusError as exc:
@@ -89,7 +91,7 @@ def detect_cmd(corpus: Path, fmt: str, as_json: bool, tools: str, llm: bool, swc
 
 
 def _detect_cgt(corpus: Path, split: str | None, sample: int | None, jobs: int, tools: tuple[str, ...],
-                wanted: set[str], as_json: bool, per_dataset: bool) -> int:
+                wanted: set[str], as_json: bool, per_dataset: bool, save: Path | None) -> int:
     from bench.cgt import format_cgt, run_files, sample_files, score_cgt
 
     try:
@@ -107,7 +109,7 @@ def _detect_cgt(corpus: Path, split: str | None, sample: int | None, jobs: int, 
         return _fail(f"{corpus}: no labelled source files to analyse")
     chosen = set(files)
     labels = [x for x in labels if x.file in chosen]
-    results = run_files(files, tools, jobs)
+    results = run_files(files, tools, jobs, save)
     for r in results:
         for tool in tools:
             for message in r.tools[tool].errors:

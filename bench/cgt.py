@@ -15,6 +15,7 @@ Both tools go through the shipped path (`swclint.pipeline.run`, static only, one
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import sys
 from collections.abc import Iterable
@@ -99,21 +100,57 @@ def warm_compilers(files: list[Path]) -> None:
             continue
 
 
-def run_files(files: list[Path], tools: tuple[str, ...], jobs: int = 1) -> list[FileResult]:
-    """Run the tools on every file, `jobs` files at a time; progress on stderr every 25 files."""
-    warm_compilers(files)
-    work = [(f, tools) for f in files]
-    results: list[FileResult] = []
-    if jobs > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for result in pool.map(analyse_file, work, chunksize=1):
-                results.append(result)
-                _progress(len(results), len(files))
-    else:
-        for item in work:
-            results.append(analyse_file(item))
+def run_files(files: list[Path], tools: tuple[str, ...], jobs: int = 1,
+              save: Path | None = None) -> list[FileResult]:
+    """Run the tools on every file, `jobs` files at a time; progress on stderr every 25 files.
+
+    With `save`, each file's result is appended to that JSON-lines file as soon as it is done, and
+    files already recorded there (for the same tools) are not run again: a long run can resume.
+    """
+    done = load_saved(save, tools) if save else {}
+    results = [done[f] for f in files if f in done]
+    todo = [f for f in files if f not in done]
+    warm_compilers(todo)
+    work = [(f, tools) for f in todo]
+    sink = save.open("a", encoding="utf-8") if save else None
+    if sink and save and save.stat().st_size and not save.read_bytes().endswith(b"\n"):
+        sink.write("\n")  # the last run was killed mid-line; start a fresh record
+    try:
+        outputs = (ProcessPoolExecutor(max_workers=jobs).map(analyse_file, work, chunksize=1) if jobs > 1
+                   else map(analyse_file, work))
+        for result in outputs:
+            results.append(result)
+            if sink:
+                sink.write(json.dumps(_to_json(result)) + "\n")
+                sink.flush()
             _progress(len(results), len(files))
+    finally:
+        if sink:
+            sink.close()
     return results
+
+
+def _to_json(r: FileResult) -> dict:
+    return {"file": str(r.file), "tools": {
+        t: {"seconds": x.seconds, "analysed": x.analysed, "hits": sorted(map(list, x.hits), key=str),
+            "errors": x.errors} for t, x in r.tools.items()}}
+
+
+def load_saved(path: Path, tools: tuple[str, ...]) -> dict[Path, FileResult]:
+    """Results recorded by `run_files(save=...)` that cover every one of `tools`."""
+    if not path.is_file():
+        return {}
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:  # a run killed mid-line; that file is simply run again
+            continue
+        if set(tools) <= set(data["tools"]):
+            out[Path(data["file"])] = FileResult(Path(data["file"]), {
+                t: ToolResult(x["seconds"], x["analysed"], {(h[0], h[1]) for h in x["hits"]}, x["errors"])
+                for t, x in data["tools"].items() if t in tools})
+    return out
 
 
 def _progress(done: int, total: int) -> None:

@@ -252,7 +252,7 @@ def test_cgt_cli_missing_sources_are_named_and_json_has_the_acceptance_numbers(
     write_cgt(tmp_path, ["sources/0a.sol,Leaf,Zeus,0x1,R,107,1", "sources/1b.sol,X,Zeus,0x1,R,107,0"],
               {"0a.sol": INHERIT})
 
-    def fake_run(files, tools, jobs=1):
+    def fake_run(files, tools, jobs=1, save=None):
         return [cgt.FileResult(f, {t: cgt.ToolResult(1.0, True, {("SWC-107", "Base")}) for t in tools})
                 for f in files]
 
@@ -306,3 +306,25 @@ def test_cgt_end_to_end_on_real_tools(tmp_path: Path, capsys: pytest.CaptureFixt
         assert (tool["swc"]["SWC-107"]["tp"], tool["swc"]["SWC-107"]["tn"]) == (1, 1)  # Bank via Base
     assert ours["swc"]["SWC-101"]["tp"] == 1  # our arithmetic detector; Slither has none
     assert plain["swc"]["SWC-101"]["fn"] == 1
+
+
+def test_cgt_save_records_each_file_and_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bench.cgt as cgt
+
+    calls: list[Path] = []
+
+    def fake_file(args):
+        file, tools = args
+        calls.append(file)
+        return cgt.FileResult(file, {t: cgt.ToolResult(0.5, True, {("SWC-107", "A")}, ["x"]) for t in tools})
+
+    monkeypatch.setattr(cgt, "analyse_file", fake_file)
+    monkeypatch.setattr(cgt, "warm_compilers", lambda files: None)
+    files, save = [tmp_path / "0a.sol", tmp_path / "1b.sol"], tmp_path / "run.jsonl"
+    first = cgt.run_files(files[:1], ("swclint", "slither"), save=save)
+    with save.open("a") as handle:
+        handle.write('{"file": "cut off')  # a run killed mid-line
+    again = cgt.run_files(files, ("swclint", "slither"), save=save)
+    assert calls == files  # 0a.sol ran once, 1b.sol once
+    assert again[0].tools["slither"] == first[0].tools["slither"]
+    assert cgt.run_files(files, ("swclint", "slither"), save=save) and calls == files
