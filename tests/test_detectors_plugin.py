@@ -16,6 +16,11 @@ EXPECTED = {
     "swclint-tod": "SWC-114",
     "swclint-timestamp": "SWC-116",
     "swclint-weak-randomness": "SWC-120",
+    "swclint-stipend-reentrancy": "SWC-107",
+    "swclint-constructor-name": "SWC-118",
+    "swclint-function-visibility": "SWC-100",
+    "swclint-state-visibility": "SWC-108",
+    "swclint-hardcoded-gas": "SWC-134",
 }
 
 

@@ -31,6 +31,11 @@ OUR_DETECTORS = {
     "swclint:swclint-unchecked-call": "SWC-104",
     "swclint:swclint-timestamp": "SWC-116",
     "swclint:swclint-weak-randomness": "SWC-120",
+    "swclint:swclint-stipend-reentrancy": "SWC-107",
+    "swclint:swclint-constructor-name": "SWC-118",
+    "swclint:swclint-function-visibility": "SWC-100",
+    "swclint:swclint-state-visibility": "SWC-108",
+    "swclint:swclint-hardcoded-gas": "SWC-134",
 }
 # Registry typo: SWC-134 says "CWE-655: Improper Initialization" but links CWE-665 (the CWE with that title).
 CWE_CORRECTIONS = {"SWC-134": "CWE-665"}
@@ -120,7 +125,7 @@ def test_only_known_tools_are_used(catalog):
     ("slither:arbitrary-send-eth", "SWC-105"),
     ("slither:weak-prng", "SWC-120"),
     ("swclint:swclint-timestamp", "SWC-116"),
-    ("slither:solc-version", "SWC-102"),
+    ("swclint:swclint-compiler-bugs", "SWC-102"),
     ("slither:pragma", "SWC-103"),
     ("slither:shadowing-state", "SWC-119"),
     ("slither:uninitialized-storage", "SWC-109"),
@@ -136,6 +141,7 @@ def test_swc_for_check_maps_known_checks(check, swc_id):
 
 
 @pytest.mark.parametrize("check", ["slither:assembly", "assembly", "slither:naming-convention", "nope",
+                                   "slither:solc-version",  # SWC-102 is judged by the chosen release
                                    "other-tool:reentrancy-eth", ""])
 def test_swc_for_check_unmapped_is_none(check):
     assert swc_for_check(check) is None

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from swclint.detectors.arithmetic import ArithmeticOverflow
 from swclint.detectors.assertion import AssertViolation
+from swclint.detectors.compiler_bugs import CompilerBugs
+from swclint.detectors.constructor_name import IncorrectConstructorName
 from swclint.detectors.dos_failed_call import DoSFailedCall
+from swclint.detectors.hardcoded_gas import HardcodedGas
 from swclint.detectors.stipend_reentrancy import StipendReentrancy
 from swclint.detectors.timestamp import BlockTimestamp
 from swclint.detectors.tod import TransactionOrderDependence
 from swclint.detectors.unchecked_call import UncheckedCall
+from swclint.detectors.visibility import FunctionDefaultVisibility, StateDefaultVisibility
 from swclint.detectors.weak_randomness import WeakRandomness
 
 DETECTORS = [
@@ -19,7 +23,12 @@ DETECTORS = [
     TransactionOrderDependence,
     BlockTimestamp,
     WeakRandomness,
+    CompilerBugs,
     StipendReentrancy,
+    IncorrectConstructorName,
+    FunctionDefaultVisibility,
+    StateDefaultVisibility,
+    HardcodedGas,
 ]
 
 
