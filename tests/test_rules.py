@@ -36,6 +36,7 @@ OUR_DETECTORS = {
     "swclint:swclint-function-visibility": "SWC-100",
     "swclint:swclint-state-visibility": "SWC-108",
     "swclint:swclint-hardcoded-gas": "SWC-134",
+    "swclint:swclint-compiler-bugs": "SWC-102",
 }
 # Registry typo: SWC-134 says "CWE-655: Improper Initialization" but links CWE-665 (the CWE with that title).
 CWE_CORRECTIONS = {"SWC-134": "CWE-665"}
@@ -125,7 +126,6 @@ def test_only_known_tools_are_used(catalog):
     ("slither:arbitrary-send-eth", "SWC-105"),
     ("slither:weak-prng", "SWC-120"),
     ("swclint:swclint-timestamp", "SWC-116"),
-    ("swclint:swclint-compiler-bugs", "SWC-102"),
     ("slither:pragma", "SWC-103"),
     ("slither:shadowing-state", "SWC-119"),
     ("slither:uninitialized-storage", "SWC-109"),

@@ -180,6 +180,24 @@ def _owner(element: dict) -> tuple[str, str]:
 _PATH_REF = re.compile(r"\s*\([^()\n]*#\d+(?:-\d+)?\)")
 
 
+def whole_message(description: str) -> str:
+    """Slither's multi-line description as one line, nothing cut: the headline (its own location
+    dropped, the finding carries it) and then every bullet, which keeps the places it names
+    ("2 different versions of Solidity are used: Version constraint ^0.4.24 is used by: ^0.4.24
+    (a.sol#1); ...")."""
+    lines = [ln.strip().lstrip("-").strip() for ln in description.strip().splitlines()]
+    lines = [ln for ln in lines if ln]
+    if not lines:
+        return ""
+    text = _PATH_REF.sub("", lines[0]).strip()
+    for prev, line in zip(lines, lines[1:], strict=False):
+        text += (" " if prev.endswith(":") else "; ") + _SHORT_REF.sub(r"(\1#\2)", line)
+    return text
+
+
+_SHORT_REF = re.compile(r"\((?:[^()\n]*/)?([^()/\n]+)#(\d+(?:-\d+)?)\)")  # (a/b/C.sol#3) -> (C.sol#3)
+
+
 def _to_finding(res: dict, origin: str, root: Path) -> Finding | None:
     check = res.get("check", "")
     swc = swc_for_check(f"{origin}:{check}") or swc_for_check(check)
@@ -191,7 +209,7 @@ def _to_finding(res: dict, origin: str, root: Path) -> Finding | None:
     path = relpath(Path(sm.get("filename_absolute") or sm.get("filename_used") or ""), root)
     contract, function = _owner(element)
     description = _PATH_REF.sub("", res.get("description", "")).strip()
-    message = description.splitlines()[0] if description else check
+    message = whole_message(res.get("description", "")) or check
     rule = get_rule(swc) if swc else None
     return Finding(
         swc_id=swc or f"slither/{check}",
