@@ -4,7 +4,8 @@
 # to $GITHUB_OUTPUT; the action's last step exits with exit-code.
 # Inputs arrive as environment variables (never interpolated into the script, so a crafted input
 # cannot inject shell): SWCLINT_TARGET, SWCLINT_FAIL_ON, SWCLINT_SARIF_FILE, SWCLINT_LLM,
-# SWCLINT_ADAPTER, SWCLINT_SOLC_VERSION, SWCLINT_EXTRA_ARGS.
+# SWCLINT_ADAPTER, SWCLINT_SOLC_VERSION, SWCLINT_EXTRA_ARGS, SWCLINT_DIFF_BASE and
+# SWCLINT_PR_BASE_SHA (the pull request's base commit, empty on other events).
 set -uo pipefail
 
 output="${GITHUB_OUTPUT:-/dev/null}"
@@ -19,6 +20,27 @@ case "${SWCLINT_LLM:-off}" in
 esac
 if [ -n "${SWCLINT_ADAPTER:-}" ]; then args+=(--adapter "$SWCLINT_ADAPTER"); fi
 if [ -n "${SWCLINT_SOLC_VERSION:-}" ]; then args+=(--solc-version "$SWCLINT_SOLC_VERSION"); fi
+
+# diff-base: "auto" means the pull request's base on pull_request events, everything elsewhere.
+base="${SWCLINT_DIFF_BASE:-}"
+if [ "$base" = "auto" ]; then
+  base="${SWCLINT_PR_BASE_SHA:-}"
+  if [ -z "$base" ]; then echo "swclint action: not a pull request, reporting findings on all lines"; fi
+fi
+if [ -n "$base" ]; then
+  case "$base" in
+    -*) echo "::error::swclint action: input 'diff-base' must be a git revision, got '${base}'"; exit 2 ;;
+  esac
+  # actions/checkout fetches a single commit by default; git diff needs the base commit's tree.
+  # Fetching runs no code from the repository (no hooks; .git is never part of the checkout).
+  if ! git -c core.hooksPath=/dev/null cat-file -e "${base}^{commit}" 2>/dev/null; then
+    echo "swclint action: fetching the base commit ${base}"
+    git -c core.hooksPath=/dev/null -c protocol.version=2 fetch --quiet --no-tags --no-recurse-submodules \
+      --depth=1 origin "$base" \
+      || echo "::warning::swclint action: could not fetch ${base}; use actions/checkout with fetch-depth: 0"
+  fi
+  args+=(--diff-base "$base")
+fi
 # Space-separated lists; `read -a` splits words without globbing or evaluating them.
 read -r -a targets <<< "${SWCLINT_TARGET:-.}"
 read -r -a extra <<< "${SWCLINT_EXTRA_ARGS:-}"

@@ -220,3 +220,98 @@ def test_script_with_real_swclint(tmp_path):
     assert "SWC-107" in {r["ruleId"] for r in results}
     assert outputs["findings-count"] == str(sum(1 for r in results if not r.get("suppressions")))
     assert outputs["exit-code"] == "1"
+
+
+# --- diff-base: only what the pull request changed ----------------------------------------------------
+
+def _git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env).stdout.strip()
+
+
+def _pull_request(tmp_path: Path, first: str, second: str) -> tuple[Path, str]:
+    """An upstream repository with two commits and a shallow (depth 1) clone of it as the workspace,
+    as actions/checkout leaves it: the base commit is not in the clone."""
+    upstream = tmp_path / "upstream"
+    upstream.mkdir()
+    _git(upstream, "init", "-q")
+    (upstream / "contracts").mkdir()
+    (upstream / "contracts" / "Wallet.sol").write_text(first)
+    _git(upstream, "add", ".")
+    _git(upstream, "commit", "-q", "-m", "base")
+    base = _git(upstream, "rev-parse", "HEAD")
+    (upstream / "contracts" / "Wallet.sol").write_text(second)
+    _git(upstream, "commit", "-q", "-am", "pr")
+    ws = tmp_path / "ws"
+    if ws.exists():
+        shutil.rmtree(ws)
+    _git(tmp_path, "clone", "-q", "--depth", "1", f"file://{upstream}", str(ws))
+    return ws, base
+
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+
+
+def test_action_declares_diff_base_and_passes_the_pull_request_base():
+    action = _action()
+    assert action["inputs"]["diff-base"]["default"] == ""
+    run = next(s for s in action["runs"]["steps"] if s.get("id") == "run")
+    assert run["env"]["SWCLINT_DIFF_BASE"] == "${{ inputs.diff-base }}"
+    assert run["env"]["SWCLINT_PR_BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+
+
+@needs_git
+def test_diff_base_auto_uses_the_pull_request_base_and_fetches_it(fake_env):
+    tmp_path, env = fake_env
+    ws, base = _pull_request(tmp_path, "contract A {}\n", "contract A { }\n")
+    with pytest.raises(subprocess.CalledProcessError):
+        _git(ws, "cat-file", "-e", f"{base}^{{commit}}")  # shallow: the base is not there yet
+    proc, outputs = _run_script(env, diff_base="auto", pr_base_sha=base)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _args(tmp_path)[-2:] == ["--diff-base", base]
+    _git(ws, "cat-file", "-e", f"{base}^{{commit}}")  # fetched, so git diff can read it
+
+
+def test_diff_base_auto_outside_a_pull_request_reports_everything(fake_env):
+    tmp_path, env = fake_env
+    proc, _ = _run_script(env, diff_base="auto", pr_base_sha="")
+    assert proc.returncode == 0
+    assert "--diff-base" not in _args(tmp_path)
+    assert "not a pull request" in proc.stdout
+
+
+def test_diff_base_explicit_revision_and_bad_value(fake_env):
+    tmp_path, env = fake_env
+    proc, _ = _run_script(env, diff_base="origin/main")
+    assert proc.returncode == 0
+    assert _args(tmp_path)[-2:] == ["--diff-base", "origin/main"]
+    Path(env["GITHUB_OUTPUT"]).unlink()
+    proc, outputs = _run_script(env, diff_base="--output=/etc/passwd")
+    assert proc.returncode == 2 and "input 'diff-base' must be a git revision" in proc.stdout
+    assert outputs == {}
+    _run_script(env)
+    assert "--diff-base" not in _args(tmp_path)  # empty: everything, as before
+
+
+@needs_git
+@pytest.mark.e2e
+def test_script_with_real_swclint_reports_only_the_pull_requests_findings(tmp_path):
+    exe = _real_swclint()
+    first = "pragma solidity 0.8.26;\ncontract Wallet {\n    address internal owner = msg.sender;\n" \
+            "    function pay(address payable to, uint256 a) external {\n" \
+            "        require(tx.origin == owner);\n        to.transfer(a);\n    }\n}\n"
+    second = first.replace("    }\n}\n", "    }\n    function sweep(address payable to) external {\n"
+                           "        require(tx.origin == owner);\n        to.transfer(address(this).balance);\n"
+                           "    }\n}\n")
+    ws, base = _pull_request(tmp_path, first, second)
+    env = {**os.environ, "PATH": f"{Path(exe).parent}{os.pathsep}{os.environ['PATH']}",
+           "GITHUB_OUTPUT": str(tmp_path / "output"), "GITHUB_WORKSPACE": str(ws),
+           "GITHUB_ACTION_PATH": str(ROOT)}
+    proc, outputs = _run_script(env, target="contracts", fail_on="medium", diff_base="auto", pr_base_sha=base)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = json.loads((ws / "swclint.sarif").read_text())["runs"][0]["results"]
+    lines = [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results]
+    assert ("SWC-115", 9) in lines, lines  # sweep's tx.origin check
+    assert all(line >= 8 for _, line in lines), lines  # nothing from pay (lines 4-7), the base's code
+    assert outputs["findings-count"] == str(len(results)) and outputs["exit-code"] == "1"
