@@ -1,6 +1,7 @@
 """The SWC rule catalog: loads and validates `rules/SWC-*.toml`, the single source of rule text.
 
-Everything that shows rule text (`swclint rules`, SARIF `rules[]`, text reports) reads it from here.
+Everything that shows rule text reads it from here: `swclint rules`, SARIF `rules[]`, the reports'
+remediation, model findings, and our Slither detectors' metadata (`detectors/base.py`).
 """
 
 from __future__ import annotations
