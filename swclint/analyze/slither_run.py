@@ -116,16 +116,20 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
 
     try:
         cc = CryticCompile(_Precompiled(output, version), cwd=str(root))
+    except Exception as exc:
+        raise AnalysisError(_one_line(exc)) from exc
+    partial: list[FileError] = []
+    try:
         slither = Slither(cc)
     except Exception as exc:  # Slither raises bare AssertionError/KeyError inside its IR generation
-        raise AnalysisError(_one_line(exc)) from exc
+        slither, partial = _partial_slither(cc, root, exc, label)
     plain = _PLAIN.get()
     ours = {c.ARGUMENT for c in our_detector_classes()}
     for cls in detector_classes(all_checks):
         if not (plain and cls.ARGUMENT in ours):
             slither.register_detector(cls)
     findings: list[Finding] = []
-    errors: list[FileError] = []
+    errors: list[FileError] = list(partial)
     guarded = set() if plain else mutex_guarded_functions(slither)
     for det in slither.detectors:
         try:
@@ -146,6 +150,79 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
 
         findings = calibrate(contextualize(findings, slither, root))
     return findings, errors
+
+
+PARTIAL = "analysed partially"  # FileError message prefix: the file is in the report, with gaps
+
+
+def _partial_slither(cc: CryticCompile, root: Path, cause: Exception, label: str):
+    """Slither with every function whose IR could be built; the others stay opaque.
+
+    Slither's IR generation stops the whole compilation unit at the first function it cannot
+    convert. Parsing succeeded, so we convert function by function, empty the IR of the ones that
+    fail, and let the detectors see the rest. Raises AnalysisError when even parsing fails.
+    """
+    from slither import Slither
+
+    try:
+        slither = Slither(cc, skip_analyze=True)
+    except Exception as exc:
+        raise AnalysisError(_one_line(exc)) from cause
+    failed: dict[str, list[str]] = {}  # file -> "C.f (cause)"
+    for parser in slither._parsers:  # Slither exposes no per-function way to build IR
+        unit = parser.compilation_unit
+        for contract in unit.contracts:
+            _tolerant(failed, root, contract, contract.add_constructor_variables)
+            for func in contract.functions + contract.modifiers:
+                if not _tolerant(failed, root, func, func.generate_slithir_and_analyze):
+                    _make_opaque(func)
+            _tolerant(failed, root, contract, contract.convert_expression_to_slithir_ssa)
+        for func in unit.functions_top_level:
+            if not (_tolerant(failed, root, func, func.generate_slithir_and_analyze)
+                    and _tolerant(failed, root, func, lambda f=func: f.generate_slithir_ssa({}))):
+                _make_opaque(func)
+        _tolerant(failed, root, None, unit.propagate_function_calls)
+        for contract in unit.contracts:
+            _tolerant(failed, root, contract, contract.fix_phi)
+            _tolerant(failed, root, contract, contract.update_read_write_using_ssa)
+        if not unit.core.skip_data_dependency:
+            from slither.analyses.data_dependency.data_dependency import compute_dependency
+
+            _tolerant(failed, root, None, lambda u=unit: compute_dependency(u))
+        _tolerant(failed, root, None, unit.compute_storage_layout)
+        parser._analyzed = True
+    if not failed:  # nothing failed the second time: report the first failure, nothing is lost
+        failed = {"<unit>": [_one_line(cause)]}
+    errors = [FileError(label if path == "<unit>" else path, "analyze",
+                        f"{PARTIAL}: Slither could not build its IR for {'; '.join(parts[:3])}"
+                        f"{' ...' if len(parts) > 3 else ''}; static checks skipped that code and ran "
+                        f"on the rest")
+              for path, parts in sorted(failed.items())]
+    return slither, errors
+
+
+def _tolerant(failed: dict[str, list[str]], root: Path, owner, step) -> bool:
+    """Run one analysis step; on failure note which function/contract it was, return False."""
+    try:
+        step()
+        return True
+    except Exception as exc:
+        path, name = "<unit>", "the compilation unit"
+        if owner is not None:
+            sm = owner.source_mapping
+            path = relpath(Path(sm.filename.absolute), root) if sm and sm.filename.absolute else path
+            contract = getattr(owner, "contract_declarer", None)
+            name = f"{contract.name}.{owner.name}" if contract is not None else owner.name
+            name += f" (line {sm.lines[0]})" if sm and sm.lines else ""
+        failed.setdefault(path, []).append(f"{name}: {_one_line(exc)}")
+        return False
+
+
+def _make_opaque(func) -> None:
+    """A function whose IR failed midway keeps no half-built IR (later passes would trip on it)."""
+    for node in func.nodes:
+        node._irs = []  # Slither has no public setter; detectors then see a function without IR
+        node._irs_ssa = []
 
 
 def _key(f: Finding, root: Path) -> tuple[str, str, str]:
