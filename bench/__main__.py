@@ -57,8 +57,10 @@ def cli() -> None:
 @click.option("--no-datasets", is_flag=True, help="cgt: leave out the per-dataset tables of the text output.")
 @click.option("--save", type=click.Path(path_type=Path, dir_okay=False),
               help="cgt: append each file's result to this JSON-lines file; files already in it are not rerun.")
+@click.option("--saved-only", is_flag=True,
+              help="cgt: score only the files already recorded in --save, run nothing (a long run's progress).")
 def detect_cmd(corpus: Path, fmt: str, as_json: bool, tools: str, llm: bool, swc: str, split: str | None,
-               sample: int | None, jobs: int, no_datasets: bool, save: Path | None) -> int:
+               sample: int | None, jobs: int, no_datasets: bool, save: Path | None, saved_only: bool) -> int:
     """Recall/precision per SWC class of swclint and plain Slither on a labelled corpus."""
     chosen = [t.strip() for t in tools.split(",") if t.strip()]
     known = ("swclint", "slither") if fmt == "cgt" else tuple(TOOLS)
@@ -69,9 +71,12 @@ def detect_cmd(corpus: Path, fmt: str, as_json: bool, tools: str, llm: bool, swc
     if fmt == "cgt":
         if llm:
             return _fail("--llm is not supported with --format cgt (the cgt score is static-only)")
-        return _detect_cgt(corpus, split, sample, jobs, tuple(chosen), wanted, as_json, not no_datasets, save)
-    if split or sample or save:
-        return _fail("--split, --sample and --save apply to --format cgt only")
+        if saved_only and not save:
+            return _fail("--saved-only needs --save FILE")
+        return _detect_cgt(corpus, split, sample, jobs, tuple(chosen), wanted, as_json, not no_datasets, save,
+                           saved_only)
+    if split or sample or save or saved_only:
+        return _fail("--split, --sample, --save and --saved-only apply to --format cgt only")
     try:
         cases = read_corpus(corpus, fmt)
     except CorpusError as exc:
@@ -91,8 +96,9 @@ def detect_cmd(corpus: Path, fmt: str, as_json: bool, tools: str, llm: bool, swc
 
 
 def _detect_cgt(corpus: Path, split: str | None, sample: int | None, jobs: int, tools: tuple[str, ...],
-                wanted: set[str], as_json: bool, per_dataset: bool, save: Path | None) -> int:
-    from bench.cgt import format_cgt, run_files, sample_files, score_cgt
+                wanted: set[str], as_json: bool, per_dataset: bool, save: Path | None,
+                saved_only: bool = False) -> int:
+    from bench.cgt import format_cgt, load_saved, run_files, sample_files, score_cgt
 
     try:
         labels = read_cgt(corpus, split)
@@ -105,6 +111,11 @@ def _detect_cgt(corpus: Path, split: str | None, sample: int | None, jobs: int, 
     for f in missing:
         click.echo(f"{f}: labelled source file is missing; skipped", err=True)
     files = [f for f in files if f.is_file()]
+    if saved_only and save:
+        recorded = load_saved(save, tools)
+        click.echo(f"scoring the {sum(f in recorded for f in files)} of {len(files)} files recorded in {save}",
+                   err=True)
+        files, missing = [f for f in files if f in recorded], []
     if not files:
         return _fail(f"{corpus}: no labelled source files to analyse")
     chosen = set(files)

@@ -45,10 +45,13 @@ class FileResult:
     tools: dict[str, ToolResult] = field(default_factory=dict)
 
 
-def sample_files(files: Iterable[Path], n: int | None) -> list[Path]:
-    """A deterministic subset spread over the whole split (ordered by a hash of the name)."""
-    ordered = sorted(set(files), key=lambda f: hashlib.sha256(f.name.encode()).hexdigest())
-    return sorted(ordered[:n] if n else ordered)
+def sample_files(files: Iterable[Path], n: int | None, ordered: bool = True) -> list[Path]:
+    """A deterministic subset spread over the whole split: the first `n` by a hash of the name.
+
+    Sorted by path, or in that hash order with `ordered=False`.
+    """
+    spread = sorted(set(files), key=lambda f: hashlib.sha256(f.name.encode()).hexdigest())[:n]
+    return sorted(spread) if ordered else spread
 
 
 def run_tool(tool: str, file: Path) -> ToolResult:
@@ -109,15 +112,16 @@ def run_files(files: list[Path], tools: tuple[str, ...], jobs: int = 1,
     """
     done = load_saved(save, tools) if save else {}
     results = [done[f] for f in files if f in done]
-    todo = [f for f in files if f not in done]
+    # hash order: whatever part of a long run is done is a spread sample of the whole
+    todo = sample_files((f for f in files if f not in done), None, ordered=False)
     warm_compilers(todo)
     work = [(f, tools) for f in todo]
     sink = save.open("a", encoding="utf-8") if save else None
     if sink and save and save.stat().st_size and not save.read_bytes().endswith(b"\n"):
         sink.write("\n")  # the last run was killed mid-line; start a fresh record
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(work) > 1 else None
     try:
-        outputs = (ProcessPoolExecutor(max_workers=jobs).map(analyse_file, work, chunksize=1) if jobs > 1
-                   else map(analyse_file, work))
+        outputs = pool.map(analyse_file, work, chunksize=1) if pool else map(analyse_file, work)
         for result in outputs:
             results.append(result)
             if sink:
@@ -125,6 +129,8 @@ def run_files(files: list[Path], tools: tuple[str, ...], jobs: int = 1,
                 sink.flush()
             _progress(len(results), len(files))
     finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
         if sink:
             sink.close()
     return results

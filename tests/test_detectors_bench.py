@@ -328,3 +328,23 @@ def test_cgt_save_records_each_file_and_resumes(tmp_path: Path, monkeypatch: pyt
     assert calls == files  # 0a.sol ran once, 1b.sol once
     assert again[0].tools["slither"] == first[0].tools["slither"]
     assert cgt.run_files(files, ("swclint", "slither"), save=save) and calls == files
+
+
+def test_cgt_saved_only_scores_recorded_files_without_running(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import bench.cgt as cgt
+
+    write_cgt(tmp_path, ["sources/0a.sol,Leaf,Zeus,0x1,R,107,1", "sources/1b.sol,Leaf,Zeus,0x1,R,107,1"],
+              {"0a.sol": INHERIT, "1b.sol": INHERIT})
+    done = cgt.FileResult((tmp_path / "sources/0a.sol").resolve(),
+                          {t: cgt.ToolResult(1.0, True, {("SWC-107", "Base")}) for t in ("swclint", "slither")})
+    save = tmp_path / "run.jsonl"
+    save.write_text(json.dumps(cgt._to_json(done)) + "\n")
+    monkeypatch.setattr(cgt, "analyse_file", lambda args: pytest.fail("--saved-only must not run tools"))
+    args = ["detect", "--corpus", str(tmp_path), "--format", "cgt", "--json", "--save", str(save)]
+    assert main([*args, "--saved-only"]) == 0
+    captured = capsys.readouterr()
+    assert "scoring the 1 of 2 files" in captured.err
+    out = json.loads(captured.out)
+    assert out["files_given"] == 1 and out["tools"]["swclint"]["swc"]["SWC-107"]["tp"] == 1
+    assert main(["detect", "--corpus", str(tmp_path), "--format", "cgt", "--saved-only"]) == 2
