@@ -105,3 +105,27 @@ def test_real_run_swc_103_message_is_whole(tmp_path: Path):
     for message in messages:
         assert "Version constraint ^0.4.24 is used by: ^0.4.24 (Main.sol#1)" in message
         assert "Version constraint >=0.4.22<0.6.0 is used by: >=0.4.22<0.6.0 (Lib.sol#1)" in message
+
+
+def test_bench_counts_files_each_check_flags():
+    from bench.compiler_bugs import count
+
+    slither = {"source": "slither:solc-version", "confidence": 0.9,
+               "detail": "Version constraint ^0.8.0 contains known severe issues\n\t- KeccakCaching.\n"
+                         "It is used by:\n\t- ^0.8.0\n\t- ^0.8.0\n\t- ^0.8.0"}
+    ours = {"source": "swclint:swclint-compiler-bugs", "confidence": 0.9, "detail": ""}
+    report = {"summary": {"files": 4}, "findings": [
+        {"swc_id": "slither/solc-version", "location": {"path": "a.sol"}, "evidence": [slither], "message": ""},
+        {"swc_id": "SWC-102", "location": {"path": "old.sol"}, "evidence": [ours],
+         "message": "pragma solidity ^0.4.24: solc 0.4.26, ... KeccakCaching (medium, with the optimizer on), "
+                    "EmptyByteArrayCopy (medium); see ..."},
+    ]}
+    assert count(report) == {"files": 4, "slither_solc_version": 3, "swclint_compiler_bugs": 1,
+                             "bugs": {"EmptyByteArrayCopy": 1, "KeccakCaching": 1}}
+
+
+def test_bench_without_a_corpus_is_a_usage_error(capsys):
+    from bench.compiler_bugs import main
+
+    assert main([]) == 2
+    assert "give --corpus DIR or --npm PKG" in capsys.readouterr().err
