@@ -355,6 +355,7 @@ def _to_cache(store, keys, units: list[tuple[str, list[SourceFile]]], results: l
                                keys.closures, scanned)
         for rel, entry in per_file.items():
             store.put(keys.keys[rel], entry)
+    store.prune()
 
 
 def _apply_suppressions(result: RunResult, opts: Options) -> None:

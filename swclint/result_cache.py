@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from dataclasses import MISSING, asdict, dataclass, fields
 from importlib import metadata
 from pathlib import Path
@@ -31,6 +32,7 @@ from .paths import cache_root
 log = logging.getLogger("swclint")
 
 SCHEMA = 1
+PRUNE_AFTER_DAYS = 30
 
 
 class CorruptEntry(ValueError):
@@ -218,15 +220,43 @@ class StaticCache:
         return self.dir / key[:2] / f"{key}.json"
 
     def get(self, key: str, rel: str) -> FileResult | None:
+        path = self._path(key)
         try:
-            raw = self._path(key).read_bytes()
+            raw = path.read_bytes()
         except OSError:
             return None
         try:
-            return decode(raw, key, rel)
+            result = decode(raw, key, rel)
         except (CorruptEntry, TypeError, ValueError) as exc:
             log.debug("%s: ignoring static cache entry %s: %s", rel, key[:12], exc)
             return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # mtime = last use, so prune() keeps what is still read
+        return result
+
+    def prune(self, max_age_days: float = PRUNE_AFTER_DAYS, now: float | None = None) -> int:
+        """Delete entries unused for `max_age_days` (at most one sweep a day); returns how many.
+
+        Every edit leaves its old entry behind, and CI restores and saves this folder on every run.
+        """
+        now = time.time() if now is None else now
+        marker = self.dir / ".last-prune"
+        try:
+            if now - marker.stat().st_mtime < 86400:
+                return 0
+        except OSError:
+            pass
+        removed = 0
+        for entry in self.dir.glob("*/*.json"):
+            with contextlib.suppress(OSError):
+                if now - entry.stat().st_mtime > max_age_days * 86400:
+                    entry.unlink()
+                    removed += 1
+        with contextlib.suppress(OSError):
+            self.dir.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+            os.utime(marker, (now, now))
+        return removed
 
     def put(self, key: str, result: FileResult) -> None:
         """Best effort: a cache that cannot be written costs speed, never a result."""

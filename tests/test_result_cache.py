@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,22 @@ def test_foreign_entry_is_a_miss(tmp_path):
     assert store.get("cd" * 32, "a.sol") is None
     with pytest.raises(ValueError, match="another key"):
         decode((tmp_path / "cd" / f"{'cd' * 32}.json").read_bytes(), "cd" * 32, "a.sol")
+
+
+def test_prune_removes_entries_unused_for_a_month(tmp_path):
+    store = StaticCache(tmp_path)
+    for key in ("ab" * 32, "cd" * 32):
+        store.put(key, FileResult([], [], VERSION))
+    now = time.time()
+    old = tmp_path / "ab" / f"{'ab' * 32}.json"
+    os.utime(old, (now - 40 * 86400, now - 40 * 86400))
+    os.utime(tmp_path / "cd" / f"{'cd' * 32}.json", (now - 86400, now - 86400))
+    assert store.prune(now=now) == 1
+    assert not old.exists() and store.get("cd" * 32, "a.sol") is not None
+    store.put("ab" * 32, FileResult([], [], VERSION))
+    os.utime(old, (now - 40 * 86400, now - 40 * 86400))
+    assert store.prune(now=now + 3600) == 0  # one sweep a day
+    assert store.prune(now=now + 2 * 86400) == 1
 
 
 def test_key_depends_on_imports_version_and_context():
