@@ -308,3 +308,25 @@ def test_synth_twins_tallies_vulnerable_and_fixed_per_family():
     assert [x["p_true"] for x in row["vulnerable"]] == [0.9, 0.9] and [x["p_true"] for x in row["fixed"]] == [0.02] * 2
     table = synth_twins.format_table(result)
     assert f"{'total':<35} {2 * len(reentrancy):>6}/{2 * len(FAMILIES):<3}   0/{2 * len(FAMILIES)}" in table
+
+
+# --- train_speed --------------------------------------------------------------------------------
+
+
+def test_train_speed_times_our_loop_and_transformers_trainer(tmp_path, capsys):
+    """The Trainer question's measurement runs end to end on the tiny model (no numbers asserted)."""
+    pytest.importorskip("peft")
+    from bench import train_speed
+    from swclint.llm.prompt import format_answer
+    from trainer.data import read_split
+    from trainer.tiny import build_tiny_base
+
+    data = REPO / "tests" / "fixtures" / "trainer" / "data"
+    records, _ = read_split(data, "train")
+    base = build_tiny_base(tmp_path / "tiny", [r.prompt + format_answer([r.label], r.fix) for r in records])
+    args = ["--base", str(base), "--batch", "2", "--seq", "16", "--steps", "1", "--skip-full", "--skip-layers"]
+    assert train_speed.main(args) == 0
+    out = capsys.readouterr().out
+    assert out.count("train r=8 q/v, answer-only logits") == 2
+    assert "same step in transformers.Trainer" in out
+    assert "Trainer / own loop: " in out and "over 1 Trainer and 2 loop runs" in out
