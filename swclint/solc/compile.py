@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -340,6 +341,9 @@ def older_alternatives(
     _, constraints, _ = _plan([file], root, _remappings(remappings), candidates, installed)
     if file not in constraints:
         return []
+    unversioned = not constraints[file].specs  # no pragma anywhere: any series may be the right one
+    if unversioned:
+        limit = len(known_releases())
     installed = list(installed_versions() if installed is None else installed)
     pool = sorted(set(known_releases() if candidates is None else candidates) | set(installed))
     series: dict[tuple[int, int], list[Version]] = {}
@@ -348,7 +352,14 @@ def older_alternatives(
             series.setdefault(v.release[:2], []).append(v)
     picks = [pick(constraints[file], vs, [v for v in installed if v in vs])
              for _, vs in sorted(series.items(), reverse=True)]
+    if unversioned and _PRE_050.search(file.read_text(encoding="utf-8", errors="replace")):
+        picks.reverse()  # syntax removed in 0.5: start from the oldest series, not four failures later
     return [v for v in picks if v is not None][:limit]
+
+
+# Syntax that 0.5 removed: `constant` functions, `throw`, `var`, `suicide`, `sha3`, `callcode`, `msg.gas`.
+_PRE_050 = re.compile(r"\bfunction\b[^{;]*\)\s*[^{;]*\bconstant\b|\bthrow\s*;|\bvar\s+[\w(]|"
+                      r"\b(?:suicide|sha3)\s*\(|\.callcode\s*[.(]|\bmsg\.gas\b")
 
 
 def compile_files(

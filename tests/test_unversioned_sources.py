@@ -1,0 +1,50 @@
+"""Files without any `pragma solidity` (a fifth of the CGT corpus): every older series is tried."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from swclint.solc.compile import older_alternatives
+
+SERIES = [Version(v) for v in ("0.4.26", "0.5.17", "0.6.12", "0.7.6", "0.8.26")]
+OLD = """contract Token {
+    mapping(address => uint) balances;
+    function balanceOf(address who) constant returns (uint) { return balances[who]; }
+    function burn(uint x) { if (balances[msg.sender] < x) throw; balances[msg.sender] -= x; }
+}
+"""
+NEW = "contract C { function f() external pure returns (uint) { return 1; } }\n"
+
+
+def alternatives(tmp_path: Path, text: str) -> list[str]:
+    (tmp_path / "a.sol").write_text(text)
+    return [str(v) for v in older_alternatives(tmp_path / "a.sol", tmp_path, [], SERIES[-1],
+                                               candidates=SERIES, installed=SERIES)]
+
+
+def test_unversioned_file_tries_every_older_series(tmp_path: Path) -> None:
+    assert alternatives(tmp_path, NEW) == ["0.7.6", "0.6.12", "0.5.17", "0.4.26"]
+
+
+def test_syntax_removed_in_05_starts_from_the_oldest_series(tmp_path: Path) -> None:
+    assert alternatives(tmp_path, OLD) == ["0.4.26", "0.5.17", "0.6.12", "0.7.6"]
+
+
+def test_a_pragma_keeps_the_two_series_limit(tmp_path: Path) -> None:
+    assert alternatives(tmp_path, "pragma solidity >=0.4.0;\n" + OLD) == ["0.7.6", "0.6.12"]
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("node") is None, reason="solc-js needs node")
+def test_unversioned_04_code_is_analysed(tmp_path: Path) -> None:
+    from swclint.config import Options
+    from swclint.pipeline import run
+
+    (tmp_path / "old.sol").write_text(OLD)
+    result = run([str(tmp_path / "old.sol")], Options(llm=False, jobs=1, cache=False), root=tmp_path)
+    assert result.files == ["old.sol"], result.errors
+    assert not [e for e in result.errors if e.stage == "compile"]
