@@ -56,7 +56,7 @@ def collect(file: str, llm: bool = False) -> dict:
         props = res.get("properties", {})
         findings.append({
             "swc": res["ruleId"],
-            "level": res["level"],
+            "level": res.get("level", "warning"),  # SARIF default; some serialisers omit it
             "severity": props.get("severity", ""),
             "confidence": props.get("confidence"),
             "line": loc["physicalLocation"]["region"]["startLine"],
@@ -69,7 +69,10 @@ def collect(file: str, llm: bool = False) -> dict:
 
 
 def _collect(args: tuple[str, bool]) -> dict:
-    return collect(*args)
+    try:
+        return collect(*args)
+    except Exception as exc:  # a reporting problem on one file must not stop the benchmark either
+        return {"file": args[0], "analysed": False, "errors": [f"{type(exc).__name__}: {exc}"[:200]], "findings": []}
 
 
 def main(argv: list[str] | None = None) -> int:

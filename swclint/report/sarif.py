@@ -22,8 +22,11 @@ from jschema_to_python.to_json import to_json
 
 from swclint import __version__
 from swclint.findings import FileError, Finding, RunResult
+from swclint.precision import level as finding_level
+from swclint.precision import precision_label, rule_level, rule_precision
 from swclint.report import default_catalog
 from swclint.report.fingerprint import fingerprint_all
+from swclint.severity import finding_security_severity
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/swclint/swclint"
@@ -123,8 +126,8 @@ def rule_descriptor(swc_id: str, rule: Any, fallback: Finding) -> om.ReportingDe
         tags += [cwe, f"external/cwe/{cwe.lower()}"]
     tags += [t for t in _rule_attr(rule, "tags", []) if t not in tags]
     properties: dict[str, Any] = {"tags": tags}
-    if _rule_attr(rule, "precision"):
-        properties["precision"] = _rule_attr(rule, "precision")
+    measured = rule_precision(swc_id, tuple(_rule_attr(rule, "detectors", ())))
+    properties["precision"] = precision_label(measured)  # measured: swclint/data/precision.json
     if _rule_attr(rule, "security_severity"):
         properties["security-severity"] = str(_rule_attr(rule, "security_severity"))
     return om.ReportingDescriptor(
@@ -134,7 +137,7 @@ def rule_descriptor(swc_id: str, rule: Any, fallback: Finding) -> om.ReportingDe
         full_description=_text(_clip(_sentence(description), MAX_FULL_DESCRIPTION)),
         help=om.MultiformatMessageString(text="\n\n".join(help_text), markdown="\n\n".join(help_md)),
         help_uri=help_uri,
-        default_configuration=ReportingConfiguration(level=level(severity)),
+        default_configuration=ReportingConfiguration(level=rule_level(severity, measured)),
         properties=properties,
     )
 
@@ -195,7 +198,7 @@ def result_object(f: Finding, rule_index: int, fingerprint: str, source: str,
     return Result(
         rule_id=f.swc_id,
         rule_index=rule_index,
-        level=level(f.severity),
+        level=finding_level(f),  # severity capped by measured precision (swclint.precision)
         message=om.Message(text=_message(f, remediation)),
         locations=[om.Location(physical_location=om.PhysicalLocation(artifact_location=_artifact(f.location.path),
                                                                      region=reg),
@@ -204,6 +207,7 @@ def result_object(f: Finding, rule_index: int, fingerprint: str, source: str,
         properties={
             "severity": f.severity,
             "confidence": f.confidence,
+            "security-severity": finding_security_severity(f),  # lowered with the finding's context
             "evidence": [{"source": e.source, "confidence": e.confidence, "detail": e.detail}
                          for e in f.evidence],
         },
