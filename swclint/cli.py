@@ -102,7 +102,8 @@ def scan_options(f):
         click.option("--llm-cache/--no-llm-cache", "llm_cache", default=None,
                      help="Reuse cached model answers for unchanged functions (default: on)."),
         click.option("--llm-fix/--no-llm-fix", "llm_fix", default=None,
-                     help="Generate a fix for model-positive functions (default: on)."),
+                     help="Have the model write fixes for findings at or above --fail-on; only verified "
+                          "ones are shown (default: off)."),
         click.option("--jobs", "-j", type=int, help="Parallel processes (default: number of cores)."),
         click.option("--timeout", type=float, help="Seconds per compile/analysis unit."),
         click.option("--min-confidence", type=click.FloatRange(0.0, 1.0),

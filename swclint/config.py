@@ -35,7 +35,7 @@ class Options:
     llm_threshold: float = 0.8
     llm_scope: str = "candidates"  # candidates|all
     llm_cache: bool = True  # reuse cached model answers for unchanged functions
-    llm_fix: bool = True  # generate a fix for each model-positive function (the slow part on CPU)
+    llm_fix: bool = False  # on request: verified fixes for findings at/above fail_on (slow on CPU)
     jobs: int = 0  # 0 = number of cores
     timeout: float = 300.0  # seconds per compile group / analysis
     max_file_bytes: int = 2_000_000

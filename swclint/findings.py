@@ -55,6 +55,7 @@ class Finding:
     function: str = ""
     evidence: list[Evidence] = field(default_factory=list)
     fix: str | None = None  # the model's suggested replacement source for the region, when it wrote one
+    fix_location: Location | None = None  # the region `fix` replaces (the whole function), once verified
     suppression: Suppression | None = None
 
     @property

@@ -317,6 +317,10 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
     result.files = sorted(analysed)
     result.errors = sorted(set(result.errors), key=lambda e: (e.path, e.line or 0, e.stage, e.message))
     _apply_suppressions(result, opts)
+    add_fixes = getattr(llm_stage, "add_fixes", None)
+    if add_fixes is not None and opts.llm_fix:  # after suppression: no fix work for hidden findings
+        versions = {rel: v for gr in group_results for rel, v in gr.versions.items()}
+        add_fixes(result, versions, root, remappings, opts, progress)
     return result
 
 

@@ -49,6 +49,14 @@ def select_chunks(chunks: list[Chunk], static: list[Finding], scope: str) -> lis
 
 
 def _stage(make_backend: Callable[[], Backend]):
+    """The stage callable; its `add_fixes` writes and verifies fixes after the merge (see fixcheck)."""
+    made: list[Backend] = []  # one backend per run, shared by classification and fixes
+
+    def backend() -> Backend:
+        if not made:
+            made.append(make_backend())
+        return made[0]
+
     def run_stage(sources, static: list[Finding], opts: Options, progress=None):
         errors: list[FileError] = []
         chunks: list[Chunk] = []
@@ -66,23 +74,61 @@ def _stage(make_backend: Callable[[], Backend]):
         if not chosen:
             return [], errors, files, []
         try:
-            backend = make_backend()
+            model = backend()
         except BackendError as exc:
             return [], errors + [FileError("<model>", "llm", str(exc))], files, [f"model: off ({exc})"]
         cache = AnswerCache(enabled=opts.llm_cache)
         try:
-            findings = _classify_and_fix(backend, cache, chosen, static, opts, progress)
+            findings = _classify(model, cache, chosen, static, opts, progress)
         except BackendError as exc:
             return [], errors + [FileError("<model>", "llm", str(exc))], files, []
         finally:
             cache.close()
         return findings, errors, files, []
 
+    def add_fixes(result, versions: dict[str, str], root: Path, remappings: list[str], opts: Options,
+                  progress=None) -> list:
+        """Generate fixes where `fixcheck.wants_fix` says they pay; keep only the verified ones."""
+        from ..fixcheck import add_verified_fixes, wants_fix
+
+        if not any(wants_fix(f, opts) for f in result.findings):
+            return []
+        try:
+            model = backend()
+        except BackendError as exc:
+            result.errors.append(FileError("<model>", "llm", f"no fixes: {exc}"))
+            return []
+        cache = AnswerCache(enabled=opts.llm_cache)
+        try:
+            return add_verified_fixes(
+                result, versions, root, remappings, opts,
+                generate=lambda chunk, label: _fix_for(model, cache, chunk, label),
+                classify=lambda chunk: _classify_one(model, cache, chunk), progress=progress)
+        except BackendError as exc:
+            result.errors.append(FileError("<model>", "llm", f"no fixes: {exc}"))
+            return []
+        finally:
+            cache.close()
+
+    run_stage.add_fixes = add_fixes  # type: ignore[attr-defined]
     return run_stage
 
 
-def _classify_and_fix(backend: Backend, cache: AnswerCache, chunks: list[Chunk], static: list[Finding],
-                      opts: Options, progress) -> list[Finding]:
+def _classify_one(backend: Backend, cache: AnswerCache, chunk: Chunk) -> dict[str, float] | None:
+    """One function's label probabilities, through the answer cache; None when unusable."""
+    prompt = build_prompt(chunk)
+    key = cache_key(backend.identity, "classify", prompt)
+    hit = cache.get_many([key])
+    if key in hit:
+        probs = hit[key]
+    else:
+        (probs,) = backend.classify([prompt])
+        cache.put_many({key: probs})
+    return probs if _valid_probs(probs) else None
+
+
+def _classify(backend: Backend, cache: AnswerCache, chunks: list[Chunk], static: list[Finding],
+              opts: Options, progress) -> list[Finding]:
     prompts = [build_prompt(c) for c in chunks]
     keys = [cache_key(backend.identity, "classify", p) for p in prompts]
     known = cache.get_many(keys)
@@ -112,8 +158,7 @@ def _classify_and_fix(backend: Backend, cache: AnswerCache, chunks: list[Chunk],
         if not supports_static and label == "SWC-101" and not can_wrap(chunk):
             log.debug("%s:%s: SWC-101 verdict dropped, checked 0.8 arithmetic cannot wrap", chunk.path, chunk.function)
             continue
-        fix = _fix_for(backend, cache, chunk, label) if opts.llm_fix else None
-        findings.append(_finding(chunk, label, p, fix, backend.identity))
+        findings.append(_finding(chunk, label, p, backend.identity))
     return findings
 
 
@@ -138,7 +183,7 @@ def _fix_for(backend: Backend, cache: AnswerCache, chunk: Chunk, label: str) -> 
     return text.strip()
 
 
-def _finding(chunk: Chunk, label: str, p: float, fix: str | None, identity: str) -> Finding:
+def _finding(chunk: Chunk, label: str, p: float, identity: str) -> Finding:
     rule = get_rule(label)
     return Finding(
         swc_id=label,
@@ -152,5 +197,4 @@ def _finding(chunk: Chunk, label: str, p: float, fix: str | None, identity: str)
         contract=chunk.contract,
         function=chunk.function,
         evidence=[Evidence(f"llm:{identity.split(':')[1]}", round(p, 4), "model verdict")],
-        fix=fix,
     )
