@@ -103,13 +103,16 @@ def swc_for_check(check: str) -> str | None:
 
 def format_rule_text(rule: Rule) -> str:
     """Plain-text rendering of one rule, as `swclint rules SWC-107` prints it."""
+    from .precision import describe, precision_label, rule_precision  # measured, swclint/data/precision.json
+
     detectors = ", ".join(rule.detectors) if rule.detectors else "none (model only)"
     lines = [
         f"{rule.id}  {rule.title}  [{rule.name}]",
         f"Severity:  {rule.severity} (security-severity {rule.security_severity}, "
-        f"precision {rule.precision})",
+        f"precision {_measured(precision_label, rule_precision(rule.id, rule.detectors))})",
         f"CWE:       {rule.cwe} {rule.cwe_title}",
         f"Detectors: {detectors}",
+        *(f"           {d}: {describe(d)}" for d in rule.detectors),
         f"Reference: {rule.help_uri}",
         "",
         "Description",
@@ -122,6 +125,10 @@ def format_rule_text(rule: Rule) -> str:
         textwrap.indent(rule.fix_example, "    "),
     ]
     return "\n".join(lines)
+
+
+def _measured(label, value: float | None) -> str:
+    return "unmeasured" if value is None else f"{label(value)}, measured {value:.2f}"
 
 
 # --- loading -----------------------------------------------------------------------------------
