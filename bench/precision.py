@@ -167,17 +167,19 @@ def corpus_hash(labels_file: Path, files: list[Path]) -> str:
 
 
 def format_report(result: dict) -> str:
-    rows = [f"{result['corpus']['name']} {result['corpus']['split']}: {result['corpus']['files']} files "
-            f"({result['corpus']['analysed']} analysed), {result['corpus']['labels']} labels", "",
-            f"{'check':42} {'SWC':8} {'findings':>8} {'judged':>6} {'TP':>4} {'prec':>5} {'recall':>6}"]
-    for check, r in result["checks"].items():
-        prec = "-" if r["precision"] is None else f"{r['precision']:.2f}"
-        rec = "-" if r["recall"] is None else f"{r['recall']:.2f}"
-        rows.append(f"{check:42} {r['swc']:8} {r['findings']:>8} {r['judged']:>6} {r['tp']:>4} {prec:>5} {rec:>6}")
-    rows += ["", f"{'level':8} {'findings':>8} {'judged':>6} {'on weakness':>11} {'fraction':>8}"]
-    for level, r in result["levels"].items():
-        frac = "-" if r["fraction"] is None else f"{r['fraction']:.3f}"
-        rows.append(f"{level:8} {r['findings']:>8} {r['judged']:>6} {r['on_weakness']:>11} {frac:>8}")
+    rows: list[str] = []
+    if "corpus" in result:
+        c = result["corpus"]
+        rows += [f"{c['name']} {c['split']}: {c['files']} files ({c['analysed']} analysed), {c['labels']} labels", "",
+                 f"{'check':42} {'SWC':8} {'findings':>8} {'judged':>6} {'TP':>4} {'prec':>5} {'recall':>6}"]
+        for check, r in result["checks"].items():
+            prec = "-" if r["precision"] is None else f"{r['precision']:.2f}"
+            rec = "-" if r["recall"] is None else f"{r['recall']:.2f}"
+            rows.append(f"{check:42} {r['swc']:8} {r['findings']:>8} {r['judged']:>6} {r['tp']:>4} {prec:>5} {rec:>6}")
+        rows += ["", f"{'level':8} {'findings':>8} {'judged':>6} {'on weakness':>11} {'fraction':>8}"]
+        for level, r in result["levels"].items():
+            frac = "-" if r["fraction"] is None else f"{r['fraction']:.3f}"
+            rows.append(f"{level:8} {r['findings']:>8} {r['judged']:>6} {r['on_weakness']:>11} {frac:>8}")
     if result.get("registry"):
         rows += ["", "SWC registry (line labels, reference only):",
                  f"{'check':42} {'SWC':8} {'judged':>6} {'TP':>4} {'prec':>5} {'recall':>6}"]
@@ -189,8 +191,8 @@ def format_report(result: dict) -> str:
 
 
 @click.command()
-@click.option("--corpus", type=click.Path(path_type=Path, exists=True), required=True, help="CGT corpus root.")
-@click.option("--split", type=click.Choice(["dev", "test"]), required=True)
+@click.option("--corpus", type=click.Path(path_type=Path, exists=True), help="CGT corpus root.")
+@click.option("--split", type=click.Choice(["dev", "test"]), default="dev", show_default=True)
 @click.option("--sample", type=click.IntRange(min=1), help="A deterministic subset of N files (bench.cgt).")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--llm", is_flag=True, help="Also run the model (its checks get rows too).")
@@ -203,24 +205,28 @@ def format_report(result: dict) -> str:
 def main(corpus: Path, split: str, sample: int | None, jobs: int, llm: bool, src: Path, registry: Path | None,
          write_to: Path | None, as_json: bool) -> None:
     """Per-check precision/recall on CGT and the fraction of each SARIF level on labelled weaknesses."""
-    try:
-        labels = read_cgt(corpus, split)
-    except CorpusError as exc:
-        raise click.ClickException(str(exc)) from None
-    files = sample_files((lb.file for lb in labels), sample)
-    chosen = set(files)
-    labels = [lb for lb in labels if lb.file in chosen]
-    records = collect(files, src, jobs, llm)
-    judged = judge_cgt(records, labels)
-    result = {
-        "version": 1,
-        "command": "python -m bench.precision " + shlex.join(sys.argv[1:]),
-        "corpus": {"name": "cgt", "split": split, "files": len(files), "sample": sample,
-                   "analysed": sum(1 for r in records if r["analysed"]), "labels": len(labels),
-                   "sha256": corpus_hash(corpus / "labels.csv", files)},
-        "checks": per_check(judged, cgt_recall(records, labels)),
-        "levels": per_level(judged),
-    }
+    if corpus is None and registry is None:
+        raise click.UsageError("give --corpus (CGT) and/or --registry")
+    if write_to is not None and corpus is None:
+        raise click.UsageError("--write stores CGT numbers: give --corpus")
+    result: dict = {"version": 1, "command": "python -m bench.precision " + shlex.join(sys.argv[1:])}
+    if corpus is not None:
+        try:
+            labels = read_cgt(corpus, split)
+        except CorpusError as exc:
+            raise click.ClickException(str(exc)) from None
+        files = sample_files((lb.file for lb in labels), sample)
+        chosen = set(files)
+        labels = [lb for lb in labels if lb.file in chosen]
+        records = collect(files, src, jobs, llm)
+        judged = judge_cgt(records, labels)
+        result |= {
+            "corpus": {"name": "cgt", "split": split, "files": len(files), "sample": sample,
+                       "analysed": sum(1 for r in records if r["analysed"]), "labels": len(labels),
+                       "sha256": corpus_hash(corpus / "labels.csv", files)},
+            "checks": per_check(judged, cgt_recall(records, labels)),
+            "levels": per_level(judged),
+        }
     if registry is not None:
         sols = sorted({c.file for c in read_swc_registry(registry)})
         result["registry"] = registry_scores(collect(sols, src, jobs, llm), registry)

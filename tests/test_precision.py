@@ -137,3 +137,33 @@ def test_pipeline_confidences_come_from_the_data_file(monkeypatch):
         for e in f.evidence:
             want = 0.325 if e.source == "swclint:swclint-stipend-reentrancy" else UNMEASURED_CONFIDENCE
             assert e.confidence == want, (f.swc_id, e)
+
+
+def test_bench_scoring_judges_findings_by_contract_lineage(tmp_path):
+    """bench.precision: a finding counts for every check in its evidence, judged via the labelled lineage."""
+    from bench.corpus import CgtLabel
+    from bench.precision import judge_cgt, per_check, per_level
+
+    sol = tmp_path / "a.sol"
+    sol.write_text("contract Base {\n  function f() public {}\n}\n"
+                   "contract Token is Base {\n  function g() public {}\n}\n"
+                   "contract Other {\n  function h() public {}\n}\n")
+    labels = [CgtLabel(sol.resolve(), "Token", "Zeus", "SWC-101", True),
+              CgtLabel(sol.resolve(), "Other", "Zeus", "SWC-101", False)]
+
+    def hit(line: int, level: str, *checks: str) -> dict:
+        return {"swc": "SWC-101", "level": level, "line": line, "end": line, "contract": "", "checks": list(checks)}
+
+    records = [{"file": str(sol), "analysed": True, "findings": [
+        hit(2, "error", "swclint:a", "slither:b"),  # in Base, which the positive Token inherits
+        hit(8, "error", "swclint:a"),  # in Other: labelled clean
+        {**hit(5, "note", "swclint:a"), "swc": "SWC-116"},  # no label for this class: unjudged
+    ]}]
+    judged = judge_cgt(records, labels)
+    assert [v for _, v in judged] == [True, False, None]
+    table = per_check(judged, {})
+    assert (table["swclint:a"]["judged"], table["swclint:a"]["tp"], table["swclint:a"]["precision"]) == (2, 1, 0.5)
+    assert table["slither:b"]["precision"] == 1.0
+    levels = per_level(judged)
+    assert levels["error"] == {"findings": 2, "judged": 2, "on_weakness": 1, "fraction": 0.5}
+    assert levels["note"]["judged"] == 0 and levels["note"]["fraction"] is None
