@@ -48,11 +48,14 @@ def matches(hit: Hit, file: Path, swc: str, line: int) -> bool:
 
 
 def run_swclint(files: list[Path], *, llm: bool = False) -> ToolRun:
-    """swclint through its CLI (`swclint --no-llm --format json FILE`), one process per file."""
+    """swclint per file: static runs in-process through the shipped path, like plain Slither (same
+    timing basis); with the model, as the CLI (`swclint --llm --format json FILE`)."""
+    if not llm:
+        return _static_tool("swclint", files)
     exe = Path(sys.executable).with_name("swclint")
     run = ToolRun()
     for file in files:
-        cmd = [str(exe), "--llm" if llm else "--no-llm", "--format", "json", file.name]
+        cmd = [str(exe), "--llm", "--format", "json", file.name]
         started = time.perf_counter()
         proc = subprocess.run(cmd, cwd=file.parent, capture_output=True, text=True, check=False)
         run.seconds += time.perf_counter() - started
@@ -72,19 +75,6 @@ def run_swclint(files: list[Path], *, llm: bool = False) -> ToolRun:
             path = (file.parent / loc["path"]).resolve()
             run.hits.append(Hit(path, finding["swc_id"], loc["start_line"], loc["end_line"]))
     return run
-
-
-def _slither_region(result: dict) -> tuple[Path, int, int] | None:
-    elements = result.get("elements") or []
-    if not elements:
-        return None
-    chosen = next((e for e in elements if e.get("type") == "node"), elements[0])
-    mapping = chosen.get("source_mapping") or {}
-    lines = mapping.get("lines") or []
-    path = mapping.get("filename_absolute")
-    if not lines or not path:
-        return None
-    return Path(path).resolve(), min(lines), max(lines)
 
 
 def static_run(tool: str, file: Path):
@@ -111,20 +101,24 @@ def static_run(tool: str, file: Path):
 
 def run_slither(files: list[Path]) -> ToolRun:
     """Plain Slither through the shipped compile path; checks mapped to SWC by the rules catalog."""
+    return _static_tool("slither", files)
+
+
+def _static_tool(tool: str, files: list[Path]) -> ToolRun:
     import logging
 
     logging.disable(logging.WARNING)
     run = ToolRun()
     for file in files:
-        result, seconds, error = static_run("slither", file)
+        result, seconds, error = static_run(tool, file)
         run.seconds += seconds
         run.contracts += 1
         if result is None:
-            run.errors.append(error or f"{file}: slither failed")
+            run.errors.append(error or f"{file}: {tool} failed")
             continue
         run.errors += [f"{file}: {e.stage}: {e.message[:200]}" for e in result.errors]
         for f in result.findings:
-            if f.swc_id.startswith("SWC-"):
+            if f.swc_id.startswith("SWC-") and f.suppression is None:
                 path = (file.parent / f.location.path).resolve()
                 run.hits.append(Hit(path, f.swc_id, f.location.start_line, f.location.end_line))
     return run
