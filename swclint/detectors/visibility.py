@@ -63,7 +63,8 @@ class StateDefaultVisibility(SWCDetector):
             for variable in contract.state_variables_declared:
                 if variable.is_constant or variable.is_immutable:
                     continue
-                text = strip_comments(variable.source_mapping.content or "").split("=")[0]
+                # the declaration before its initialiser (`=`, not the `=>` of a mapping type)
+                text = re.split(r"=(?![>=])", strip_comments(variable.source_mapping.content or ""))[0]
                 if text and not _VISIBILITY.search(text):
                     results.append(self.result([variable, " has no visibility keyword (internal by default)\n"]))
         return results
