@@ -222,6 +222,8 @@ def scan(paths, config_file, fmt, output, category, color, **values) -> None:
 def exit_code(result, fail_on: str) -> int:
     if not result.files:
         return EXIT_ERROR
+    if any(e.path == "<model>" for e in result.errors):  # the model was asked for and failed: a tool
+        return EXIT_ERROR  # error, though the report (static findings included) was still written
     if fail_on == "none":
         return EXIT_OK
     threshold = severity_rank(fail_on)

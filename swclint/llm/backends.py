@@ -27,7 +27,7 @@ class BackendError(Exception):
 class Backend(Protocol):
     identity: str  # goes into the cache key: changes whenever answers could change
 
-    def classify(self, prompts: list[str]) -> list[dict[str, float]]: ...
+    def classify(self, prompts: list[str]) -> list[dict[str, float] | None]: ...  # None: unusable
 
     def generate_fix(self, prompt: str) -> str: ...
 
@@ -115,53 +115,108 @@ class OpenAIBackend:
     """Any server speaking the OpenAI completions API with `logprobs` (vLLM, llama.cpp server).
 
     Classification asks for one token with the top log-probabilities and renormalises over the
-    label words; requests run concurrently with a timeout and retries.
+    label words; requests run concurrently with a timeout and retries. A server that is down fails
+    the whole stage once (BackendError); one prompt it refuses or answers with garbage becomes an
+    unusable answer (None) for that function only.
     """
 
     def __init__(self, endpoint: str, model: str, concurrency: int = 8, timeout: float = 60.0,
-                 retries: int = 3) -> None:
+                 retries: int = 3, backoff: float = 0.5) -> None:
         self.url = endpoint.rstrip("/") + ("" if endpoint.rstrip("/").endswith("/v1") else "/v1") + "/completions"
         self.model = model
         self.concurrency = concurrency
         self.timeout = timeout
         self.retries = retries
+        self.backoff = backoff
         self.identity = f"openai:{endpoint}:{model}"
+        self._down: str | None = None  # once the server is unreachable, later requests fail at once
 
-    def _post(self, payload: dict) -> dict:
+    def _post(self, payload: dict) -> dict | None:
+        """The decoded answer; None when the server refuses this request (4xx) or answers garbage."""
+        if self._down:
+            raise BackendError(self._down)
         data = json.dumps(payload).encode()
-        last: Exception | None = None
+        last: str = ""
         for attempt in range(self.retries):
+            if attempt:
+                time.sleep(min(self.backoff * 2 ** (attempt - 1), 4))
             req = urllib.request.Request(self.url, data=data, headers={"Content-Type": "application/json"})
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                    return json.loads(resp.read())
-            except (urllib.error.URLError, TimeoutError, ValueError, ConnectionError) as exc:
-                last = exc
-                time.sleep(min(2 ** attempt * 0.5, 4))
-        raise BackendError(f"{self.url}: no answer after {self.retries} tries ({last})")
+                    body = resp.read()
+            except urllib.error.HTTPError as exc:
+                if 400 <= exc.code < 500 and exc.code not in (408, 429):  # retrying cannot help
+                    log.debug("%s refused a request: HTTP %s %s", self.url, exc.code, _error_text(exc))
+                    return None
+                last = f"HTTP {exc.code} {_error_text(exc)}".strip()
+                continue
+            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
+                reason = getattr(exc, "reason", exc)
+                last = "timed out" if isinstance(reason, TimeoutError) or "timed out" in str(reason) else str(reason)
+                continue
+            try:
+                answer = json.loads(body)
+            except ValueError:
+                log.debug("%s answered with something that is not JSON: %r", self.url, body[:200])
+                return None
+            return answer if isinstance(answer, dict) else None
+        self._down = f"{self.url}: no answer after {self.retries} tries ({last})"
+        raise BackendError(self._down)
 
-    def _classify_one(self, prompt: str) -> dict[str, float]:
+    def _classify_one(self, prompt: str) -> dict[str, float] | None:
         resp = self._post({"model": self.model, "prompt": prompt, "max_tokens": 1, "temperature": 0,
                            "logprobs": 20})
-        top = (((resp.get("choices") or [{}])[0].get("logprobs") or {}).get("top_logprobs") or [{}])[0]
+        top = _top_logprobs(resp)
+        if not top:
+            return None
         words = {label: cont.strip() for label, cont in verdict_continuations().items()}
         scores = {}
         for label, word in words.items():
             best = [lp for tok, lp in top.items() if tok.strip() and word.startswith(tok.strip())]
-            scores[label] = max(best) if best else -1e9
+            if best:
+                scores[label] = max(best)
+        if not scores:  # a refusal or chatter: no label word among the candidates
+            return None
         peak = max(scores.values())
-        exp = {k: math.exp(v - peak) for k, v in scores.items()}
+        exp = {k: math.exp(scores[k] - peak) if k in scores else 0.0 for k in LABELS}
         total = sum(exp.values())
         return {k: exp[k] / total for k in LABELS}
 
-    def classify(self, prompts: list[str]) -> list[dict[str, float]]:
+    def classify(self, prompts: list[str]) -> list[dict[str, float] | None]:
         with ThreadPoolExecutor(self.concurrency) as pool:
             return list(pool.map(self._classify_one, prompts))
 
     def generate_fix(self, prompt: str) -> str:
         resp = self._post({"model": self.model, "prompt": prompt, "max_tokens": FIX_MAX_NEW_TOKENS,
                            "temperature": 0, "stop": ["### End"]})
-        return ((resp.get("choices") or [{}])[0].get("text") or "").strip()
+        try:
+            text = resp["choices"][0]["text"]  # type: ignore[index]
+        except (TypeError, KeyError, IndexError):
+            return ""
+        return text.strip() if isinstance(text, str) else ""
+
+
+def _error_text(exc: urllib.error.HTTPError) -> str:
+    """The server's own error message, cut to one line."""
+    try:
+        body = exc.read().decode("utf-8", "replace")
+        msg = json.loads(body).get("error", body)
+        msg = msg.get("message", msg) if isinstance(msg, dict) else msg
+    except (ValueError, OSError, AttributeError):
+        msg = exc.reason
+    return " ".join(str(msg).split())[:200]
+
+
+def _top_logprobs(resp: dict | None) -> dict[str, float]:
+    """`choices[0].logprobs.top_logprobs[0]` when it is a token -> number map, else {}."""
+    try:
+        top = resp["choices"][0]["logprobs"]["top_logprobs"][0]  # type: ignore[index]
+    except (TypeError, KeyError, IndexError):
+        return {}
+    if not isinstance(top, dict):
+        return {}
+    return {t: float(v) for t, v in top.items() if isinstance(t, str) and isinstance(v, int | float)
+            and not isinstance(v, bool) and math.isfinite(v)}
 
 
 def ml_extra_installed() -> bool:

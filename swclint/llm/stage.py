@@ -123,7 +123,8 @@ def _classify_one(backend: Backend, cache: AnswerCache, chunk: Chunk) -> dict[st
         probs = hit[key]
     else:
         (probs,) = backend.classify([prompt])
-        cache.put_many({key: probs})
+        if _valid_probs(probs):
+            cache.put_many({key: probs})
     return probs if _valid_probs(probs) else None
 
 
@@ -137,7 +138,8 @@ def _classify(backend: Backend, cache: AnswerCache, chunks: list[Chunk], static:
     for start in range(0, len(todo), batch):
         part = todo[start:start + batch]
         answers = backend.classify([prompts[i] for i in part])
-        cache.put_many({keys[i]: a for i, a in zip(part, answers, strict=True)})
+        # an unusable answer is not cached: the next run asks again
+        cache.put_many({keys[i]: a for i, a in zip(part, answers, strict=True) if _valid_probs(a)})
         known.update({keys[i]: a for i, a in zip(part, answers, strict=True)})
         if progress:
             progress("model", min(start + batch, len(todo)), len(todo))
