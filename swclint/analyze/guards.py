@@ -46,10 +46,12 @@ def lock_variables(modifier) -> set:
     return before & after & checked
 
 
-def _locks_of(function) -> set:
+def _locks_of(function, memo: dict) -> set:
     found: set = set()
     for modifier in function.modifiers:
-        found |= lock_variables(modifier)
+        if modifier not in memo:
+            memo[modifier] = lock_variables(modifier)
+        found |= memo[modifier]
     return found
 
 
@@ -67,17 +69,18 @@ def mutex_guarded_functions(slither) -> set[tuple[str, str, str]]:
     the real one, v1 beside v2), and only the locked one is protected.
     """
     guarded: set[tuple[str, str, str]] = set()
+    memo: dict = {}
     for contract in slither.contracts:
         path = contract.source_mapping.filename.absolute
         entries = [f for f in contract.functions_entry_points
                    if not (f.is_constructor or f.view or f.pure or f.is_constructor_variables)]
         for function in contract.functions:
-            locks = _locks_of(function)
+            locks = _locks_of(function, memo)
             if not locks:
                 continue
             shared = set(function.all_state_variables_written()) - locks
             open_doors = [g for g in entries
-                          if g is not function and not (_locks_of(g) & locks) and _touches(g, shared)]
+                          if g is not function and not (_locks_of(g, memo) & locks) and _touches(g, shared)]
             if not open_doors:
                 guarded.add((path, contract.name, function.name))
     return guarded
