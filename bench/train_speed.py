@@ -16,7 +16,7 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -36,22 +36,33 @@ def make_batch(vocab: int, batch: int, seq: int, answer: int, torch: Any) -> dic
     }
 
 
-def time_train(model: Any, batch: dict[str, Any], loss_fn: Any, steps: int, torch: Any) -> float:
+class Speed(NamedTuple):
+    tokens_per_s: float  # wall clock
+    cpu_s: float  # process CPU seconds per step, all threads: what other jobs on the machine change least
+
+
+def _speed(batch: dict[str, Any], steps: list[tuple[float, float]]) -> Speed:
+    """From (wall, cpu) seconds per timed step."""
+    wall = sum(w for w, _ in steps) / len(steps)
+    return Speed(batch["input_ids"].numel() / wall, sum(c for _, c in steps) / len(steps))
+
+
+def time_train(model: Any, batch: dict[str, Any], loss_fn: Any, steps: int, torch: Any) -> Speed:
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=1e-4)
     times = []
     for i in range(steps + 1):  # first step warms up allocators and kernels
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         loss, _ = loss_fn(model, batch)
         loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
         if i:
-            times.append(time.perf_counter() - start)
-    return batch["input_ids"].numel() / (sum(times) / len(times))
+            times.append((time.perf_counter() - start, time.process_time() - cpu))
+    return _speed(batch, times)
 
 
-def time_hf_trainer(model: Any, batch: dict[str, Any], loss_fn: Any, steps: int, torch: Any) -> float:
+def time_hf_trainer(model: Any, batch: dict[str, Any], loss_fn: Any, steps: int, torch: Any) -> Speed:
     """Tokens/s of the same step run by transformers.Trainer with `compute_loss` overridden.
 
     Same optimiser (AdamW, constant lr), no clipping and no logging, as in `time_train`; a step is
@@ -75,11 +86,11 @@ def time_hf_trainer(model: Any, batch: dict[str, Any], loss_fn: Any, steps: int,
             loss, _ = loss_fn(model, inputs)
             return (loss, None) if return_outputs else loss
 
-    ends: list[float] = []
+    ends: list[tuple[float, float]] = []
 
     class Clock(TrainerCallback):
         def on_step_end(self, *_args: Any, **_kwargs: Any) -> None:
-            ends.append(time.perf_counter())
+            ends.append((time.perf_counter(), time.process_time()))
 
     with tempfile.TemporaryDirectory() as out:
         args = TrainingArguments(
@@ -92,8 +103,8 @@ def time_hf_trainer(model: Any, batch: dict[str, Any], loss_fn: Any, steps: int,
         trainer = AnswerOnly(model=model, args=args, train_dataset=Rows(), callbacks=[Clock()],
                              data_collator=lambda items: {k: torch.stack([it[k] for it in items]) for k in items[0]})
         trainer.train()
-    times = [b - a for a, b in zip(ends, ends[1:], strict=False)]  # the first (warm-up) step is not timed
-    return batch["input_ids"].numel() / (sum(times) / len(times))
+    # the first (warm-up) step is not timed
+    return _speed(batch, [(b[0] - a[0], b[1] - a[1]) for a, b in zip(ends, ends[1:], strict=False)])
 
 
 @click.command(context_settings=HELP, help=__doc__.splitlines()[0])
@@ -121,10 +132,11 @@ def cli(base: str, batch: int, seq: int, answer: int, steps: int, layers: int, r
 
     torch.manual_seed(0)
 
-    def report(name: str, tps: float) -> None:
-        n = batch * seq
+    def report(name: str, speed: Speed | float) -> None:
+        tps, cpu = (speed.tokens_per_s, f", {speed.cpu_s:6.2f} CPU s") if isinstance(speed, Speed) else (speed, "")
         load = os.getloadavg()[0]  # the machine may be shared: a high load means a low number
-        click.echo(f"{name:<44} {tps:8.1f} tok/s  ({n / tps:6.2f} s per {batch}x{seq} batch, load {load:.1f})")
+        click.echo(f"{name:<44} {tps:8.1f} tok/s  ({batch * seq / tps:6.2f} s{cpu} per {batch}x{seq} batch, "
+                   f"load {load:.1f})")
 
     t0 = time.perf_counter()
     model_base, _ = load_model(base, for_training=True)
@@ -144,8 +156,12 @@ def cli(base: str, batch: int, seq: int, answer: int, steps: int, layers: int, r
         report("  same step in transformers.Trainer", hf[-1])
     loop.append(time_train(model, data, answer_only_loss, steps, torch))
     report("train r=8 q/v, answer-only logits", loop[-1])
-    click.echo(f"Trainer / own loop: {sum(hf) / len(hf) / (sum(loop) / len(loop)):.3f} "
-               f"(mean tok/s over {len(hf)} Trainer and {len(loop)} loop runs)")
+    def mean(xs: list[float]) -> float:
+        return sum(xs) / len(xs)
+
+    click.echo(f"Trainer / own loop: tokens/s {mean([s.tokens_per_s for s in hf]) / mean([s.tokens_per_s for s in loop]):.3f}, "
+               f"CPU s per step {mean([s.cpu_s for s in hf]) / mean([s.cpu_s for s in loop]):.3f} "
+               f"(means over {len(hf)} Trainer and {len(loop)} loop runs)")
     if skip_layers:
         return
     model_base = model.unload()  # back to the plain base, then adapt the upper layers only
