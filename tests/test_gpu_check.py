@@ -1,0 +1,55 @@
+"""`make gpu-check` (scripts/gpu_check.py): without CUDA it says so and exits 0; on a GPU that lacks
+a required piece it names it and exits 1."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "gpu_check.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("gpu_check", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_without_cuda_it_says_so_and_exits_0():
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: `make gpu-check` runs the real check")
+    proc = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("gpu-check: no CUDA device (torch ")
+    assert "cannot be checked on this machine" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_a_gpu_without_flash_attention_fails_with_the_install_hint(monkeypatch, capsys):
+    torch = pytest.importorskip("torch")
+    gpu_check = load_script()
+    monkeypatch.setattr(gpu_check, "cuda_state", lambda: None)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *_: "Fake GPU")
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *_: True)
+    real_import = __import__
+    monkeypatch.setattr("builtins.__import__", lambda name, *a, **k: (_ for _ in ()).throw(ImportError(name))
+                        if name == "flash_attn" else real_import(name, *a, **k))
+    monkeypatch.setitem(sys.modules, "bitsandbytes", type(sys)("bitsandbytes"))
+    assert gpu_check.main([]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED: flash_attn is not importable (pip install flash-attn)" in out
+
+
+def test_a_gpu_without_bf16_fails(monkeypatch, capsys):
+    torch = pytest.importorskip("torch")
+    gpu_check = load_script()
+    monkeypatch.setattr(gpu_check, "cuda_state", lambda: None)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *_: "Old GPU")
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *_: False)
+    assert gpu_check.main([]) == 1
+    assert "no bfloat16 support" in capsys.readouterr().out
