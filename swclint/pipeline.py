@@ -299,11 +299,23 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
         analysed.update(gr.analysed)
 
     if llm_stage is not None:
-        llm_findings, llm_errors, llm_files, notes = llm_stage(sources, findings, opts, progress)
-        findings.extend(llm_findings)
-        result.errors.extend(llm_errors)
-        analysed.update(llm_files)
-        result.notes.extend(notes)
+        from dataclasses import replace
+
+        from .analyze.slither_run import PARTIAL
+
+        # Code Slither could not see (it failed on the file, or built no IR for some functions) gets
+        # all its functions reviewed by the model, not only those static signals point at.
+        gaps = {e.path for e in result.errors
+                if e.stage == "analyze" and e.message.startswith(("Slither failed", PARTIAL))}
+        for batch, batch_opts in (([s for s in sources if s.rel not in gaps], opts),
+                                  ([s for s in sources if s.rel in gaps], replace(opts, llm_scope="all"))):
+            if not batch:
+                continue
+            llm_findings, llm_errors, llm_files, notes = llm_stage(batch, findings, batch_opts, progress)
+            findings.extend(llm_findings)
+            result.errors.extend(llm_errors)
+            analysed.update(llm_files)
+            result.notes.extend(n for n in notes if n not in result.notes)
 
     disabled = {d.upper() for d in opts.disable}
     findings = [f for f in findings if f.swc_id.upper() not in disabled]

@@ -120,7 +120,9 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
         raise AnalysisError(_one_line(exc)) from exc
     partial: list[FileError] = []
     try:
-        slither = Slither(cc)
+        with _skipped_functions() as skipped:
+            slither = Slither(cc)
+        partial = _skipped_report(skipped, slither, root, label)
     except Exception as exc:  # Slither raises bare AssertionError/KeyError inside its IR generation
         slither, partial = _partial_slither(cc, root, exc, label)
     plain = _PLAIN.get()
@@ -193,12 +195,56 @@ def _partial_slither(cc: CryticCompile, root: Path, cause: Exception, label: str
         parser._analyzed = True
     if not failed:  # nothing failed the second time: report the first failure, nothing is lost
         failed = {"<unit>": [_one_line(cause)]}
-    errors = [FileError(label if path == "<unit>" else path, "analyze",
-                        f"{PARTIAL}: Slither could not build its IR for {'; '.join(parts[:3])}"
-                        f"{' ...' if len(parts) > 3 else ''}; static checks skipped that code and ran "
-                        f"on the rest")
-              for path, parts in sorted(failed.items())]
-    return slither, errors
+    if "<unit>" in failed:
+        failed.setdefault(label, []).extend(failed.pop("<unit>"))
+    return slither, _partial_errors(failed)
+
+
+_SKIPPED = re.compile(r"Impossible to generate IR for (\S+) \(([^)#]*)#(\d+)[^)]*\):\s*(.*)", re.S)
+
+
+@contextlib.contextmanager
+def _skipped_functions() -> Iterator[list[str]]:
+    """Collect the functions Slither gives up on quietly (it logs them and leaves them without IR)."""
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    logger = logging.getLogger("ContractSolcParsing")
+    handler, level, propagate = Collect(logging.ERROR), logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.ERROR)
+    logger.propagate = False  # collected, not printed
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def _skipped_report(messages: list[str], slither: Any, root: Path, label: str) -> list[FileError]:
+    """One `analysed partially` line per file for the functions Slither built no IR for."""
+    failed: dict[str, list[str]] = {}
+    for message in messages:
+        match = _SKIPPED.search(message)
+        if not match:
+            continue
+        name, file, line, cause = match.groups()
+        path = next((relpath(Path(u.source_mapping.filename.absolute), root) for u in slither.contracts
+                     if u.source_mapping and u.source_mapping.filename.used == file.strip()), label)
+        first = cause.strip().splitlines()[0][:200] if cause.strip() else "unknown cause"
+        failed.setdefault(path, []).append(f"{name} (line {line}): {first}")
+    return _partial_errors(failed)
+
+
+def _partial_errors(failed: dict[str, list[str]]) -> list[FileError]:
+    return [FileError(path, "analyze", f"{PARTIAL}: Slither could not build its IR for "
+                      f"{'; '.join(parts[:3])}{' ...' if len(parts) > 3 else ''}; static checks skipped "
+                      f"that code and ran on the rest")
+            for path, parts in sorted(failed.items())]
 
 
 def _tolerant(failed: dict[str, list[str]], root: Path, owner, step) -> bool:
