@@ -172,7 +172,7 @@ def flagged(label: CgtLabel, hits: set[tuple[str, str | None]], spans_text: str)
     ids = {contract for swc, contract in hits if swc == label.swc}
     if not ids:
         return False
-    if not label.contract:
+    if not label.contract or None in ids:  # outside every contract (a pragma): the whole file
         return True
     return bool(ids & lineage(contract_spans(spans_text), label.contract))
 

@@ -186,6 +186,7 @@ def _cgt_labels(file: Path) -> list:
         CgtLabel(file, "Mid", "eThor", "SWC-107", False),  # inherited finding on a negative: FP
         CgtLabel(file, "Leaf", "Zeus", "SWC-101", True),  # nothing of that class: FN
         CgtLabel(file, "", "Zeus", "SWC-116", True),  # no contract named: any finding in the file
+        CgtLabel(file, "Other", "CodeSmells", "SWC-103", True),  # a finding on the pragma: every contract
     ]
 
 
@@ -194,7 +195,7 @@ def test_cgt_score_counts_inheritance_datasets_and_unanalysed_files(tmp_path: Pa
 
     file = tmp_path / "0a.sol"
     file.write_text(INHERIT)
-    hits = {("SWC-107", "Base"), ("SWC-116", None)}
+    hits = {("SWC-107", "Base"), ("SWC-116", "Leaf"), ("SWC-103", None)}
     result = FileResult(file, {"swclint": ToolResult(2.0, True, set(hits)),
                                "slither": ToolResult(1.0, False, set(hits))})  # slither failed on it
     scored = score_cgt(_cgt_labels(file), [result], given=2)
@@ -202,7 +203,7 @@ def test_cgt_score_counts_inheritance_datasets_and_unanalysed_files(tmp_path: Pa
     assert {k: ours["swc"]["SWC-107"][k] for k in ("tp", "fp", "fn", "tn")} == {"tp": 1, "fp": 1, "fn": 0, "tn": 1}
     assert ours["swc"]["SWC-107"]["f1"] == round(2 / 3, 3)
     assert ours["swc"]["SWC-101"]["recall"] == 0.0 and ours["swc"]["SWC-101"]["precision"] is None
-    assert ours["swc116_recall"] == 1.0
+    assert ours["swc116_recall"] == 1.0 and ours["swc"]["SWC-103"]["tp"] == 1
     assert ours["datasets"]["eThor"]["SWC-107"]["fp"] == 1 and ours["datasets"]["Zeus"]["SWC-107"]["fp"] == 0
     # the macro over the six classes counts the ones present (101: 0.0, 107: 0.667)
     assert ours["macro_f1"] == round((0.0 + 2 / 3) / 2, 3) and ours["macro_swc"] == ["SWC-101", "SWC-107"]
