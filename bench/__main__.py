@@ -75,8 +75,8 @@ def detect_cmd(corpus: Path, fmt: str, as_json: bool, tools: str, llm: bool, swc
             return _fail("--saved-only needs --save FILE")
         return _detect_cgt(corpus, split, sample, jobs, tuple(chosen), wanted, as_json, not no_datasets, save,
                            saved_only)
-    if split or sample or save or saved_only:
-        return _fail("--split, --sample, --save and --saved-only apply to --format cgt only")
+    if split or sample or save or saved_only or jobs > 1:
+        return _fail("--split, --sample, --jobs, --save and --saved-only apply to --format cgt only")
     try:
         cases = read_corpus(corpus, fmt)
     except CorpusError as exc:

@@ -233,6 +233,7 @@ def test_cgt_sample_is_deterministic_and_spread() -> None:
 
 @pytest.mark.parametrize("args", [
     ["--format", "csv", "--split", "dev"],
+    ["--format", "csv", "--jobs", "2"],
     ["--format", "cgt", "--tools", "mythril"],
     ["--format", "cgt", "--llm"],
     ["--format", "cgt", "--split", "train"],
