@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.contracts import contract_at, contract_spans, lineage
+from bench.contracts import ContractSpan, contract_at, contract_spans, lineage
 from bench.corpus import CgtLabel
 
 MACRO_SWC = ("SWC-101", "SWC-104", "SWC-107", "SWC-113", "SWC-114", "SWC-120")  # issue 14's six
@@ -167,14 +167,14 @@ def _progress(done: int, total: int) -> None:
 # --- scoring ---------------------------------------------------------------------------------
 
 
-def flagged(label: CgtLabel, hits: set[tuple[str, str | None]], spans_text: str) -> bool:
+def flagged(label: CgtLabel, hits: set[tuple[str, str | None]], spans: list[ContractSpan]) -> bool:
     """Does a hit of the label's SWC id lie in the labelled contract or one it inherits from?"""
     ids = {contract for swc, contract in hits if swc == label.swc}
     if not ids:
         return False
     if not label.contract or None in ids:  # outside every contract (a pragma): the whole file
         return True
-    return bool(ids & lineage(contract_spans(spans_text), label.contract))
+    return bool(ids & lineage(spans, label.contract))
 
 
 def _counts() -> dict[str, int]:
@@ -206,7 +206,7 @@ def score_cgt(labels: list[CgtLabel], results: list[FileResult], given: int | No
     a result, or one a tool did not analyse, count as not flagged.
     """
     by_file = {r.file: r for r in results}
-    texts = {f: f.read_text(encoding="utf-8", errors="replace") for f in by_file}
+    spans = {f: contract_spans(f.read_text(encoding="utf-8", errors="replace")) for f in by_file}
     tools = sorted({t for r in results for t in r.tools}, key=lambda t: (t not in CGT_TOOLS, t))
     given = len(by_file) if given is None else given
     out: dict = {"files_given": given, "labels": len(labels), "tools": {}}
@@ -218,7 +218,7 @@ def score_cgt(labels: list[CgtLabel], results: list[FileResult], given: int | No
             if fr is None:
                 continue
             tr = fr.tools[tool]
-            hit = tr.analysed and flagged(label, tr.hits, texts[label.file])
+            hit = tr.analysed and flagged(label, tr.hits, spans[label.file])
             cell = ("tp" if hit else "fn") if label.holds else ("fp" if hit else "tn")
             per_swc.setdefault(label.swc, _counts())[cell] += 1
             per_ds.setdefault(label.dataset, {}).setdefault(label.swc, _counts())[cell] += 1
