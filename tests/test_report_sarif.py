@@ -139,6 +139,13 @@ def test_fixes_on_the_region():
     assert "fixes" not in _result(run, "SWC-105")
 
 
+def test_unverified_fix_never_reaches_fixes():
+    result = sample.sample_result()
+    result.findings = [replace(f, fix_location=None) for f in result.findings]
+    run = _run(json.loads(_sarif(result)))
+    assert all("fixes" not in r for r in run["results"])
+
+
 def test_suppressed_findings_stay_with_suppressions():
     run = _run(json.loads(_sarif()))
     assert len(run["results"]) == 4

@@ -10,6 +10,7 @@ deterministic: no timestamps, findings in report order, properties in the object
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -172,9 +173,10 @@ def _message(f: Finding, remediation: str) -> str:
 
 
 def _fixes(f: Finding, reg: om.Region, source: str, remediation: str) -> list[om.Fix] | None:
-    """A `fixes[]` entry replacing the flagged region with the finding's suggested code."""
-    if not f.fix:
+    """A `fixes[]` entry for a verified fix, which replaces the whole function (`fix_location`)."""
+    if not f.fix or f.fix_location is None:
         return None
+    reg = region(dataclasses.replace(f, location=f.fix_location), source)
     return [om.Fix(
         description=om.Message(text=_sentence(remediation) or "Apply the suggested replacement."),
         artifact_changes=[om.ArtifactChange(
