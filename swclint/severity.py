@@ -110,17 +110,32 @@ def _is_balance_map(variable) -> bool:
 
 
 def _privileged(function) -> bool:
+    """Only some accounts get past the checks: an `only*`-style modifier, `msg.sender == <state>`,
+    or a bool whitelist `m[msg.sender]` (a balance check such as `b[msg.sender] >= x` does not count)."""
     from slither.core.declarations import SolidityVariableComposed
+    from slither.core.variables.state_variable import StateVariable
+    from slither.slithir.operations import Binary, BinaryType, Index
+    from slither.slithir.variables import ReferenceVariable
 
-    for modifier in function.modifiers:
-        if any(word in modifier.name.lower() for word in PRIVILEGED_MODIFIER):
-            return True
+    if any(word in m.name.lower() for m in function.modifiers for word in PRIVILEGED_MODIFIER):
+        return True
     sender = SolidityVariableComposed("msg.sender")
+
+    def is_state(v) -> bool:
+        return isinstance(v.points_to_origin if isinstance(v, ReferenceVariable) else v, StateVariable)
+
     for fn in [function, *function.modifiers]:
         for node in fn.nodes:
-            if (node.contains_require_or_assert() or node.contains_if()) and sender in node.solidity_variables_read \
-                    and node.state_variables_read:
-                return True
+            if not (node.contains_require_or_assert() or node.contains_if()):
+                continue
+            for ir in node.irs:
+                if isinstance(ir, Binary) and ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
+                    sides = (ir.variable_left, ir.variable_right)
+                    if sender in sides and any(is_state(s) for s in sides if s is not sender):
+                        return True
+                if (isinstance(ir, Index) and ir.variable_right == sender and is_state(ir.variable_left)
+                        and str(ir.lvalue.type) == "bool"):
+                    return True
     return False
 
 
