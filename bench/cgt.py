@@ -2,7 +2,8 @@
 
 A label is one dataset's verdict on one (file, contract, SWC id). A tool flags it when an unsuppressed
 finding of that SWC id lies in the contract or in a contract it inherits from (bench/contracts.py);
-a label without a contract name is flagged by any finding of that id in the file. Each dataset's
+a label without a contract name, or a finding outside every contract (a pragma), concerns the
+whole file. Each dataset's
 label is scored on its own, so where datasets disagree both verdicts count, each in its dataset.
 
 Both tools go through the shipped path (`swclint.pipeline.run`, static only, one file per run):
