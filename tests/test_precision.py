@@ -167,3 +167,42 @@ def test_bench_scoring_judges_findings_by_contract_lineage(tmp_path):
     levels = per_level(judged)
     assert levels["error"] == {"findings": 2, "judged": 2, "on_weakness": 1, "fraction": 0.5}
     assert levels["note"]["judged"] == 0 and levels["note"]["fraction"] is None
+
+
+def test_min_confidence_is_a_checked_config_key():
+    from swclint.config import ConfigError, Options
+
+    opts = Options()
+    opts.update({"min-confidence": 0.4}, ".swclint.toml")
+    assert opts.min_confidence == 0.4
+    with pytest.raises(ConfigError, match="min-confidence.*between 0 and 1"):
+        opts.update({"min-confidence": 1.5}, ".swclint.toml")
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("node") is None, reason="solc-js needs node")
+def test_min_confidence_hides_findings_below_it(monkeypatch):
+    """Real run: the stipend check measured at 0.325 disappears at 0.4; unmeasured checks (0.5) stay."""
+    from swclint.config import Options
+    from swclint.pipeline import run
+
+    fixtures = REPO / "tests" / "fixtures" / "stipend"
+    measured = PrecisionData("test", {}, {"swclint:swclint-stipend-reentrancy": CheckPrecision(
+        "swclint:swclint-stipend-reentrancy", "SWC-107", 40, 13)})
+    monkeypatch.setattr(precision, "load", lambda: measured)
+
+    def swc_ids(threshold: float) -> list[str]:
+        opts = Options(llm=False, jobs=1, cache=False, min_confidence=threshold)
+        return [f.swc_id for f in run([str(fixtures / "stipend08.sol")], opts, root=fixtures).findings]
+
+    everything = swc_ids(0.0)
+    assert "SWC-107" in everything
+    kept = swc_ids(0.4)
+    assert "SWC-107" not in kept and kept == [s for s in everything if s != "SWC-107"]
+
+
+def test_cli_rejects_a_min_confidence_outside_0_1():
+    from cli_helpers import run_cli
+
+    proc = run_cli("--min-confidence", "1.5", "--no-llm", str(REPO / "tests" / "fixtures" / "stipend" / "stipend08.sol"))
+    assert proc.returncode == 2 and "--min-confidence" in proc.stderr and "Traceback" not in proc.stderr
