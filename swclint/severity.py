@@ -212,12 +212,12 @@ def security_severity(rule_score: str, rule_severity: str, severity: str) -> str
     return f"{BAND_SCORE[severity]:.1f}"
 
 
-def finding_security_severity(f: Finding) -> str | None:
-    """`security_severity` for one finding from its rule in the catalog (None for unknown rules)."""
+def finding_security_severity(f: Finding) -> str:
+    """`security_severity` for one finding from its rule (a check without a rule: its band's midpoint)."""
     from .rules import UnknownRuleError, get_rule
 
     try:
         rule = get_rule(f.swc_id)
     except UnknownRuleError:
-        return None
+        return f"{BAND_SCORE.get(f.severity, BAND_SCORE['info']):.1f}"
     return security_severity(rule.security_severity, rule.severity, f.severity)

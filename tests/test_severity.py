@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,7 @@ def test_security_severity_follows_the_finding_band():
     assert security_severity("2.0", "medium", "low") == "2.0"  # never raised
     f = Finding("SWC-107", "Reentrancy", "info", 0.5, Location("a.sol", 1, 1), "m")
     assert float(finding_security_severity(f)) < 4.0
+    assert finding_security_severity(replace(f, swc_id="slither/naming-convention", severity="medium")) == "5.5"
     assert all(s in SEVERITIES for s in ("info", "low", "medium", "high"))
 
 
