@@ -10,7 +10,7 @@ from packaging.version import Version
 
 from swclint.solc.compile import older_alternatives
 
-SERIES = [Version(v) for v in ("0.4.26", "0.5.17", "0.6.12", "0.7.6", "0.8.26")]
+SERIES = [Version(v) for v in ("0.4.11", "0.4.26", "0.5.17", "0.6.12", "0.7.6", "0.8.26")]
 OLD = """contract Token {
     mapping(address => uint) balances;
     function balanceOf(address who) constant returns (uint) { return balances[who]; }
@@ -27,15 +27,22 @@ def alternatives(tmp_path: Path, text: str) -> list[str]:
 
 
 def test_unversioned_file_tries_every_older_series(tmp_path: Path) -> None:
-    assert alternatives(tmp_path, NEW) == ["0.7.6", "0.6.12", "0.5.17", "0.4.26"]
+    assert alternatives(tmp_path, NEW) == ["0.7.6", "0.6.12", "0.5.17", "0.4.26", "0.4.11"]
 
 
 def test_syntax_removed_in_05_starts_from_the_oldest_series(tmp_path: Path) -> None:
-    assert alternatives(tmp_path, OLD) == ["0.4.26", "0.5.17", "0.6.12", "0.7.6"]
+    assert alternatives(tmp_path, OLD) == ["0.4.26", "0.5.17", "0.6.12", "0.7.6", "0.4.11"]
 
 
-def test_a_pragma_keeps_the_two_series_limit(tmp_path: Path) -> None:
-    assert alternatives(tmp_path, "pragma solidity >=0.4.0;\n" + OLD) == ["0.7.6", "0.6.12"]
+def test_a_pragma_keeps_the_two_series_limit_then_its_oldest_release(tmp_path: Path) -> None:
+    assert alternatives(tmp_path, "pragma solidity >=0.4.0;\n" + OLD) == ["0.7.6", "0.6.12", "0.4.11"]
+
+
+def test_a_caret_pragma_falls_back_to_the_oldest_release_it_allows(tmp_path: Path) -> None:
+    (tmp_path / "a.sol").write_text("pragma solidity ^0.4.7;\n" + OLD)
+    found = older_alternatives(tmp_path / "a.sol", tmp_path, [], Version("0.4.26"),
+                               candidates=[*SERIES, Version("0.4.11")], installed=SERIES)
+    assert [str(v) for v in found] == ["0.4.11"]
 
 
 @pytest.mark.e2e
@@ -48,3 +55,25 @@ def test_unversioned_04_code_is_analysed(tmp_path: Path) -> None:
     result = run([str(tmp_path / "old.sol")], Options(llm=False, jobs=1, cache=False), root=tmp_path)
     assert result.files == ["old.sol"], result.errors
     assert not [e for e in result.errors if e.stage == "compile"]
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("node") is None, reason="solc-js needs node")
+def test_solc_0411_legacy_ast_is_analysed(tmp_path: Path) -> None:
+    # 0.4.11 returns `legacyAST` only; without it Slither would see no contract at all
+    from swclint.config import Options
+    from swclint.pipeline import run
+
+    (tmp_path / "bank.sol").write_text("""pragma solidity 0.4.11;
+contract Bank {
+    mapping(address => uint) balances;
+    function withdraw() {
+        uint amount = balances[msg.sender];
+        if (!msg.sender.call.value(amount)()) throw;
+        balances[msg.sender] = 0;
+    }
+}
+""")
+    result = run([str(tmp_path / "bank.sol")], Options(llm=False, jobs=1, cache=False), root=tmp_path)
+    assert result.files == ["bank.sol"], result.errors
+    assert any(f.swc_id == "SWC-107" and f.function == "withdraw" for f in result.findings)

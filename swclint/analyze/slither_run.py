@@ -81,6 +81,10 @@ def _with_empty_bytecode(output: dict) -> dict:
             info.setdefault("abi", [])
             contracts[path][name] = info
     out["contracts"] = contracts
+    # solc 0.4.11 answers with `legacyAST` only; crytic-compile reads `ast`, Slither parses both.
+    out["sources"] = {path: ({**info, "ast": info["legacyAST"]} if "ast" not in info and "legacyAST" in info
+                             else info)
+                      for path, info in output.get("sources", {}).items()}
     return out
 
 
@@ -125,6 +129,8 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
         partial = _skipped_report(skipped, slither, root, label)
     except Exception as exc:  # Slither raises bare AssertionError/KeyError inside its IR generation
         slither, partial = _partial_slither(cc, root, exc, label)
+    if output.get("contracts") and not slither.contracts:  # never report an unseen file as analysed
+        raise AnalysisError("Slither found no contracts in the compiler's output (no usable AST)")
     plain = _PLAIN.get()
     ours = {c.ARGUMENT for c in our_detector_classes()}
     for cls in detector_classes(all_checks):

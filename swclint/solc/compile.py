@@ -354,7 +354,13 @@ def older_alternatives(
              for _, vs in sorted(series.items(), reverse=True)]
     if unversioned and _PRE_050.search(file.read_text(encoding="utf-8", errors="replace")):
         picks.reverse()  # syntax removed in 0.5: start from the oldest series, not four failures later
-    return [v for v in picks if v is not None][:limit]
+    out = [v for v in picks if v is not None][:limit]
+    # Last resort: the oldest release allowed. `^0.4.7` code can use what later 0.4 patch releases
+    # reject (uninitialized storage mappings, literal-to-contract casts); its author compiled it old.
+    oldest = next((v for v in pool if constraints[file].allows(v)), None)
+    if oldest is not None and oldest != rejected and oldest not in out:
+        out.append(oldest)
+    return out
 
 
 # Syntax that 0.5 removed: `constant` functions, `throw`, `var`, `suicide`, `sha3`, `callcode`, `msg.gas`.
