@@ -43,13 +43,15 @@ def test_import_graph_and_picked_files(tmp_path):
 
 def test_table_states_ratios_targets_and_identity():
     rows = [Row("c", 5, "cold", [10.0, 12.0]), Row("c", 5, "warm", [1.0, 1.0]),
+            Row("c", 5, "leaf changed", [5.0, 5.0], "App.sol", 1, same_places=False, identical=False),
             Row("c", 5, "leaf changed", [5.0, 5.0], "App.sol", 1, identical=False),
             Row("c", 5, "base changed", [9.0, 9.0], "Base.sol", 4)]
     table = format_table(rows).splitlines()
-    assert table[2].startswith("| c | 5 | cold | - | 11.00 | 10.00, 12.00 | 1.00 | - | - | yes |")
-    assert "| warm | - | 1.00 | 1.00, 1.00 | 0.09 | <= 0.2 | yes | yes |" in table[3]
-    assert "| leaf changed | App.sol (1) | 5.00 | 5.00, 5.00 | 0.45 | <= 0.4 | no | NO |" in table[4]
-    assert "| base changed | Base.sol (4) | 9.00 |" in table[5] and table[5].endswith("| - | - | yes |")
+    assert table[2] == "| c | 5 | cold | - | 11.00 | 10.00, 12.00 | 1.00 | - | - | yes | yes |"
+    assert "| warm | - | 1.00 | 1.00, 1.00 | 0.09 | <= 0.2 | yes | yes | yes |" in table[3]
+    assert "| leaf changed | App.sol (1) | 5.00 | 5.00, 5.00 | 0.45 | <= 0.4 | no | NO | no |" in table[4]
+    assert table[5].endswith("| yes | no |")  # same claims, other wording
+    assert "| base changed | Base.sol (4) | 9.00 |" in table[6] and table[6].endswith("| - | - | yes | yes |")
 
 
 @pytest.mark.e2e
@@ -61,6 +63,6 @@ def test_incremental_bench_on_a_tiny_corpus(tmp_path):
     assert proc.returncode == 0, proc.stderr
     rows = [line for line in proc.stdout.splitlines() if line.startswith(f"| {corpus} |")]
     assert [r.split(" | ")[2] for r in rows] == ["cold", "warm", "leaf changed", "base changed"]
-    assert all(r.endswith("| yes |") for r in rows), proc.stdout  # the cache never changed a finding
+    assert all(r.endswith("| yes | yes |") for r in rows), proc.stdout  # the cache never changed a finding
     assert "App.sol (1)" in rows[2] and "Base.sol (3)" in rows[3]
     assert "Command: `python -m bench.incremental --corpus" in proc.stdout
