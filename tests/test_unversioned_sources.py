@@ -1,4 +1,5 @@
-"""Files without any `pragma solidity` (a fifth of the CGT corpus): every older series is tried."""
+"""Old verified code: files without a pragma (a fifth of CGT), `^0.4.7` code later 0.4 releases reject,
+pins of releases before 0.4.11 (no standard JSON), 0.4.11's legacy AST."""
 
 from __future__ import annotations
 
@@ -77,3 +78,30 @@ contract Bank {
     result = run([str(tmp_path / "bank.sol")], Options(llm=False, jobs=1, cache=False), root=tmp_path)
     assert result.files == ["bank.sol"], result.errors
     assert any(f.swc_id == "SWC-107" and f.function == "withdraw" for f in result.findings)
+
+
+def test_pre_0411_pin_is_blanked_for_the_planned_compiler_keeping_offsets() -> None:
+    from swclint.solc.compile import _for_compiler
+
+    text = "pragma solidity 0.4.4;\n// pragma solidity 0.4.4; in a comment\ncontract A {}\n"
+    sent = _for_compiler(text, Version("0.4.11"))
+    assert len(sent) == len(text) and sent.splitlines()[2:] == text.splitlines()[2:]
+    assert "pragma" not in sent.splitlines()[0] and sent.splitlines()[1] == text.splitlines()[1]
+    assert _for_compiler(text, Version("0.4.4")) == text  # the pinned release itself: untouched
+    modern = "pragma solidity ^0.8.0;\ncontract A {}\n"
+    assert _for_compiler(modern, Version("0.4.11")) == modern  # only pre-0.4.11 pins are replaced
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("node") is None, reason="solc-js needs node")
+def test_pre_0411_pin_is_analysed_with_a_note(tmp_path: Path) -> None:
+    from swclint.config import Options
+    from swclint.pipeline import run
+
+    (tmp_path / "old.sol").write_text("pragma solidity 0.4.4;\n" + OLD.replace(
+        "function burn", "uint total;\n    function add(uint x) { total += x; }\n    function burn"))
+    result = run([str(tmp_path / "old.sol")], Options(llm=False, jobs=1, cache=False), root=tmp_path)
+    assert result.files == ["old.sol"]
+    (note,) = result.errors
+    assert note.stage == "compile" and "before 0.4.11" in note.message and "compiled with 0.4.11" in note.message
+    assert any(f.swc_id == "SWC-101" and f.location.start_line == 6 for f in result.findings)  # lines kept

@@ -19,6 +19,7 @@ from packaging.version import Version
 from swclint.solc.errors import CompilerBroken, InvalidPragma, SolcError, UnsatisfiablePragma
 from swclint.solc.imports import Remapping, SourceTree, load_tree, parse_remapping, unit_name
 from swclint.solc.providers import Solc, get_solc, get_solc_for_constraint, installed_versions
+from swclint.solc.source import _PRAGMA, mask
 from swclint.solc.versions import Constraint, known_releases, pick, pragma_constraint
 
 # What crytic-compile asks for, so Slither can be fed from our output unchanged.
@@ -75,16 +76,42 @@ def standard_input(
     units: Sequence[str],
     remappings: Sequence[Remapping],
     output_selection: dict | None = None,
+    version: Version | None = None,
 ) -> dict:
     sources: dict[str, dict] = {}
     for unit in units:
         for u in tree.closure(unit):
             if u in tree.contents:
-                sources.setdefault(u, {"content": tree.contents[u]})
+                sources.setdefault(u, {"content": _for_compiler(tree.contents[u], version)})
     settings: dict = {"outputSelection": output_selection or DEFAULT_OUTPUT_SELECTION}
     if remappings:
         settings["remappings"] = [str(r) for r in remappings]
     return {"language": "Solidity", "sources": dict(sorted(sources.items())), "settings": settings}
+
+
+# Releases before standard JSON (0.4.11): old verified contracts pin them; solc-js cannot drive them.
+_BEFORE_STANDARD_JSON = [Version(f"0.4.{patch}") for patch in range(11)]
+
+
+def _before_standard_json(constraint: Constraint) -> bool:
+    return any(map(constraint.allows, _BEFORE_STANDARD_JSON))
+
+
+def _for_compiler(text: str, version: Version | None) -> str:
+    """The source as sent to solc: a pragma pinning a pre-0.4.11 release is blanked for the release
+    planned instead (same length, so every offset, line and column stays put)."""
+    if version is None or "pragma" not in text:
+        return text
+    try:
+        constraint = pragma_constraint(text)
+    except InvalidPragma:
+        return text
+    if constraint.allows(version) or not _before_standard_json(constraint):
+        return text
+    out = list(text)
+    for start, end in (m.span() for m in _PRAGMA.finditer(mask(text, strings=True))):
+        out[start:end] = ["\n" if c == "\n" else " " for c in text[start:end]]
+    return "".join(out)
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
@@ -198,7 +225,7 @@ def _compile_until_clean(
 ) -> list[str]:
     """Compile `roots`; drop roots whose closure has errors and retry. Returns the roots that compiled."""
     while roots:
-        inp = standard_input(tree, roots, remaps, selection)
+        inp = standard_input(tree, roots, remaps, selection, solc.version)
         try:
             output = solc.compile_standard(inp, timeout=timeout)
         except SolcError as exc:
@@ -307,6 +334,11 @@ def _plan(
         by_importers = [chosen[g] for g in importers[f] if g in chosen]
         version = (pick(constraints[f], [], by_importers) or pick(constraints[f], [], list(groups))
                    or pick(constraints[f], candidates, installed))
+        if version is None and candidates and _before_standard_json(constraints[f]):
+            version = min(candidates)  # solc checks the pragma itself: standard_input blanks it
+            problems.append(Diagnostic(f, None, None, f"{f}: pragma solidity '{constraints[f]}' names a "
+                                       f"release before 0.4.11 (no standard-JSON interface); compiled "
+                                       f"with {version}"))
         if version is None:
             problems.append(Diagnostic(f, None, None, str(UnsatisfiablePragma(f, str(constraints[f])))))
             continue
