@@ -9,8 +9,9 @@ A **check** is one evidence source (`slither:reentrancy-eth`, `swclint:swclint-a
 
 CGT labels are per contract (bench/cgt.py): a finding is **judged** when some dataset assessed its
 SWC class for the contract it lies in, or for a contract inheriting from it; it is **on a labelled
-weakness** when one of those assessments says the weakness holds. precision = on a weakness / judged;
-recall = labelled weaknesses with a finding of the check in the contract's lineage / all of them.
+weakness** when one of those assessments says the weakness holds. precision = findings on a weakness /
+all findings of the check (unassessed ones count as unconfirmed, a lower bound; `precision_judged`
+divides by judged findings instead); recall = labelled weaknesses with a finding of the check in the contract's lineage / all of them.
 On the SWC registry (line labels, bench/detect.py's matching rule) the same two numbers are kept
 for reference; the levels and confidences are derived from CGT only (swclint/precision.py).
 
@@ -112,7 +113,9 @@ def per_check(judged: list[tuple[dict, bool | None]], recall: dict[str, dict[str
                 row["judged"] += 1
                 row["tp"] += verdict
     for check, row in table.items():
-        row["precision"] = round(row["tp"] / row["judged"], 3) if row["judged"] else None
+        # a finding no dataset assessed counts as unconfirmed: the issue's "on a labelled weakness" rate
+        row["precision"] = round(row["tp"] / row["findings"], 3)
+        row["precision_judged"] = round(row["tp"] / row["judged"], 3) if row["judged"] else None
         r = recall.get(check)
         row["positives"] = r["positives"] if r else 0
         row["recall"] = round(r["found"] / r["positives"], 3) if r and r["positives"] else None
@@ -120,13 +123,14 @@ def per_check(judged: list[tuple[dict, bool | None]], recall: dict[str, dict[str
 
 
 def per_level(judged: list[tuple[dict, bool | None]]) -> dict[str, dict]:
-    """Per SARIF level: findings, judged, on a labelled weakness, and the fraction of judged ones."""
+    """Per SARIF level: findings, judged, on a labelled weakness; fraction of all and of judged ones."""
     out = {}
     for level in LEVELS:
         rows = [v for f, v in judged if f["level"] == level]
         j = [v for v in rows if v is not None]
         out[level] = {"findings": len(rows), "judged": len(j), "on_weakness": sum(j),
-                      "fraction": round(sum(j) / len(j), 3) if j else None}
+                      "fraction": round(sum(j) / len(rows), 3) if rows else None,
+                      "judged_fraction": round(sum(j) / len(j), 3) if j else None}
     return out
 
 
@@ -176,10 +180,11 @@ def format_report(result: dict) -> str:
             prec = "-" if r["precision"] is None else f"{r['precision']:.2f}"
             rec = "-" if r["recall"] is None else f"{r['recall']:.2f}"
             rows.append(f"{check:42} {r['swc']:8} {r['findings']:>8} {r['judged']:>6} {r['tp']:>4} {prec:>5} {rec:>6}")
-        rows += ["", f"{'level':8} {'findings':>8} {'judged':>6} {'on weakness':>11} {'fraction':>8}"]
+        rows += ["", f"{'level':8} {'findings':>8} {'judged':>6} {'on weakness':>11} {'of all':>7} {'of judged':>9}"]
         for level, r in result["levels"].items():
             frac = "-" if r["fraction"] is None else f"{r['fraction']:.3f}"
-            rows.append(f"{level:8} {r['findings']:>8} {r['judged']:>6} {r['on_weakness']:>11} {frac:>8}")
+            jfrac = "-" if r["judged_fraction"] is None else f"{r['judged_fraction']:.3f}"
+            rows.append(f"{level:8} {r['findings']:>8} {r['judged']:>6} {r['on_weakness']:>11} {frac:>7} {jfrac:>9}")
     if result.get("registry"):
         rows += ["", "SWC registry (line labels, reference only):",
                  f"{'check':42} {'SWC':8} {'judged':>6} {'TP':>4} {'prec':>5} {'recall':>6}"]

@@ -11,9 +11,14 @@ Thresholds (README, "Severity, confidence and levels"):
   the conservative defaults below and `swclint rules` / SARIF say "unmeasured";
 - a finding's **confidence** from a check is that check's precision (unmeasured: `UNMEASURED_CONFIDENCE`);
 - SARIF `precision`: very-high >= 0.9, high >= 0.7, medium >= 0.4, else low; unmeasured: low;
-- the SARIF **level** caps the severity's level by the best precision among the finding's checks:
-  `error` needs precision >= `ERROR_PRECISION`; below `NOTE_PRECISION` a finding is a `note`;
-  unmeasured checks reach `warning` at most. Model evidence counts with its own probability.
+- the SARIF **level** comes from the best precision among the finding's checks, gated by severity:
+  `error` for medium/high severity at precision >= `ERROR_PRECISION`; `note` for low/info severity
+  or precision below `NOTE_PRECISION`; `warning` otherwise, and for every unmeasured check. Model
+  evidence counts with its own (calibrated) probability.
+
+precision = findings on a labelled weakness / all findings of the check: a finding on a contract no
+dataset assessed for its class counts as unconfirmed, so it is a lower bound, and the same measure
+the issue's "fewer than one in seven SWC-101 findings is on a labelled weakness" used.
 """
 
 from __future__ import annotations
@@ -28,12 +33,10 @@ from .findings import Finding, combine_confidence
 
 DATA_FILE = "data/precision.json"  # inside the swclint package (package-data)
 MIN_JUDGED = 10
-UNMEASURED_CONFIDENCE = 0.5
+UNMEASURED_CONFIDENCE = 0.3  # conservative: most measured checks land below 0.5
 ERROR_PRECISION = 0.5
 NOTE_PRECISION = 0.2
 PRECISION_LABELS = ((0.9, "very-high"), (0.7, "high"), (0.4, "medium"), (0.0, "low"))
-SEVERITY_LEVEL = {"high": "error", "medium": "warning", "low": "note", "info": "note"}
-LEVEL_ORDER = ("note", "warning", "error")
 
 
 class PrecisionDataError(ValueError):
@@ -42,8 +45,11 @@ class PrecisionDataError(ValueError):
 
 @dataclass(frozen=True)
 class CheckPrecision:
+    """One check's counts on labelled code: all its findings, those on assessed contracts, those on weaknesses."""
+
     check: str
     swc: str
+    findings: int
     judged: int
     tp: int
     recall: float | None = None
@@ -54,7 +60,8 @@ class CheckPrecision:
 
     @property
     def precision(self) -> float | None:
-        return round(self.tp / self.judged, 3) if self.measured else None
+        """Findings on labelled weaknesses / all findings (unassessed count as unconfirmed: a lower bound)."""
+        return round(self.tp / self.findings, 3) if self.measured else None
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,8 @@ def load_from(path: Path | None = None) -> PrecisionData:
     except json.JSONDecodeError as exc:
         raise PrecisionDataError(f"{path or DATA_FILE}: invalid JSON: {exc}") from None
     try:
-        checks = {name: CheckPrecision(name, row["swc"], int(row["judged"]), int(row["tp"]), row.get("recall"))
+        checks = {name: CheckPrecision(name, row["swc"], int(row["findings"]), int(row["judged"]), int(row["tp"]),
+                                       row.get("recall"))
                   for name, row in data["checks"].items()}
         return PrecisionData(data["command"], data["corpus"], checks)
     except (KeyError, TypeError, ValueError) as exc:
@@ -110,8 +118,8 @@ def rule_precision(swc_id: str, detectors: tuple[str, ...] = (), data: Precision
     """Pooled precision of a rule's measured checks (`None` when none is measured)."""
     rows = [r for r in (data or load()).checks.values()
             if r.measured and (r.check in detectors or (not detectors and r.swc == swc_id))]
-    judged = sum(r.judged for r in rows)
-    return round(sum(r.tp for r in rows) / judged, 3) if judged else None
+    findings = sum(r.findings for r in rows)
+    return round(sum(r.tp for r in rows) / findings, 3) if findings else None
 
 
 def finding_precision(f: Finding, data: PrecisionData | None = None) -> float | None:
@@ -129,17 +137,19 @@ def finding_precision(f: Finding, data: PrecisionData | None = None) -> float | 
 
 
 def rule_level(severity: str, precision: float | None) -> str:
-    """The severity's SARIF level, capped by a measured precision (thresholds above)."""
-    base = SEVERITY_LEVEL.get(severity, "note")
+    """SARIF level from severity and measured precision (table in the module docstring).
+
+    error: medium or high severity, precision >= ERROR_PRECISION (more often right than not);
+    note: low/info severity, or precision measured below NOTE_PRECISION; warning otherwise,
+    including every unmeasured check.
+    """
+    if severity not in ("medium", "high"):
+        return "note"
     if precision is None:
-        cap = "warning"
-    elif precision >= ERROR_PRECISION:
-        cap = "error"
-    elif precision >= NOTE_PRECISION:
-        cap = "warning"
-    else:
-        cap = "note"
-    return min(base, cap, key=LEVEL_ORDER.index)
+        return "warning"
+    if precision >= ERROR_PRECISION:
+        return "error"
+    return "warning" if precision >= NOTE_PRECISION else "note"
 
 
 def level(f: Finding, data: PrecisionData | None = None) -> str:
@@ -166,4 +176,4 @@ def describe(check: str, data: PrecisionData | None = None) -> str:
         return "unmeasured (no labelled findings)"
     if entry.precision is None:
         return f"unmeasured ({entry.judged} judged, fewer than {MIN_JUDGED})"
-    return f"precision {entry.precision:.2f} ({entry.judged} judged)"
+    return f"precision {entry.precision:.2f} ({entry.tp} of {entry.findings} on labelled weaknesses)"

@@ -26,9 +26,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def data(**rows: tuple[int, int]) -> PrecisionData:
-    """Checks named `tool__check` (tp, judged), SWC-101 for all."""
+    """Checks named `tool__check` with (tp, findings), every finding judged, SWC-101 for all."""
     checks = {name.replace("__", ":").replace("_", "-"): CheckPrecision(
-        name.replace("__", ":").replace("_", "-"), "SWC-101", judged, tp) for name, (tp, judged) in rows.items()}
+        name.replace("__", ":").replace("_", "-"), "SWC-101", n, n, tp) for name, (tp, n) in rows.items()}
     return PrecisionData("test", {}, checks)
 
 
@@ -53,6 +53,8 @@ def test_packaged_file_records_how_it_was_made():
 
 def test_too_few_judged_findings_stay_unmeasured():
     d = data(swclint__few=(MIN_JUDGED - 1, MIN_JUDGED - 1), swclint__many=(3, MIN_JUDGED))
+    unjudged = CheckPrecision("swclint:unjudged", "SWC-101", findings=50, judged=MIN_JUDGED - 1, tp=5)
+    assert unjudged.precision is None  # many findings, too few on assessed contracts
     assert d.get("swclint:few").precision is None
     assert precision.check_confidence("swclint:few", d) == UNMEASURED_CONFIDENCE
     assert precision.check_confidence("swclint:unknown", d) == UNMEASURED_CONFIDENCE
@@ -64,10 +66,12 @@ def test_too_few_judged_findings_stay_unmeasured():
     (9, "high", "error"),  # 0.9 >= ERROR_PRECISION
     (3, "high", "warning"),  # between the thresholds
     (1, "high", "note"),  # below NOTE_PRECISION
-    (9, "medium", "warning"),  # precision never raises a level
+    (9, "medium", "error"),  # likely real and of medium impact: worth an error
+    (3, "medium", "warning"),
+    (9, "low", "note"),  # low and info stay notes however precise
     (9, "info", "note"),
 ])
-def test_level_is_severity_capped_by_measured_precision(tp, severity, expected):
+def test_level_from_measured_precision_gated_by_severity(tp, severity, expected):
     d = data(swclint__x=(tp, 10))
     assert NOTE_PRECISION <= 0.3 < ERROR_PRECISION <= 0.9
     assert precision.level(finding("swclint:x", severity=severity), d) == expected
@@ -129,7 +133,7 @@ def test_pipeline_confidences_come_from_the_data_file(monkeypatch):
 
     fixtures = REPO / "tests" / "fixtures" / "stipend"
     measured = PrecisionData("test", {}, {"swclint:swclint-stipend-reentrancy": CheckPrecision(
-        "swclint:swclint-stipend-reentrancy", "SWC-107", 40, 13)})
+        "swclint:swclint-stipend-reentrancy", "SWC-107", 40, 40, 13)})
     monkeypatch.setattr(precision, "load", lambda: measured)
     result = run([str(fixtures / "stipend04.sol")], Options(llm=False, jobs=1, cache=False), root=fixtures)
     assert result.findings
@@ -162,11 +166,13 @@ def test_bench_scoring_judges_findings_by_contract_lineage(tmp_path):
     judged = judge_cgt(records, labels)
     assert [v for _, v in judged] == [True, False, None]
     table = per_check(judged, {})
-    assert (table["swclint:a"]["judged"], table["swclint:a"]["tp"], table["swclint:a"]["precision"]) == (2, 1, 0.5)
+    row = table["swclint:a"]
+    assert (row["findings"], row["judged"], row["tp"]) == (3, 2, 1)
+    assert (row["precision"], row["precision_judged"]) == (0.333, 0.5)  # unjudged counts as unconfirmed
     assert table["slither:b"]["precision"] == 1.0
     levels = per_level(judged)
-    assert levels["error"] == {"findings": 2, "judged": 2, "on_weakness": 1, "fraction": 0.5}
-    assert levels["note"]["judged"] == 0 and levels["note"]["fraction"] is None
+    assert levels["error"] == {"findings": 2, "judged": 2, "on_weakness": 1, "fraction": 0.5, "judged_fraction": 0.5}
+    assert levels["note"] == {"findings": 1, "judged": 0, "on_weakness": 0, "fraction": 0.0, "judged_fraction": None}
 
 
 def test_min_confidence_is_a_checked_config_key():
@@ -182,13 +188,13 @@ def test_min_confidence_is_a_checked_config_key():
 @pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("node") is None, reason="solc-js needs node")
 def test_min_confidence_hides_findings_below_it(monkeypatch):
-    """Real run: the stipend check measured at 0.325 disappears at 0.4; unmeasured checks (0.5) stay."""
+    """Real run: the stipend check measured at 0.1 disappears at 0.2; unmeasured checks (0.3) stay."""
     from swclint.config import Options
     from swclint.pipeline import run
 
     fixtures = REPO / "tests" / "fixtures" / "stipend"
     measured = PrecisionData("test", {}, {"swclint:swclint-stipend-reentrancy": CheckPrecision(
-        "swclint:swclint-stipend-reentrancy", "SWC-107", 40, 13)})
+        "swclint:swclint-stipend-reentrancy", "SWC-107", 40, 40, 4)})
     monkeypatch.setattr(precision, "load", lambda: measured)
 
     def swc_ids(threshold: float) -> list[str]:
@@ -197,7 +203,7 @@ def test_min_confidence_hides_findings_below_it(monkeypatch):
 
     everything = swc_ids(0.0)
     assert "SWC-107" in everything
-    kept = swc_ids(0.4)
+    kept = swc_ids(0.2)
     assert "SWC-107" not in kept and kept == [s for s in everything if s != "SWC-107"]
 
 
