@@ -177,8 +177,11 @@ def add_verified_fixes(result: RunResult, versions: dict[str, str], root: Path, 
             ok, why, replacement = False, "the finding's function was not found", None
         else:
             replacement = generate(chunk, f.swc_id)
-            ok, why = verify(f, chunk, replacement, text, versions.get(f.location.path), root, remappings,
-                             opts, classify)
+            try:
+                ok, why = verify(f, chunk, replacement, text, versions.get(f.location.path), root, remappings,
+                                 opts, classify)
+            except (OSError, ValueError, RuntimeError) as exc:  # a check that cannot run verifies nothing
+                ok, why = False, f"the check could not run: {exc}"
         outcomes.append(FixOutcome(f.location.path, f.contract, f.function, f.swc_id, ok, why))
         log.debug("%s:%s %s fix: %s", f.location.path, f.function, f.swc_id, why)
         if ok and chunk is not None and replacement:
