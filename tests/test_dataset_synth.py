@@ -94,7 +94,8 @@ def test_real_compiler_and_analyzer_agree_with_the_generated_labels(tmp_path):
     assert report["errors"] == [], proc.stderr[-2000:]
     found = defaultdict(set)
     for f in report["findings"]:
-        found[f["location"]["path"]].add(f["swc_id"])
+        if f["severity"] != "info":  # notes (stipend-only reentrancy after a transfer) are not weaknesses
+            found[f["location"]["path"]].add(f["swc_id"])
     model_only = {"frontrun-price", "frontrun-puzzle"}  # transaction-order classes without a detector
     for path, labels in expect.items():
         ours = found[path] & set(LABELS)
