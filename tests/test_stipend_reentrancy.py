@@ -73,3 +73,19 @@ def test_below_the_default_fail_on_but_visible_with_fail_on_info():
     strict = run_cli("--no-llm", "--no-cache", "--fail-on", "info", *disable, "stipend08.sol", cwd=FIXTURES)
     assert strict.returncode == 1
     assert "stipend reentrancy" in strict.stdout
+
+
+def test_real_sarif_is_byte_identical_and_validates(tmp_path):
+    """The CLI's SARIF for all three fixtures (notes, lowered severities, per-result security-severity)
+    is the same twice and has no errors or warnings under Microsoft's SARIF multitool (GitHub rules)."""
+    from test_report_sarif import _validate
+
+    args = ("--no-llm", "--no-cache", "--format", "sarif", "--fail-on", "none", *FILES)
+    first, second = run_cli(*args, cwd=FIXTURES), run_cli(*args, cwd=FIXTURES)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    report = _validate(tmp_path, first.stdout)
+    problems = [(r.get("ruleId"), r["message"].get("text") or r["message"].get("arguments"))
+                for run in report["runs"] for r in run.get("results", [])
+                if r.get("level", "warning") in ("error", "warning")]
+    assert problems == []
