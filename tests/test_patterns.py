@@ -78,6 +78,7 @@ def test_front_running_by_what_the_code_does_not_names():
     assert "SWC-114" not in sig(allowance + "function raise(address s, uint v) public { grants[msg.sender][s] += v; }\n}")
     assert "SWC-114" in sig("contract C { uint cost;\n function buy() public payable { require(msg.value >= cost); } }")
     assert "SWC-114" not in sig("contract C { uint cost;\n function buy() public { require(cost > 0); } }")
+    assert "SWC-114" not in sig("function buy() public payable { require(msg.value == 1 ether); }")
     assert "SWC-114" in sig(
         "function solve(string s) public { require(hash == keccak256(s)); msg.sender.transfer(1 ether); }"
     )

@@ -148,8 +148,13 @@ def _conditions(code: str) -> list[str]:
     return out
 
 
+# language words that look like names: `msg.sender`, `this`, units of ether and time
+_NOT_NAMES = {"msg", "sender", "value", "this", "wei", "gwei", "szabo", "finney", "ether", "seconds",
+              "minutes", "hours", "days", "weeks", "years"}
+
+
 def _operand_names(text: str) -> set[str]:
-    return {w for w in re.findall(r"[A-Za-z_]\w*", text) if w not in ("msg", "sender", "value", "this")}
+    return {w for w in re.findall(r"[A-Za-z_]\w*", text) if w not in _NOT_NAMES}
 
 
 def _guarded(names: set[str], conditions: list[str]) -> bool:
