@@ -52,7 +52,7 @@ class Options:
         hints = _hints()
         for key, value in values.items():
             name = str(key).replace("-", "_")
-            if name not in hints:
+            if name not in hints or (source != "command line" and name.replace("_", "-") in CLI_ONLY_FIELDS):
                 table = "[tool.swclint] " if source.endswith("pyproject.toml") else ""
                 raise ConfigError(f"{source}: {table}{_unknown_key(str(key))}")
             try:
@@ -72,6 +72,8 @@ _VERSION = re.compile(r"\d+\.\d+\.\d+")
 _RULE_ID = re.compile(r"(?i)SWC-\d{3}|[a-z][\w-]*/[\w-]+")  # SWC-107, or slither/<check> for --all-checks
 CLI_ONLY = {"format": "--format", "output": "--output", "category": "--category", "color": "--color",
             "config": "--config", "paths": "PATHS"}
+# Options fields a config file must not set: a stored diff base would also narrow `baseline create`.
+CLI_ONLY_FIELDS = {"diff-base": "--diff-base"}
 
 
 def _choices(*allowed: str) -> Callable[[object], str | None]:
@@ -164,8 +166,9 @@ def _show(key: object, value: object, source: str) -> str:
 
 def _unknown_key(key: str) -> str:
     dashed = key.replace("_", "-")
-    if dashed in CLI_ONLY:
-        return f"'{key}' is not a config key; give it on the command line ({CLI_ONLY[dashed]})"
+    if dashed in CLI_ONLY or dashed in CLI_ONLY_FIELDS:
+        flag = CLI_ONLY.get(dashed) or CLI_ONLY_FIELDS[dashed]
+        return f"'{key}' is not a config key; give it on the command line ({flag})"
     keys = sorted(name.replace("_", "-") for name in _hints())
     near = difflib.get_close_matches(dashed, keys, n=1, cutoff=0.6)
     if near:

@@ -192,3 +192,13 @@ def test_diff_base_outside_a_repository(tmp_path):
     proc = run_cli(".", "--no-llm", "--diff-base", "HEAD", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "not inside a git repository" in proc.stderr
+
+
+def test_diff_base_is_not_a_config_key(tmp_path):
+    """A stored diff base would silently narrow every run, `baseline create` included."""
+    (tmp_path / ".swclint.toml").write_text('diff-base = "HEAD"\n')
+    (tmp_path / "A.sol").write_text(WALLET_V1)
+    proc = run_cli(".", "--no-llm", cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "'diff-base' is not a config key" in lines[0] and "--diff-base" in lines[0], lines
