@@ -105,3 +105,35 @@ def test_pre_0411_pin_is_analysed_with_a_note(tmp_path: Path) -> None:
     (note,) = result.errors
     assert note.stage == "compile" and "before 0.4.11" in note.message and "compiled with 0.4.11" in note.message
     assert any(f.swc_id == "SWC-101" and f.location.start_line == 6 for f in result.findings)  # lines kept
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("modifier a { if (x) _ }", "modifier a { if (x) _;}"),  # the blank after `_` becomes the `;`
+    ("modifier a {if(x)_}\nuint b;", "modifier a{if(x)_;}\nuint b;"),  # else one before it on the line
+    ("modifier a {\n  _\n}", "modifier a {\n _;\n}"),
+    ("modifier a { _; }", "modifier a { _; }"),  # today's syntax: untouched
+    ('string s = "_ }"; uint _x;', 'string s = "_ }"; uint _x;'),  # strings and names: untouched
+])
+def test_pre_04_bare_placeholder_gets_its_semicolon_keeping_length(before: str, after: str) -> None:
+    from swclint.solc.compile import _for_compiler
+
+    assert _for_compiler(before, Version("0.4.26")) == after
+    assert len(after) == len(before)
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("node") is None, reason="solc-js needs node")
+def test_pre_04_modifier_dialect_is_analysed(tmp_path: Path) -> None:
+    from swclint.config import Options
+    from swclint.pipeline import run
+
+    (tmp_path / "old.sol").write_text("""contract Owned {
+    address owner;
+    uint total;
+    modifier onlyowner { if (msg.sender == owner) _ }
+    function add(uint x) onlyowner { total += x; }
+}
+""")
+    result = run([str(tmp_path / "old.sol")], Options(llm=False, jobs=1, cache=False), root=tmp_path)
+    assert result.files == ["old.sol"], result.errors
+    assert any(f.swc_id == "SWC-101" and f.location.start_line == 5 for f in result.findings)

@@ -98,20 +98,48 @@ def _before_standard_json(constraint: Constraint) -> bool:
 
 
 def _for_compiler(text: str, version: Version | None) -> str:
-    """The source as sent to solc: a pragma pinning a pre-0.4.11 release is blanked for the release
-    planned instead (same length, so every offset, line and column stays put)."""
-    if version is None or "pragma" not in text:
+    """The source as sent to solc, adjusted for old dialects no release we drive accepts:
+
+    - a pragma pinning a pre-0.4.11 release is blanked for the release planned instead;
+    - a modifier placeholder written `_` without `;` (solc < 0.4) gets its `;`.
+
+    Both keep lines and the file's length: a `;` takes the place of a blank after the `_`, or of the
+    nearest blank before it on its line (that stretch of the line moves one column).
+    """
+    if version is None:
         return text
-    try:
-        constraint = pragma_constraint(text)
-    except InvalidPragma:
-        return text
-    if constraint.allows(version) or not _before_standard_json(constraint):
-        return text
+    masked = mask(text, strings=True)
     out = list(text)
-    for start, end in (m.span() for m in _PRAGMA.finditer(mask(text, strings=True))):
-        out[start:end] = ["\n" if c == "\n" else " " for c in text[start:end]]
+    if "pragma" in text:
+        try:
+            constraint = pragma_constraint(text)
+        except InvalidPragma:
+            constraint = None
+        if constraint is not None and not constraint.allows(version) and _before_standard_json(constraint):
+            for start, end in (m.span() for m in _PRAGMA.finditer(masked)):
+                out[start:end] = ["\n" if c == "\n" else " " for c in text[start:end]]
+    for m in reversed(list(_BARE_PLACEHOLDER.finditer(masked))):
+        after = m.end()
+        if after < len(text) and text[after] in " \t":
+            out[after] = ";"
+            continue
+        # no room after `_`: the nearest blank before it on the same line makes room, so the
+        # file's length (which crytic-compile checks against the disk) stays the same
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        blank = next((j for j in range(m.start() - 1, line_start - 1, -1) if masked[j] in " \t"
+                      and not (_word(masked, j - 1) and _word(masked, j + 1))), None)
+        out.insert(after, ";")
+        if blank is not None:
+            del out[blank]
     return "".join(out)
+
+
+def _word(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and (text[i].isalnum() or text[i] in "_$")
+
+
+# `_` standing alone before `}` (or the end of its line): a modifier body from before solc 0.4.
+_BARE_PLACEHOLDER = re.compile(r"(?<![\w$.])_(?=[ \t]*(?:\}|\r?\n))")
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
