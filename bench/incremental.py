@@ -20,8 +20,9 @@ change (exit 1 otherwise), then their messages and evidence. The latter can diff
 between two `--no-cache` runs with other `--jobs`: Slither words a few checks from the whole
 compile unit a file was analysed in (SWC-103 lists every pragma of the unit; a call-stack bullet
 names derived contracts compiled alongside), and a replayed file keeps the wording of the unit it
-was last analysed in. Wall times are medians over --repeat, each repeat starting from an empty
-cache and the unedited tree.
+was last analysed in; with --jobs above 1 the script measures that too, on the final tree
+(`--no-cache --jobs 1` against `--no-cache --jobs N`). Wall times are medians over --repeat, each
+repeat starting from an empty cache and the unedited tree.
 """
 
 from __future__ import annotations
@@ -123,7 +124,13 @@ def _fresh_cache(work: Path, solc: Path, name: str = "cache") -> Path:
     return cache
 
 
-def measure(name: str, source: Path, jobs: int, repeat: int) -> tuple[list[Row], str]:
+def reworded(a: list[dict], b: list[dict]) -> int:
+    """How many findings of `a` have no identical twin (wording and evidence included) in `b`."""
+    twins = {json.dumps(f, sort_keys=True) for f in b}
+    return sum(json.dumps(f, sort_keys=True) not in twins for f in a)
+
+
+def measure(name: str, source: Path, jobs: int, repeat: int) -> tuple[list[Row], str, str]:
     from swclint.paths import cache_root
 
     solc = cache_root() / "solc"
@@ -153,7 +160,14 @@ def measure(name: str, source: Path, jobs: int, repeat: int) -> tuple[list[Row],
                 row.seconds.append(seconds)
                 row.same_places = row.same_places and places(found) == places(expected)
                 row.identical = row.identical and found == expected
-    return list(rows.values()), command
+        # Without any cache: does the wording depend on how files are grouped into compile units?
+        note = ""
+        if jobs != 1:
+            _, single, _, _ = scan(tree, unused, 1, "--no-cache")
+            note = (f"{name}: `--no-cache --jobs 1` against `--jobs {jobs}` on the base-changed tree: same "
+                    f"classes, regions, severities: {'yes' if places(single) == places(expected) else 'NO'}; "
+                    f"findings worded differently: {reworded(expected, single)}")
+    return list(rows.values()), command, note
 
 
 def format_table(rows: list[Row]) -> str:
@@ -187,20 +201,24 @@ def cli(corpus: tuple[Path, ...], npm: tuple[str, ...], more_npm: tuple[str, ...
         _, installed = npm_install(packages)
         named += list(zip(packages, installed, strict=True))
     rows: list[Row] = []
+    notes: list[str] = []
     command = ""
     for name, folder in named:
         if not folder.is_dir() or not any(folder.rglob("*.sol")):
             raise ScaleError(f"{folder}: no .sol files")
-        more, command = measure(name, folder, jobs, repeat)
+        more, command, note = measure(name, folder, jobs, repeat)
         rows += more
+        notes += [note] if note else []
     invocation = shlex.join(["python", "-m", "bench.incremental", *invoked_args()])
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     if as_json:
-        click.echo(json.dumps({"command": invocation, "machine": machine(), "load_after": load,
+        click.echo(json.dumps({"command": invocation, "machine": machine(), "load_after": load, "notes": notes,
                                "rows": [{**asdict(r), "median": r.median} for r in rows]}, indent=2))
         return 0 if all(r.same_places for r in rows) else 1
     click.echo(format_table(rows))
     click.echo()
+    for note in notes:
+        click.echo(f"{note}  ")
     click.echo(f"Command: `{invocation}`  ")
     click.echo(f"Each run: `{command}` in a copy of the corpus, with its own SWCLINT_CACHE_DIR  ")
     click.echo(f"Machine: {machine()}, load average after the runs {load:.2f}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.incremental import Row, format_table, import_graph, pick_files
+from bench.incremental import Row, format_table, import_graph, pick_files, reworded
 from bench.scale import ScaleError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,6 +39,12 @@ def test_import_graph_and_picked_files(tmp_path):
     assert invalidated == {"App.sol": 1, "Base.sol": 4}  # Base, Token, App and Broken import Base
     with pytest.raises(ScaleError, match="nothing to edit"):
         pick_files(graph, broken=set(graph))
+
+
+def test_reworded_counts_findings_without_an_identical_twin():
+    a = [{"swc_id": "SWC-103", "message": "4 versions"}, {"swc_id": "SWC-107", "message": "x"}]
+    b = [{"swc_id": "SWC-103", "message": "7 versions"}, {"swc_id": "SWC-107", "message": "x"}]
+    assert reworded(a, b) == 1 and reworded(a, a) == 0
 
 
 def test_table_states_ratios_targets_and_identity():
