@@ -74,7 +74,7 @@ def recheck(file: Path, f: Finding) -> str | None:
     return None
 
 
-def measure(corpus: Path, limit: int | None) -> dict:
+def measure(corpus: Path, skip: int, limit: int | None) -> dict:
     from swclint.llm.stage import make_llm_stage
     from swclint.pipeline import run
 
@@ -91,7 +91,7 @@ def measure(corpus: Path, limit: int | None) -> dict:
         return got
 
     stage_fn.add_fixes = recording
-    files = vulnerable_files(corpus)[:limit]
+    files = vulnerable_files(corpus)[skip:][:limit]
     model_class = shown = 0
     rechecks: list[dict] = []
     started = time.perf_counter()
@@ -131,14 +131,15 @@ def measure(corpus: Path, limit: int | None) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Share of model-class findings with a verified fix.")
     ap.add_argument("--corpus", type=Path, required=True, help="the SWC registry (labels.csv at its root)")
-    ap.add_argument("--limit", type=int, help="only the first N vulnerable files")
+    ap.add_argument("--skip", type=int, default=0, help="pass over the first N vulnerable files (split a run)")
+    ap.add_argument("--limit", type=int, help="then only N vulnerable files")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if not (args.corpus / "labels.csv").is_file():
         ap.error(f"{args.corpus}: no labels.csv (expected the SWC registry layout)")
     if shutil.which("swclint", path=str(Path(sys.executable).parent)) is None:
         ap.error("the swclint console script is not installed next to this python")
-    result = measure(args.corpus.resolve(), args.limit)
+    result = measure(args.corpus.resolve(), args.skip, args.limit)
     result["command"] = "python -m bench.fix_rate " + " ".join(argv if argv is not None else sys.argv[1:])
     if args.json:
         print(json.dumps(result, indent=2))

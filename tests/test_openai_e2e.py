@@ -112,6 +112,7 @@ def test_server_down_is_one_error_line_exit_2_and_nothing_lost(server, project, 
     with_model = run_cli("--backend", "openai", "--endpoint", url, "--llm-scope", "all", "--format", "json",
                          "--fail-on", "none", ".", cwd=project, env={"SWCLINT_CACHE_DIR": str(tmp_path / "c")})
     static = run_cli("--no-llm", "--format", "json", "--fail-on", "none", ".", cwd=project)
+    assert static.returncode == 0, static.stderr[-3000:]
     assert with_model.returncode == 2, with_model.stderr[-3000:]
     errors = [ln for ln in with_model.stderr.splitlines() if "error" in ln and "<model>" in ln]
     assert len(errors) == 1 and "no answer after 3 tries" in errors[0], with_model.stderr

@@ -120,7 +120,8 @@ class OpenAIBackend:
     unusable answer (None) for that function only.
     """
 
-    def __init__(self, endpoint: str, model: str, concurrency: int = 8, timeout: float = 60.0,
+    # A one-slot server (llama.cpp) queues concurrent requests: the timeout covers the wait in line.
+    def __init__(self, endpoint: str, model: str, concurrency: int = 8, timeout: float = 300.0,
                  retries: int = 3, backoff: float = 0.5) -> None:
         self.url = endpoint.rstrip("/") + ("" if endpoint.rstrip("/").endswith("/v1") else "/v1") + "/completions"
         self.model = model
