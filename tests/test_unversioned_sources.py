@@ -137,3 +137,11 @@ def test_pre_04_modifier_dialect_is_analysed(tmp_path: Path) -> None:
     result = run([str(tmp_path / "old.sol")], Options(llm=False, jobs=1, cache=False), root=tmp_path)
     assert result.files == ["old.sol"], result.errors
     assert any(f.swc_id == "SWC-101" and f.location.start_line == 5 for f in result.findings)
+
+
+def test_pragma_with_spaces_inside_the_version_is_read_as_solc_reads_it() -> None:
+    from swclint.solc.versions import parse_constraint
+
+    spaced = parse_constraint("^ 0.4 .6")  # from a verified mainnet contract
+    assert spaced.allows(Version("0.4.26")) and not spaced.allows(Version("0.5.0"))
+    assert not spaced.allows(Version("0.4.5"))

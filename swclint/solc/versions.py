@@ -81,7 +81,9 @@ def parse_constraint(text: str) -> Constraint:
     """Parse the expression after `pragma solidity` (e.g. `>=0.4.22 <0.6.0 || ^0.8.0`)."""
     if not text.strip():
         raise InvalidPragma(text, "no version given")
-    alternatives = [alt.strip() for alt in text.split("||")]
+    # solc reads the pragma as tokens, so old verified code writes `^ 0.4 .6` and it compiles
+    spaced = re.sub(r"(?<=\d)\s*\.\s*(?=\d)", ".", text)
+    alternatives = [alt.strip() for alt in spaced.split("||")]
     if any(not alt for alt in alternatives):
         raise InvalidPragma(text, "empty alternative around '||'")
     npm = " || ".join(_normalise_range(alt, text) for alt in alternatives)
