@@ -111,6 +111,7 @@ def test_pre_0411_pin_is_analysed_with_a_note(tmp_path: Path) -> None:
     ("modifier a { if (x) _ }", "modifier a { if (x) _;}"),  # the blank after `_` becomes the `;`
     ("modifier a {if(x)_}\nuint b;", "modifier a{if(x)_;}\nuint b;"),  # else one before it on the line
     ("modifier a {\n  _\n}", "modifier a {\n _;\n}"),
+    ("modifier a {\nif (x) throw;\n_\n}", "modifier a {\nif (x)throw;\n_;\n}"),  # a blank further up
     ("modifier a { _; }", "modifier a { _; }"),  # today's syntax: untouched
     ('string s = "_ }"; uint _x;', 'string s = "_ }"; uint _x;'),  # strings and names: untouched
 ])

@@ -104,7 +104,7 @@ def _for_compiler(text: str, version: Version | None) -> str:
     - a modifier placeholder written `_` without `;` (solc < 0.4) gets its `;`.
 
     Both keep lines and the file's length: a `;` takes the place of a blank after the `_`, or of the
-    nearest blank before it on its line (that stretch of the line moves one column).
+    nearest blank before it (the text in between moves one column; line breaks stay).
     """
     if version is None:
         return text
@@ -123,10 +123,9 @@ def _for_compiler(text: str, version: Version | None) -> str:
         if after < len(text) and text[after] in " \t":
             out[after] = ";"
             continue
-        # no room after `_`: the nearest blank before it on the same line makes room, so the
+        # no room after `_`: the nearest blank before it makes room (never a line break), so the
         # file's length (which crytic-compile checks against the disk) stays the same
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        blank = next((j for j in range(m.start() - 1, line_start - 1, -1) if masked[j] in " \t"
+        blank = next((j for j in range(m.start() - 1, -1, -1) if masked[j] in " \t" and text[j] in " \t"
                       and not (_word(masked, j - 1) and _word(masked, j + 1))), None)
         out.insert(after, ";")
         if blank is not None:
