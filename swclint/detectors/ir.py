@@ -190,6 +190,11 @@ class Dependencies:
         """Root sources of a variable (itself when it is a root)."""
         if isinstance(value, Constant) or value is None:
             return set()
+        if isinstance(value, (list, tuple)):  # an inline array argument (`keccak256([a, b])`)
+            found: set = set()
+            for item in value:
+                found |= self.roots(item)
+            return found
         if isinstance(value, ReferenceVariable):
             found = set(self.deps.get(value, set()))
             base = origin(value)
