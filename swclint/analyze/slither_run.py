@@ -149,7 +149,8 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
         origin = "swclint" if det.ARGUMENT in ours else "slither"
         for res in results:
             f = _to_finding(res, origin, root)
-            # Slither does not model lock modifiers; a locked function cannot be re-entered.
+            # Slither does not model locks: drop SWC-107 only where every function sharing the
+            # state takes the same lock (analyze/guards.py); cross-function re-entry stays reported.
             if f is not None and not (f.swc_id == "SWC-107" and _key(f, root) in guarded):
                 findings.append(f)
     if not plain:  # severity from the function's context; confidence from measured precision
