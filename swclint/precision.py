@@ -13,8 +13,9 @@ Thresholds (README, "Severity, confidence and levels"):
 - SARIF `precision`: very-high >= 0.9, high >= 0.7, medium >= 0.4, else low; unmeasured: low;
 - the SARIF **level** comes from the best precision among the finding's checks, gated by severity:
   `error` for medium/high severity at precision >= `ERROR_PRECISION`; `note` for low/info severity
-  or precision below `NOTE_PRECISION`; `warning` otherwise, and for every unmeasured check. Model
-  evidence counts with its own (calibrated) probability.
+  or precision below `NOTE_PRECISION`; `warning` otherwise, and for every unmeasured check. The
+  model is a check like the others: its rows come from `bench.precision --llm`; until then model
+  evidence keeps its calibrated probability as confidence but cannot raise a level.
 
 precision = findings on a labelled weakness / all findings of the check: a finding on a contract no
 dataset assessed for its class counts as unconfirmed, so it is a lower bound, and the same measure
@@ -123,16 +124,12 @@ def rule_precision(swc_id: str, detectors: tuple[str, ...] = (), data: Precision
 
 
 def finding_precision(f: Finding, data: PrecisionData | None = None) -> float | None:
-    """Best measured precision among the finding's static checks; model evidence brings its probability."""
+    """Best measured precision among the finding's checks, the model included (`llm:<name>` rows come
+    from `bench.precision --llm`); None when none is measured. A model's own probability is its
+    confidence, not a measured precision, so it does not raise a level."""
     data = data or load()
-    values = []
-    for e in f.evidence:
-        if e.source.startswith("llm:"):
-            values.append(e.confidence)
-            continue
-        entry = data.get(e.source)
-        if entry is not None and entry.precision is not None:
-            values.append(entry.precision)
+    values = [entry.precision for e in f.evidence
+              if (entry := data.get(e.source)) is not None and entry.precision is not None]
     return max(values) if values else None
 
 

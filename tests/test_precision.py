@@ -77,11 +77,15 @@ def test_level_from_measured_precision_gated_by_severity(tp, severity, expected)
     assert precision.level(finding("swclint:x", severity=severity), d) == expected
 
 
-def test_unmeasured_high_is_a_warning_and_best_check_or_model_wins():
+def test_unmeasured_high_is_a_warning_and_best_measured_check_wins():
     d = data(swclint__bad=(1, 10), swclint__good=(8, 10))
     assert precision.level(finding("swclint:unmeasured"), d) == "warning"
     assert precision.level(finding("swclint:bad", "swclint:good"), d) == "error"
-    assert precision.level(finding("swclint:bad", llm=0.95), d) == "error"
+    # the model's own probability is no measured precision: it cannot lift a finding
+    assert precision.level(finding("swclint:bad", llm=0.95), d) == "note"
+    assert precision.level(finding(llm=0.95), d) == "warning"
+    measured_model = PrecisionData("test", {}, {"llm:gemma": CheckPrecision("llm:gemma", "SWC-101", 20, 20, 12)})
+    assert precision.level(finding(llm=0.95), measured_model) == "error"
 
 
 def test_calibrate_replaces_static_confidence_and_keeps_the_model():
