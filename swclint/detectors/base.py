@@ -47,6 +47,10 @@ class SWCDetector(AbstractDetector):
         cls.WIKI_EXPLOIT_SCENARIO = rule.exploit_scenario or rule.description
         cls.WIKI_RECOMMENDATION = rule.remediation
 
+    def concrete_contracts(self) -> list:
+        """The analysed contracts that carry code of their own (no interfaces, no libraries)."""
+        return [c for c in self.contracts if not (c.is_interface or c.is_library)]
+
     def result(self, info: list, *, impact: str | None = None) -> Output:
         """A Slither result tagged with our SWC id; `impact` overrides the rule's severity."""
         result = self.generate_result(info, additional_fields={"swc": self.SWC_ID})

@@ -42,9 +42,7 @@ class IncorrectConstructorName(SWCDetector):
 
     def _detect(self):
         results = []
-        for contract in self.contracts:
-            if contract.is_interface or contract.is_library:
-                continue
+        for contract in self.concrete_contracts():
             for function in contract.functions_declared:
                 if (function.is_constructor or function.visibility not in ("public", "external")
                         or not function.state_variables_written or not before_05(function)):

@@ -80,9 +80,7 @@ class DoSGasLimit(SWCDetector):
 
     def _detect(self):
         results = []
-        for contract in self.contracts:
-            if contract.is_interface or contract.is_library:
-                continue
+        for contract in self.concrete_contracts():
             open_arrays = _anyone_can_grow(contract)
             if not open_arrays:
                 continue

@@ -82,9 +82,7 @@ class TransactionOrderDependence(SWCDetector):
 
     def _detect(self):
         results = []
-        for contract in self.contracts:
-            if contract.is_interface or contract.is_library:
-                continue
+        for contract in self.concrete_contracts():
             reported: set[Function] = set()
             for function, message in self._approve_race(contract) + self._value_races(contract):
                 if function not in reported and function.contract_declarer == contract:
