@@ -7,7 +7,8 @@ Installs nothing unless `--npm` is given; then the packages go (`npm install --i
 --no-audit --no-fund`) into `$SWCLINT_CACHE_DIR/corpora` (default `~/.cache/swclint/corpora`) and
 their `contracts/` folders (the package root when it has none) are the corpus.
 
-For each --jobs value the CLI runs twice. Static runs keep no result cache, so the only state the
+For each --jobs value the CLI runs twice, with `--no-cache` (bench.incremental measures the static
+result cache), so the only state the
 first run can leave for the second is the solc compilers it installs, the release-list and
 compiler-verdict files next to them, and the OS page cache: "cold" is the first run (it may
 install compilers; the table names them), "warm" is the second, with nothing left to install.
@@ -205,7 +206,7 @@ def swclint_exe() -> str:
 def measure(paths: list[Path], jobs: int, run: str, cwd: Path, extra: list[str]) -> Measurement:
     with tempfile.TemporaryDirectory(prefix="swclint-scale-") as tmp:
         report = Path(tmp) / "report.json"
-        cmd = [swclint_exe(), *[str(p) for p in paths], "--no-llm", "--format", "json", "--output",
+        cmd = [swclint_exe(), *[str(p) for p in paths], "--no-llm", "--no-cache", "--format", "json", "--output",
                str(report), "--jobs", str(jobs), *extra]
         before = _installed_solc()
         start = time.monotonic()
@@ -319,8 +320,8 @@ def cli(corpus: tuple[Path, ...], npm: tuple[str, ...], more_npm: tuple[str, ...
     click.echo(f"Command: `{invocation}`  ")
     click.echo(f"Each run: `{rows[0].command}` (with --jobs as in the table)  ")
     click.echo(f"Machine: {machine()}  ")
-    click.echo("cold = first run (may install solc; see last column), warm = the same run again: static runs "
-               "have no result cache, so warm only saves compiler installs and cold OS/Python caches.")
+    click.echo("cold = first run (may install solc; see last column), warm = the same run again with "
+               "--no-cache: warm only saves compiler installs and cold OS/Python caches.")
     return 0
 
 
