@@ -8,37 +8,20 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from bench.corpus import CGT_SPLITS, READERS, CorpusError, read_cgt, read_corpus
 from bench.detect import TOOLS, detect, format_table
-
-EXIT_ERROR = 2
-
-
-class _OneLineErrors(click.Group):
-    """Usage errors as one `bench: error: ...` line, exit 2 (click prints a usage block otherwise)."""
-
-    def main(self, args=None, prog_name=None, **extra):  # type: ignore[override]
-        try:
-            return super().main(args, prog_name or "python -m bench", standalone_mode=False, **extra)
-        except click.exceptions.Exit as exc:
-            return exc.exit_code
-        except click.exceptions.Abort:
-            click.echo("bench: error: aborted", err=True)
-            return EXIT_ERROR
-        except click.ClickException as exc:
-            click.echo(f"bench: error: {exc.format_message()}", err=True)
-            return EXIT_ERROR
+from swclint.cliutil import HELP, fail, run_click
 
 
-def _fail(message: str) -> int:
-    click.echo(f"bench: error: {message}", err=True)
-    return EXIT_ERROR
+def _fail(message: str) -> NoReturn:
+    raise fail(message)
 
 
-@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings=HELP)
 def cli() -> None:
     """swclint benchmarks."""
 
@@ -132,7 +115,7 @@ def _detect_cgt(corpus: Path, split: str | None, sample: int | None, jobs: int, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    return cli.main(argv)
+    return run_click(cli, argv, "python -m bench")
 
 
 if __name__ == "__main__":
