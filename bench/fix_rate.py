@@ -13,7 +13,6 @@ it must compile and report no finding of that SWC inside the replaced function.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -25,7 +24,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import click
+
 from bench.corpus import read_swc_registry
+from swclint.cliutil import HELP, fail, invoked_args, run_click
 from swclint.config import Options
 from swclint.findings import Finding
 from swclint.llm.prompt import LABELS
@@ -128,20 +130,21 @@ def measure(corpus: Path, skip: int, limit: int | None) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Share of model-class findings with a verified fix.")
-    ap.add_argument("--corpus", type=Path, required=True, help="the SWC registry (labels.csv at its root)")
-    ap.add_argument("--skip", type=int, default=0, help="pass over the first N vulnerable files (split a run)")
-    ap.add_argument("--limit", type=int, help="then only N vulnerable files")
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args(argv)
-    if not (args.corpus / "labels.csv").is_file():
-        ap.error(f"{args.corpus}: no labels.csv (expected the SWC registry layout)")
+@click.command(context_settings=HELP)
+@click.option("--corpus", type=click.Path(path_type=Path), required=True,
+              help="The SWC registry (labels.csv at its root).")
+@click.option("--skip", type=click.IntRange(min=0), default=0, help="Pass over the first N vulnerable files (split a run).")
+@click.option("--limit", type=click.IntRange(min=1), help="Then only N vulnerable files.")
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result.")
+def cli(corpus: Path, skip: int, limit: int | None, as_json: bool) -> int:
+    """Share of model-class findings on the registry's vulnerable files that get a verified fix."""
+    if not (corpus / "labels.csv").is_file():
+        raise fail(f"{corpus}: no labels.csv (expected the SWC registry layout)")
     if shutil.which("swclint", path=str(Path(sys.executable).parent)) is None:
-        ap.error("the swclint console script is not installed next to this python")
-    result = measure(args.corpus.resolve(), args.skip, args.limit)
-    result["command"] = "python -m bench.fix_rate " + " ".join(argv if argv is not None else sys.argv[1:])
-    if args.json:
+        raise fail("the swclint console script is not installed next to this python")
+    result = measure(corpus.resolve(), skip, limit)
+    result["command"] = "python -m bench.fix_rate " + " ".join(invoked_args())
+    if as_json:
         print(json.dumps(result, indent=2))
         return 0
     print(f"{result['files']} vulnerable registry files, {result['model_class_findings']} findings of the "
@@ -156,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         if reason != "verified":
             print(f"  {n:>4}  {reason}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_click(cli, argv, "python -m bench.fix_rate")
 
 
 if __name__ == "__main__":

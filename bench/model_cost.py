@@ -16,7 +16,6 @@ warm default / warm static (the issue's bars: at most 2.0 and 1.1).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -28,6 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import click
+
+from swclint.cliutil import HELP, fail, invoked_args, run_click
 from swclint.paths import cache_root
 
 SHARED_CACHE_PARTS = ("solc", "models")  # read-only inputs every run needs; never timed
@@ -92,26 +94,28 @@ def measure(files: list[Path]) -> dict:
             "load_average_1m_after": round(os.getloadavg()[0], 1)}
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Default run with the model versus static only: cold and warm.")
-    ap.add_argument("--corpus", type=Path, required=True, help="folder of .sol files (searched recursively)")
-    ap.add_argument("--glob", default="*.sol", help="file name pattern, e.g. '[89ab]*.sol' for the cgt test split")
-    ap.add_argument("--sample", type=int, help="measure a random sample of this many files")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args(argv)
-    if not args.corpus.is_dir():
-        ap.error(f"{args.corpus}: not a folder")
-    files = pick(args.corpus, args.glob, args.sample, args.seed)
+@click.command(context_settings=HELP)
+@click.option("--corpus", type=click.Path(path_type=Path), required=True,
+              help="Folder of .sol files (searched recursively).")
+@click.option("--glob", "pattern", default="*.sol", show_default=True,
+              help="File name pattern, e.g. '[89ab]*.sol' for the cgt test split.")
+@click.option("--sample", type=click.IntRange(min=1), help="Measure a random sample of this many files.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result.")
+def cli(corpus: Path, pattern: str, sample: int | None, seed: int, as_json: bool) -> int:
+    """Default run with the model versus static only: cold and warm."""
+    if not corpus.is_dir():
+        raise fail(f"{corpus}: not a folder")
+    files = pick(corpus, pattern, sample, seed)
     if not files:
-        ap.error(f"{args.corpus}: no files match {args.glob}")
+        raise fail(f"{corpus}: no files match {pattern}")
     result = measure(files)
-    result["command"] = "python -m bench.model_cost " + " ".join(argv if argv is not None else sys.argv[1:])
-    if args.json:
+    result["command"] = "python -m bench.model_cost " + " ".join(invoked_args())
+    if as_json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"{result['contracts']} contracts from {args.corpus} ({args.glob}"
-          f"{f', sample {args.sample} seed {args.seed}' if args.sample else ''}); {result['machine']}, "
+    print(f"{result['contracts']} contracts from {corpus} ({pattern}"
+          f"{f', sample {sample} seed {seed}' if sample else ''}); {result['machine']}, "
           f"load average {result['load_average_1m_after']} at the end")
     print(f"{'run':<14} {'seconds':>8} {'findings':>9} {'model ev.':>9} {'errors':>7}")
     for name, r in result["runs"].items():
@@ -119,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in result["ratios"].items():
         print(f"{name}: {value}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_click(cli, argv, "python -m bench.model_cost")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from bench.cgt import sample_files
 from bench.contracts import contract_at, contract_spans, lineage
 from bench.corpus import CgtLabel, CorpusError, read_cgt, read_swc_registry
 from bench.detect import MAX_REGION, SLACK
+from swclint.cliutil import HELP, invoked_args, run_click
 
 COLLECTOR = Path(__file__).with_name("precision_collect.py")
 REPO = Path(__file__).resolve().parent.parent
@@ -195,7 +196,7 @@ def format_report(result: dict) -> str:
     return "\n".join(rows)
 
 
-@click.command()
+@click.command(context_settings=HELP)
 @click.option("--corpus", type=click.Path(path_type=Path, exists=True), help="CGT corpus root.")
 @click.option("--split", type=click.Choice(["dev", "test"]), default="dev", show_default=True)
 @click.option("--sample", type=click.IntRange(min=1), help="A deterministic subset of N files (bench.cgt).")
@@ -207,14 +208,14 @@ def format_report(result: dict) -> str:
               help="Also measure on the SWC registry (reference numbers).")
 @click.option("--write", "write_to", type=click.Path(path_type=Path), help="Store the result as the precision data file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def main(corpus: Path, split: str, sample: int | None, jobs: int, llm: bool, src: Path, registry: Path | None,
+def cli(corpus: Path, split: str, sample: int | None, jobs: int, llm: bool, src: Path, registry: Path | None,
          write_to: Path | None, as_json: bool) -> None:
     """Per-check precision/recall on CGT and the fraction of each SARIF level on labelled weaknesses."""
     if corpus is None and registry is None:
         raise click.UsageError("give --corpus (CGT) and/or --registry")
     if write_to is not None and corpus is None:
         raise click.UsageError("--write stores CGT numbers: give --corpus")
-    result: dict = {"version": 1, "command": "python -m bench.precision " + shlex.join(sys.argv[1:])}
+    result: dict = {"version": 1, "command": "python -m bench.precision " + shlex.join(invoked_args())}
     if corpus is not None:
         try:
             labels = read_cgt(corpus, split)
@@ -242,5 +243,9 @@ def main(corpus: Path, split: str, sample: int | None, jobs: int, llm: bool, src
     click.echo(json.dumps(result, indent=2, sort_keys=True) if as_json else format_report(result))
 
 
+def main(argv: list[str] | None = None) -> int:
+    return run_click(cli, argv, "python -m bench.precision")
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

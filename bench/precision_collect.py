@@ -3,19 +3,21 @@
 Run by path, not as a module, so that `--src` decides which swclint is imported: the working tree,
 or an older checkout for a before/after comparison (`git archive <rev> | tar -x -C DIR`). Levels,
 severities and confidences are read from the SARIF each version writes, so both are measured the
-way a user sees them.
+way a user sees them. For the same reason it uses click directly rather than swclint.cliutil:
+importing anything of swclint before `--src` is on sys.path would pin the working tree's.
 
     python bench/precision_collect.py --src DIR [--jobs N] [--llm] FILE...
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+import click
 
 
 def _options(llm: bool):
@@ -75,23 +77,35 @@ def _collect(args: tuple[str, bool]) -> dict:
         return {"file": args[0], "analysed": False, "errors": [f"{type(exc).__name__}: {exc}"[:200]], "findings": []}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="precision_collect")
-    parser.add_argument("--src", required=True, help="root of the swclint source tree to import")
-    parser.add_argument("--jobs", type=int, default=1)
-    parser.add_argument("--llm", action="store_true")
-    parser.add_argument("files", nargs="+")
-    args = parser.parse_args(argv)
-    sys.path.insert(0, str(Path(args.src).resolve()))
-    work = [(f, args.llm) for f in args.files]
-    if args.jobs > 1:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--src", required=True, type=click.Path(exists=True, file_okay=False),
+              help="Root of the swclint source tree to import.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--llm", is_flag=True, help="Also run the model.")
+@click.argument("files", nargs=-1, required=True)
+def cli(src: str, jobs: int, llm: bool, files: tuple[str, ...]) -> int:
+    """Print one JSON line of SARIF-derived findings per FILE, analysed by the swclint in --src."""
+    sys.path.insert(0, str(Path(src).resolve()))
+    work = [(f, llm) for f in files]
+    if jobs > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
             for record in pool.map(_collect, work, chunksize=1):
                 print(json.dumps(record, sort_keys=True), flush=True)
     else:
         for item in work:
             print(json.dumps(_collect(item), sort_keys=True), flush=True)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Usage errors as one line and exit 2, like every swclint command line."""
+    try:
+        return cli.main(args=argv, prog_name="bench/precision_collect.py", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        click.echo(f"precision_collect: error: {' '.join(exc.format_message().split())}", err=True)
+        return 2
 
 
 if __name__ == "__main__":

@@ -9,12 +9,13 @@ Exit status: 0 all checks held (or no CUDA), 1 a check failed (the line says whi
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import click
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "fixtures" / "trainer" / "data"  # 25 labelled train records, shipped
@@ -66,14 +67,13 @@ def check_load(base: str) -> str | None:
     return "; ".join(problems) or None
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--base", default="gemma-3-270m")
-    ap.add_argument("--steps", type=int, default=8)
-    ap.add_argument("--data", type=Path, default=DATA)
-    ap.add_argument("--out", type=Path, help="keep the adapter here (default: a temporary folder)")
-    args = ap.parse_args(argv)
-
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--base", default="gemma-3-270m", show_default=True, help="Base model: registry name or hub id.")
+@click.option("--steps", type=click.IntRange(min=1), default=8, show_default=True, help="QLoRA steps.")
+@click.option("--data", type=click.Path(path_type=Path), default=DATA, help="Training data folder.")
+@click.option("--out", type=click.Path(path_type=Path), help="Keep the adapter here (default: a temporary folder).")
+def cli(base: str, steps: int, data: Path, out: Path | None) -> int:
+    """4-bit NF4 QLoRA + bf16 + FlashAttention 2 on CUDA, export, 4-bit inference; exit 0 without CUDA."""
     why = cuda_state()
     if why is not None:
         say(f"{why}: the GPU path cannot be checked on this machine; nothing to do.")
@@ -89,12 +89,13 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             return fail(f"{module} is not importable ({hint})")
 
-    problem = check_load(args.base)
+    problem = check_load(base)
     if problem:
         return fail(problem)
 
+    from swclint.chunk import Chunk
     from swclint.llm.backends import HFBackend
-    from swclint.llm.prompt import LABELS, Chunk, build_prompt
+    from swclint.llm.prompt import LABELS, build_prompt
     from trainer.config import TrainConfig
     from trainer.export import export
     from trainer.train import train
@@ -102,16 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="swclint-gpu-check-") as tmp:
         work = Path(tmp)
         run_dir = work / "run"
-        cfg = TrainConfig(base=args.base, quant="4bit", device="cuda", max_steps=args.steps, batch_size=4,
+        cfg = TrainConfig(base=base, quant="4bit", device="cuda", max_steps=steps, batch_size=4,
                           save_every=0, log_every=1)
         started = time.perf_counter()
-        summary = train(cfg, args.data, run_dir, progress=False)
+        summary = train(cfg, data, run_dir, progress=False)
         say(f"QLoRA: {summary['steps']} steps, {summary['tokens']} tokens in {summary['train_seconds']} s "
             f"({summary['tokens_per_s']} tok/s), final loss {summary['final_loss']}, quant {summary['quant']}, "
             f"{summary['hardware']}")
         if summary["quant"] != "4bit" or summary["steps"] < 1:
             return fail(f"training ran with quant={summary['quant']} for {summary['steps']} steps")
-        out = args.out or (work / "exported")
+        out = out or (work / "exported")
         export(run_dir, out)
         say(f"exported adapter to {out} in {time.perf_counter() - started:.1f} s since training started")
 
@@ -130,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
         say("hf backend (4-bit) on the exported adapter: " + json.dumps({k: round(v, 3) for k, v in probs.items()}))
     say("OK: 4-bit NF4 QLoRA with bf16 and FlashAttention 2, export, and 4-bit hf inference all work")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from swclint.cliutil import run_click
+
+    return run_click(cli, argv, "python scripts/gpu_check.py")
 
 
 if __name__ == "__main__":

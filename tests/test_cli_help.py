@@ -14,7 +14,8 @@ import pytest
 from swclint.cliutil import run_click
 
 REPO = Path(__file__).resolve().parent.parent
-BENCH = ["clean", "scale", "mutate", "llm_gain", "llm_speed", "label_noise", "synth_twins", "train_speed"]
+BENCH = ["clean", "scale", "mutate", "llm_gain", "llm_speed", "label_noise", "synth_twins", "train_speed",
+         "compiler_bugs", "incremental", "precision", "fix_rate", "model_cost"]
 TRAIN_COMMANDS = ["train", "eval", "calibrate", "sweep", "export"]
 
 
@@ -110,3 +111,12 @@ def test_run_click_passes_the_exit_status_and_arguments() -> None:
         return n
 
     assert run_click(status, ["--n", "3"], "tool") == 3
+
+
+@pytest.mark.parametrize("script", ["bench/precision_collect.py", "scripts/gpu_check.py"])
+def test_scripts_run_by_path_are_click_too(script: str) -> None:
+    run = [sys.executable, str(REPO / script)]
+    proc = subprocess.run([*run, "--help"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.startswith("Usage: ") and "-h, --help" in proc.stdout
+    proc = subprocess.run([*run, "--bogus"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "error: No such option '--bogus'" in proc.stderr
