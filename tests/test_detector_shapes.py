@@ -2,8 +2,9 @@
 real `swclint` CLI (real solc, real Slither, our detectors, the mutex filter, merging).
 
 Each fixture under fixtures/detectors/shapes names the SWC ids it is about (`// checks: SWC-...`)
-and marks every line that must be reported (`// expect: SWC-...`). For those ids the report must
-hold exactly the marked lines: a `_fixed` twin marks none, so any finding there fails the test.
+and marks every line that must be reported (`// expect: SWC-...`) and every line that must be reported
+as information only, below the default --fail-on (`// note: SWC-...`). For those ids the report must
+hold exactly the marked lines: a `_fixed` twin marks no `expect`, so any finding above info fails.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cli_helpers import run_json
 SHAPES = Path(__file__).parent / "fixtures" / "detectors" / "shapes"
 CHECKS = re.compile(r"//\s*checks:\s*([\w ,-]+)")
 EXPECT = re.compile(r"//\s*expect:\s*([\w ,-]+)")
+NOTE = re.compile(r"//\s*note:\s*([\w ,-]+)")
 
 pytestmark = [
     pytest.mark.e2e,
@@ -30,26 +32,27 @@ def _ids(text: str) -> set[str]:
     return {part.strip() for part in text.split(",") if part.strip()}
 
 
-def _marks(path: Path) -> tuple[set[str], dict[str, set[int]]]:
+def _marks(path: Path, pattern: re.Pattern[str] = EXPECT) -> tuple[set[str], dict[str, set[int]]]:
     checks: set[str] = set()
     expected: dict[str, set[int]] = defaultdict(set)
     for number, line in enumerate(path.read_text().splitlines(), start=1):
         if m := CHECKS.search(line):
             checks |= _ids(m.group(1))
-        if m := EXPECT.search(line):
+        if m := pattern.search(line):
             for swc in _ids(m.group(1)):
                 expected[swc].add(number)
     return checks, expected
 
 
 @pytest.fixture(scope="module")
-def reported() -> dict[tuple[str, str], set[int]]:
+def reported() -> dict[tuple[str, str, str], set[int]]:
     data, proc = run_json(".", cwd=SHAPES)
     assert data["errors"] == [], data["errors"]
     lines: dict[tuple[str, str], set[int]] = defaultdict(set)
     for finding in data["findings"]:
         name = Path(finding["location"]["path"]).name
-        lines[(name, finding["swc_id"])].add(finding["location"]["start_line"])
+        level = "note" if finding["severity"] == "info" else "finding"
+        lines[(name, finding["swc_id"], level)].add(finding["location"]["start_line"])
     return lines
 
 
@@ -72,5 +75,7 @@ def test_reports_exactly_the_marked_lines(fixture: str, reported) -> None:
         assert not any(expected.values()), "a fixed twin marks no finding"
     else:
         assert all(expected.get(swc) for swc in checks), "a vulnerable twin marks each id it checks"
+    _, notes = _marks(SHAPES / fixture, NOTE)
     for swc in sorted(checks):
-        assert reported.get((fixture, swc), set()) == expected.get(swc, set()), swc
+        assert reported.get((fixture, swc, "finding"), set()) == expected.get(swc, set()), swc
+        assert reported.get((fixture, swc, "note"), set()) == notes.get(swc, set()), f"{swc} (info)"

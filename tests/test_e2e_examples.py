@@ -53,7 +53,8 @@ def test_vulnerable_example_is_found_at_its_line(report, path):
 @pytest.mark.parametrize("path", sorted(p for p, labels in EXPECTED.items() if not labels))
 def test_fixed_example_has_no_finding_of_its_class(report, path):
     swc = path.split("/")[1]
-    found = [f for f in _by_file(report)[path] if f["swc_id"] == swc]
+    # information notes (below the default --fail-on, e.g. a far deadline) are not findings of the class
+    found = [f for f in _by_file(report)[path] if f["swc_id"] == swc and f["severity"] != "info"]
     assert not found, f"{path}: {[(f['swc_id'], f['location']['start_line'], f['message']) for f in found]}"
 
 
