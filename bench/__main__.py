@@ -60,12 +60,7 @@ def detect_cmd(corpus: Path, fmt: str, as_json: bool, tools: str, llm: bool, swc
                            saved_only)
     if split or sample or save or saved_only or jobs > 1:
         return _fail("--split, --sample, --jobs, --save and --saved-only apply to --format cgt only")
-    try:
-        cases = read_corpus(corpus, fmt)
-    except CorpusError as exc:
-        return _fail(str(exc))
-    if wanted:
-        cases = [c for c in cases if c.swc in wanted]
+    cases = [c for c in read_corpus(corpus, fmt) if not wanted or c.swc in wanted]
     result, errors = detect(cases, chosen, llm=llm)
     for tool, messages in errors.items():
         for message in messages:
@@ -83,12 +78,7 @@ def _detect_cgt(corpus: Path, split: str | None, sample: int | None, jobs: int, 
                 saved_only: bool = False) -> int:
     from bench.cgt import format_cgt, load_saved, run_files, sample_files, score_cgt
 
-    try:
-        labels = read_cgt(corpus, split)
-    except CorpusError as exc:
-        return _fail(str(exc))
-    if wanted:
-        labels = [x for x in labels if x.swc in wanted]
+    labels = [x for x in read_cgt(corpus, split) if not wanted or x.swc in wanted]
     files = sample_files((x.file for x in labels), sample)
     missing = [f for f in files if not f.is_file()]
     for f in missing:
@@ -115,7 +105,7 @@ def _detect_cgt(corpus: Path, split: str | None, sample: int | None, jobs: int, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_click(cli, argv, "python -m bench")
+    return run_click(cli, argv, "python -m bench", errors=(CorpusError,))  # one line, exit 2
 
 
 if __name__ == "__main__":
