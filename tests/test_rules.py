@@ -36,7 +36,7 @@ OUR_DETECTORS = {
     "swclint:swclint-function-visibility": "SWC-100",
     "swclint:swclint-state-visibility": "SWC-108",
     "swclint:swclint-hardcoded-gas": "SWC-134",
-    "swclint:swclint-dos-gas-limit": "SWC-128",
+    "swclint:swclint-growing-array-work": "SWC-128",
     "swclint:swclint-compiler-bugs": "SWC-102",
 }
 # Registry typo: SWC-134 says "CWE-655: Improper Initialization" but links CWE-665 (the CWE with that title).

@@ -7,7 +7,7 @@ from swclint.detectors.assertion import AssertViolation
 from swclint.detectors.compiler_bugs import CompilerBugs
 from swclint.detectors.constructor_name import IncorrectConstructorName
 from swclint.detectors.dos_failed_call import DoSFailedCall
-from swclint.detectors.dos_gas_limit import DoSGasLimit
+from swclint.detectors.growing_array_work import GrowingArrayWork
 from swclint.detectors.hardcoded_gas import HardcodedGas
 from swclint.detectors.stipend_reentrancy import StipendReentrancy
 from swclint.detectors.timestamp import BlockTimestamp
@@ -30,7 +30,7 @@ DETECTORS = [
     FunctionDefaultVisibility,
     StateDefaultVisibility,
     HardcodedGas,
-    DoSGasLimit,
+    GrowingArrayWork,
 ]
 
 

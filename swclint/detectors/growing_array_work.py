@@ -73,8 +73,8 @@ def _anyone_can_grow(contract: Contract) -> set:
     return grown
 
 
-class DoSGasLimit(SWCDetector):
-    ARGUMENT = "swclint-dos-gas-limit"
+class GrowingArrayWork(SWCDetector):
+    ARGUMENT = "swclint-growing-array-work"
     HELP = "Loop or wipe over a storage array anyone can grow"
     CONFIDENCE = DetectorClassification.MEDIUM
 
