@@ -10,7 +10,7 @@ import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__
@@ -299,8 +299,6 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
         analysed.update(gr.analysed)
 
     if llm_stage is not None:
-        from dataclasses import replace
-
         from .analyze.slither_run import PARTIAL
 
         # Code Slither could not see (it failed on the file, or built no IR for some functions) gets

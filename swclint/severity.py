@@ -17,7 +17,7 @@ their check's impact. README "Severity, confidence and levels" has the table in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .findings import SEVERITIES, Finding
@@ -173,6 +173,13 @@ def contextualize(findings: list[Finding], slither, root: Path) -> list[Finding]
         path = str(Path(contract.source_mapping.filename.absolute).resolve())
         for function in contract.functions_and_modifiers_declared:
             functions.setdefault((path, contract.name, function.name), []).append(function)
+    known: dict[int, Context] = {}  # several findings in one function: its facts are computed once
+
+    def context_of(function) -> Context:
+        if id(function) not in known:
+            known[id(function)] = function_context(function)
+        return known[id(function)]
+
     out = []
     for f in findings:
         candidates = functions.get((str((root / f.location.path).resolve()), f.contract, f.function), [])
@@ -180,7 +187,7 @@ def contextualize(findings: list[Finding], slither, root: Path) -> list[Finding]
             out.append(f)
             continue
         # overloads share a name: take the most exposed one
-        contexts = [function_context(fn) for fn in candidates]
+        contexts = [context_of(fn) for fn in candidates]
         ctx = Context(value=any(c.value for c in contexts), callers=any(c.callers for c in contexts),
                       input=any(c.input for c in contexts))
         severity = adjust(f.severity, f.swc_id, ctx)
@@ -192,8 +199,6 @@ def contextualize(findings: list[Finding], slither, root: Path) -> list[Finding]
 
 
 def _with(f: Finding, severity: str, message: str) -> Finding:
-    from dataclasses import replace
-
     return replace(f, severity=severity, message=message)
 
 
