@@ -138,7 +138,7 @@ def analyse_group(version: str, files: list[SourceFile], root: Path, remappings:
 
 def _analyse_group(version: str, files: list[SourceFile], root: Path, remappings: list[str],
                    opts: Options) -> GroupResult:
-    from .analyze.slither_run import AnalysisError, run_slither
+    from .analyze.slither_run import FAILED, AnalysisError, run_slither
     from .solc.compile import compile_group
     from .solc.errors import SolcError
 
@@ -185,7 +185,7 @@ def _analyse_group(version: str, files: list[SourceFile], root: Path, remappings
                 result.errors.extend(e for e in sub.errors if e.stage != "compile")
                 result.analysed.extend(sub.analysed)
             return result
-        result.errors.append(FileError(good[0].rel, "analyze", f"Slither failed: {exc}"))
+        result.errors.append(FileError(good[0].rel, "analyze", f"{FAILED}: {exc}"))
         return result
     wanted = {f.rel for f in good}
     result.findings = [f for f in findings if f.location.path in wanted]
@@ -299,12 +299,11 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
         analysed.update(gr.analysed)
 
     if llm_stage is not None:
-        from .analyze.slither_run import PARTIAL
+        from .analyze.slither_run import static_gap  # Slither's import cost only where it is needed
 
-        # Code Slither could not see (it failed on the file, or built no IR for some functions) gets
-        # all its functions reviewed by the model, not only those static signals point at.
-        gaps = {e.path for e in result.errors
-                if e.stage == "analyze" and e.message.startswith(("Slither failed", PARTIAL))}
+        # Code Slither could not see gets all its functions reviewed by the model, not only those
+        # static signals point at.
+        gaps = {e.path for e in result.errors if static_gap(e)}
         for batch, batch_opts in (([s for s in sources if s.rel not in gaps], opts),
                                   ([s for s in sources if s.rel in gaps], replace(opts, llm_scope="all"))):
             if not batch:

@@ -162,6 +162,12 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
 
 
 PARTIAL = "analysed partially"  # FileError message prefix: the file is in the report, with gaps
+FAILED = "Slither failed"  # FileError message prefix: Slither saw none of the unit
+
+
+def static_gap(error: FileError) -> bool:
+    """Code Slither could not see: it failed on the file, or built no IR for some of its functions."""
+    return error.stage == "analyze" and error.message.startswith((FAILED, PARTIAL))
 
 
 def _partial_slither(cc: CryticCompile, root: Path, cause: Exception, label: str):
