@@ -1,7 +1,7 @@
 """`python -m bench detect --format cgt`: contract-level scores of swclint and plain Slither on CGT.
 
 A label is one dataset's verdict on one (file, contract, SWC id). A tool flags it when an unsuppressed
-finding of that SWC id lies in the contract or in a contract it inherits from (bench/contracts.py);
+finding of that SWC id lies in the contract or in a contract it inherits from (swclint/analyze/contracts.py);
 a label without a contract name, or a finding outside every contract (a pragma), concerns the
 whole file. Each dataset's
 label is scored on its own, so where datasets disagree both verdicts count, each in its dataset.
@@ -24,8 +24,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.contracts import ContractSpan, contract_at, contract_spans, lineage
 from bench.corpus import CgtLabel
+from swclint.analyze.contracts import ContractSpan, contract_at, contract_spans, lineage
 
 MACRO_SWC = ("SWC-101", "SWC-104", "SWC-107", "SWC-113", "SWC-114", "SWC-120")  # issue 14's six
 RECALL_SWC = "SWC-116"

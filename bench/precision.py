@@ -32,9 +32,9 @@ from pathlib import Path
 import click
 
 from bench.cgt import sample_files
-from bench.contracts import contract_at, contract_spans, lineage
 from bench.corpus import CgtLabel, CorpusError, read_cgt, read_swc_registry
 from bench.detect import MAX_REGION, SLACK
+from swclint.analyze.contracts import contract_at, contract_spans, lineage
 from swclint.cliutil import HELP, invoked_args, run_click
 
 COLLECTOR = Path(__file__).with_name("precision_collect.py")

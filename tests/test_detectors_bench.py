@@ -166,7 +166,7 @@ contract Other { constructor(uint x) public {} }
 
 
 def test_contract_spans_and_lineage_ignore_comments_and_strings() -> None:
-    from bench.contracts import contract_at, contract_spans, lineage
+    from swclint.analyze.contracts import contract_at, contract_spans, lineage
 
     spans = contract_spans(INHERIT)
     assert [(s.name, s.start, s.end, s.bases) for s in spans] == [

@@ -1,8 +1,9 @@
 """Contract line ranges and inheritance of one Solidity file, from tree-sitter-solidity.
 
-Contract-level benchmarks need to know which contract a finding lies in and which contracts a
-labelled contract inherits from. A light parser gives both without compiling, so the answer is
-the same for every tool and for files that do not compile.
+Contract-level labels (the CGT benchmark in bench/cgt.py, its training import in dataset/cgt.py)
+need to know which contract a finding lies in and which contracts a labelled contract inherits
+from. A light parser gives both without compiling, so the answer is the same for every tool and
+for files that do not compile.
 """
 
 from __future__ import annotations
