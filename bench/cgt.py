@@ -1,7 +1,9 @@
 """`python -m bench detect --format cgt`: contract-level scores of swclint and plain Slither on CGT.
 
 A label is one dataset's verdict on one (file, contract, SWC id). A tool flags it when an unsuppressed
-finding of that SWC id lies in the contract or in a contract it inherits from (swclint/analyze/contracts.py);
+finding of that SWC id, reported as a weakness (severity low or above; an informational note claims
+none, for either tool), lies in the contract or in a contract it inherits from
+(swclint/analyze/contracts.py);
 a label without a contract name, or a finding outside every contract (a pragma), concerns the
 whole file. Each dataset's
 label is scored on its own, so where datasets disagree both verdicts count, each in its dataset.
@@ -38,6 +40,7 @@ class ToolResult:
     analysed: bool = False
     hits: set[tuple[str, str | None]] = field(default_factory=set)  # (SWC id, contract or None)
     errors: list[str] = field(default_factory=list)
+    notes: set[tuple[str, str | None]] = field(default_factory=set)  # informational: reported, not scored
 
 
 @dataclass
@@ -72,7 +75,7 @@ def run_tool(tool: str, file: Path) -> ToolResult:
             continue
         if finding.swc_id.startswith("SWC-"):
             owner = contract_at(spans, finding.location.start_line) or finding.contract or None
-            out.hits.add((finding.swc_id, owner))
+            (out.notes if finding.severity == "info" else out.hits).add((finding.swc_id, owner))
     return out
 
 
@@ -140,7 +143,7 @@ def run_files(files: list[Path], tools: tuple[str, ...], jobs: int = 1,
 def _to_json(r: FileResult) -> dict:
     return {"file": str(r.file), "tools": {
         t: {"seconds": x.seconds, "analysed": x.analysed, "hits": sorted(map(list, x.hits), key=str),
-            "errors": x.errors} for t, x in r.tools.items()}}
+            "errors": x.errors, "notes": sorted(map(list, x.notes), key=str)} for t, x in r.tools.items()}}
 
 
 def load_saved(path: Path, tools: tuple[str, ...]) -> dict[Path, FileResult]:
@@ -155,7 +158,8 @@ def load_saved(path: Path, tools: tuple[str, ...]) -> dict[Path, FileResult]:
             continue
         if set(tools) <= set(data["tools"]):
             out[Path(data["file"])] = FileResult(Path(data["file"]), {
-                t: ToolResult(x["seconds"], x["analysed"], {(h[0], h[1]) for h in x["hits"]}, x["errors"])
+                t: ToolResult(x["seconds"], x["analysed"], {(h[0], h[1]) for h in x["hits"]}, x["errors"],
+                              {(h[0], h[1]) for h in x.get("notes", ())})
                 for t, x in data["tools"].items() if t in tools})
     return out
 
