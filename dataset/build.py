@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dataset.card import write_card
+from dataset.cgt import SOURCE as CGT
+from dataset.cgt import import_cgt
 from dataset.dedup import dedup, near_key_of
 from dataset.errors import DatasetError
 from dataset.extra import import_clean_dir, import_csv
@@ -33,6 +35,8 @@ class BuildConfig:
     min_test: int = 100
     synth: int = 0  # generated vulnerable/fixed pairs per family, train split only
     synth_seed: int | None = None  # generator seed; None: the split seed
+    cgt: Path | None = None  # CGT corpus (labels.csv + sources/); its dev split only
+    cgt_limit: int | None = None  # at most this many CGT files (a spread sample); None: all
 
 
 def _import_all(cfg: BuildConfig, stats: Counter, compile_status: dict | None) -> tuple[list, list]:
@@ -53,8 +57,12 @@ def _import_all(cfg: BuildConfig, stats: Counter, compile_status: dict | None) -
         if not csv_path.is_file():
             raise DatasetError(f"{csv_path}: no such file")
         add(f"csv:{csv_path.stem}", csv_path, import_csv(csv_path, stats))
+    if cfg.cgt is not None:
+        if not cfg.cgt.exists():
+            raise DatasetError(f"{cfg.cgt}: no such CGT corpus")
+        add(CGT, cfg.cgt, import_cgt(cfg.cgt, stats, cfg.cgt_limit))
     if not sources:
-        raise DatasetError("nothing to build: give --seed, --swc-registry, --extra or --extra-csv")
+        raise DatasetError("nothing to build: give --seed, --swc-registry, --extra, --extra-csv or --cgt")
     return records, sources
 
 

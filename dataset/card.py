@@ -14,6 +14,17 @@ def _table(header: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
+# Why `cgt` records are weak: CGT labels contracts, and the functions come from swclint's static stage.
+_CGT_NOTE = (
+    "`cgt` records are functions where swclint's static stage reports one of the model's classes, in",
+    "CGT dev-split contracts (files 0-7) that a dataset labelled for that class: labelled negative ->",
+    "clean record, labelled positive -> weak positive (the contract has the weakness; the function is",
+    "where static analysis points). Disagreeing labels and unjudged candidates are skipped (`cgt.*`",
+    "counts under Other imports).",
+    "",
+)
+
+
 def render_markdown(card: dict) -> str:
     counts = card["counts"]
     labels = [lab for lab in LABELS if lab != "none"]
@@ -37,6 +48,7 @@ def render_markdown(card: dict) -> str:
             ["source", "input", "records kept"], [[s["name"], s["input"], s["kept"]] for s in card["sources"]]
         ),
         "",
+        *_CGT_NOTE * any(s["name"] == "cgt" for s in card["sources"]),
         "## Records per split",
         "",
         _table(

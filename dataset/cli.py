@@ -24,6 +24,9 @@ def cli() -> None:
 @click.option("--swc-registry", type=_PATH, help="SWC registry checkout (with test_cases/).")
 @click.option("--extra", type=_PATH, multiple=True, help="Folder of .sol declared clean (repeatable).")
 @click.option("--extra-csv", type=_PATH, multiple=True, help="file,line,swc CSV (repeatable).")
+@click.option("--cgt", type=_PATH, help="CGT corpus (labels.csv + sources/): its dev split, weakly labelled.")
+@click.option("--cgt-limit", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Import at most N CGT files (a spread sample; default: every dev file).")
 @click.option("--synth", type=int, default=0, show_default=True, metavar="N",
               help="Add N generated vulnerable/fixed pairs per pattern family to train.")
 @click.option("--synth-seed", type=int, default=None, metavar="N",
@@ -35,15 +38,15 @@ def cli() -> None:
 @click.option("--tokenizer", type=click.Choice(("auto", "estimate")), default="auto", show_default=True,
               help="Token lengths: Gemma tokenizer if on disk (auto) or len/3.5 (estimate).")
 def build(seed: Path | None, swc_registry: Path | None, extra: tuple[Path, ...], extra_csv: tuple[Path, ...],
-          synth: int, synth_seed: int | None, out: Path, seed_value: int, min_test: int, compile_check: bool,
-          tokenizer: str) -> None:
+          cgt: Path | None, cgt_limit: int | None, synth: int, synth_seed: int | None, out: Path, seed_value: int,
+          min_test: int, compile_check: bool, tokenizer: str) -> None:
     """Build train/valid/test JSONL and the data card."""
     from dataset.build import BuildConfig
     from dataset.build import build as run_build
 
     cfg = BuildConfig(out=out, seed=seed, swc_registry=swc_registry, extra=list(extra), extra_csv=list(extra_csv),
-                      synth=synth, synth_seed=synth_seed, seed_value=seed_value, compile_check=compile_check,
-                      tokenizer=tokenizer, min_test=min_test)
+                      cgt=cgt, cgt_limit=cgt_limit, synth=synth, synth_seed=synth_seed, seed_value=seed_value,
+                      compile_check=compile_check, tokenizer=tokenizer, min_test=min_test)
     card = run_build(cfg)
     counts = card["counts"]
     summary = ", ".join(f"{s} {counts[s]['records']}" for s in counts)

@@ -9,6 +9,7 @@ for files that do not compile.
 from __future__ import annotations
 
 import functools
+import warnings
 from dataclasses import dataclass
 
 import tree_sitter
@@ -27,7 +28,9 @@ class ContractSpan:
 
 @functools.cache
 def _parser() -> tree_sitter.Parser:
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_solidity.language()))
+    with warnings.catch_warnings():  # older grammar wheels hand over an int pointer (deprecated)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return tree_sitter.Parser(tree_sitter.Language(tree_sitter_solidity.language()))
 
 
 def contract_spans(text: str) -> list[ContractSpan]:
