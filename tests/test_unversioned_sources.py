@@ -28,22 +28,23 @@ def alternatives(tmp_path: Path, text: str) -> list[str]:
 
 
 def test_unversioned_file_tries_every_older_series(tmp_path: Path) -> None:
-    assert alternatives(tmp_path, NEW) == ["0.7.6", "0.6.12", "0.5.17", "0.4.26", "0.4.11"]
+    assert alternatives(tmp_path, NEW) == ["0.7.6", "0.6.12", "0.5.17", "0.4.26", "0.4.11", "0.4.1"]
 
 
 def test_syntax_removed_in_05_starts_from_the_oldest_series(tmp_path: Path) -> None:
-    assert alternatives(tmp_path, OLD) == ["0.4.26", "0.5.17", "0.6.12", "0.7.6", "0.4.11"]
+    assert alternatives(tmp_path, OLD) == ["0.4.26", "0.5.17", "0.6.12", "0.7.6", "0.4.11", "0.4.1"]
 
 
 def test_a_pragma_keeps_the_two_series_limit_then_its_oldest_release(tmp_path: Path) -> None:
-    assert alternatives(tmp_path, "pragma solidity >=0.4.0;\n" + OLD) == ["0.7.6", "0.6.12", "0.4.11"]
+    assert alternatives(tmp_path, "pragma solidity >=0.4.0;\n" + OLD) == ["0.7.6", "0.6.12", "0.4.11",
+                                                                         "0.4.1"]
 
 
 def test_a_caret_pragma_falls_back_to_the_oldest_release_it_allows(tmp_path: Path) -> None:
     (tmp_path / "a.sol").write_text("pragma solidity ^0.4.7;\n" + OLD)
     found = older_alternatives(tmp_path / "a.sol", tmp_path, [], Version("0.4.26"),
                                candidates=[*SERIES, Version("0.4.11")], installed=SERIES)
-    assert [str(v) for v in found] == ["0.4.11"]
+    assert [str(v) for v in found] == ["0.4.11", "0.4.7"]  # then the release before standard JSON
 
 
 @pytest.mark.e2e

@@ -16,11 +16,19 @@ from pathlib import Path
 
 from packaging.version import Version
 
+from swclint.solc import legacy
 from swclint.solc.errors import CompilerBroken, InvalidPragma, SolcError, UnsatisfiablePragma
 from swclint.solc.imports import Remapping, SourceTree, load_tree, parse_remapping, unit_name
 from swclint.solc.providers import Solc, get_solc, get_solc_for_constraint, installed_versions
 from swclint.solc.source import _PRAGMA, mask
-from swclint.solc.versions import Constraint, known_releases, pick, pragma_constraint
+from swclint.solc.versions import (
+    LEGACY_RELEASES,
+    OLDEST_SUPPORTED,
+    Constraint,
+    known_releases,
+    pick,
+    pragma_constraint,
+)
 
 # What crytic-compile asks for, so Slither can be fed from our output unchanged.
 DEFAULT_OUTPUT_SELECTION = {
@@ -261,6 +269,8 @@ def _compile_until_clean(
             diags.add(Diagnostic(tree.files[roots[0]], None, None, str(exc)))
             result.failed.append(tree.files[roots[0]])
             return []
+        if solc.version < OLDEST_SUPPORTED:  # a pre-standard-JSON release, through solc-js's wrapper
+            output = legacy.standardise(output, tree.contents)
         found, error_units, unattributed = _diagnostics(output, tree)
         diags.update(found)
         bad = [r for r in roots if error_units.intersection(tree.closure(r))]
@@ -419,6 +429,11 @@ def older_alternatives(
     oldest = next((v for v in pool if constraints[file].allows(v)), None)
     if oldest is not None and oldest != rejected and oldest not in out:
         out.append(oldest)
+    # Then the oldest release before standard JSON the pragma allows (any, without a pragma): checks
+    # later 0.4 releases added (e.g. 0.4.10's "Uninitialized mapping") reject what authors compiled.
+    legacy = next((v for v in LEGACY_RELEASES if constraints[file].allows(v)), None)
+    if legacy is not None and legacy != rejected and legacy not in out:
+        out.append(legacy)
     return out
 
 

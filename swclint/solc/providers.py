@@ -18,7 +18,7 @@ from packaging.version import Version
 
 from swclint.solc import native, solcjs
 from swclint.solc.errors import CompilerBroken, SolcError, SolcUnavailable, UnsatisfiablePragma
-from swclint.solc.versions import Constraint, known_releases, pragma_constraint
+from swclint.solc.versions import OLDEST_SUPPORTED, Constraint, known_releases, pragma_constraint
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,12 @@ class CliSolc:
 
 
 def installed_versions() -> list[Version]:
-    """Versions available without a network: native and solc-js, deduplicated, ascending."""
-    return sorted(set(native.native_installs()) | set(solcjs.installed()))
+    """Versions available without a network: native and solc-js, deduplicated, ascending.
+
+    Releases before 0.4.11 are left out even when installed: they are a per-file fallback
+    (`compile.older_alternatives`), and must not become a first choice for anyone's pragma.
+    """
+    return sorted(v for v in set(native.native_installs()) | set(solcjs.installed()) if v >= OLDEST_SUPPORTED)
 
 
 def install(versions: Iterable[Version]) -> list[Version]:

@@ -27,6 +27,7 @@ __all__ = [
     "InvalidPragma",
     "UnsatisfiablePragma",
     "known_releases",
+    "LEGACY_RELEASES",
     "parse_constraint",
     "pick",
     "pragma_constraint",
@@ -36,6 +37,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 OLDEST_SUPPORTED = Version("0.4.11")  # first release with --standard-json
+# Releases before standard JSON, driven through solc-js's legacy interface (the newest wrapper
+# translates their output). A fallback only, never a first choice: code that pins one compiles with
+# 0.4.11+ today and must keep doing so. 0.4.0 is left out: its npm package holds no compiler.
+# Older series (0.3.x) are left out too: Slither cannot read their AST.
+LEGACY_RELEASES = tuple(Version(f"0.4.{patch}") for patch in range(1, 11))
 RELEASES_TTL_S = 24 * 3600
 _OPS = ("<=", ">=", "<", ">", "=", "^", "~")
 _PART = r"(?:\d+|[xX*])"
