@@ -142,3 +142,24 @@ def test_unversioned_pre_04_code_falls_back_to_the_oldest_04_release(tmp_path: P
     assert result.versions == {"old.sol": "0.4.1"}
     assert not [e for e in result.errors if e.stage == "compile"]
     assert any(f.swc_id == "SWC-107" and f.function == "withdraw" for f in result.findings)
+
+
+def test_unversioned_file_no_release_compiles_gets_one_line_from_the_release_that_read_furthest() -> None:
+    from swclint.findings import FileError
+    from swclint.pipeline import SourceFile, _no_release_compiles
+
+    old = SourceFile(Path("/x/old.sol"), "old.sol", "contract A { function () { x(); } }\n")
+    attempts = [
+        ("0.8.26", [FileError("old.sol", "compile", "ParserError: Expected a state variable declaration.", 24)]),
+        ("0.4.26", [FileError("old.sol", "compile", "TypeError: Operator < not compatible with types "
+                                                    "uint256 and rational_const 1/100", 29)]),
+        ("0.4.1", [FileError("old.sol", "compile", "ParserError: Expected token Semicolon", 31)]),
+    ]
+    verdict = _no_release_compiles(old, attempts)
+    assert verdict is not None and verdict.path == "old.sol" and verdict.line == 29
+    assert "0.8.26, 0.4.26, 0.4.1" in verdict.message and "solc 0.4.26" in verdict.message
+    assert "rational_const" in verdict.message
+    # a pragma names the author's compiler: its verdict stays; one attempt alone needs no summary
+    pinned = SourceFile(Path("/x/p.sol"), "p.sol", "pragma solidity ^0.4.7;\n" + old.text)
+    assert _no_release_compiles(pinned, attempts) is None
+    assert _no_release_compiles(old, attempts[:1]) is None

@@ -431,9 +431,9 @@ def older_alternatives(
         out.append(oldest)
     # Then the oldest release before standard JSON the pragma allows (any, without a pragma): checks
     # later 0.4 releases added (e.g. 0.4.10's "Uninitialized mapping") reject what authors compiled.
-    legacy = next((v for v in LEGACY_RELEASES if constraints[file].allows(v)), None)
-    if legacy is not None and legacy != rejected and legacy not in out:
-        out.append(legacy)
+    pre_json = next((v for v in LEGACY_RELEASES if constraints[file].allows(v)), None)
+    if pre_json is not None and pre_json != rejected and pre_json not in out:
+        out.append(pre_json)
     return out
 
 
