@@ -121,8 +121,10 @@ def analyse_group(version: str, files: list[SourceFile], root: Path, remappings:
         closure = {relpath(p, root) for p in closure_files(f.path, root, remappings)} | {f.rel}
         if not closure & diagnosed:
             continue
+        attempts = [(version, [e for e in result.errors if e.path == f.rel and e.stage == "compile"])]
         for alt in older_alternatives(f.path, root, remappings, Version(version)):
             sub = _analyse_group(str(alt), [f], root, remappings, opts)
+            attempts.append((str(alt), [e for e in sub.errors if e.path == f.rel and e.stage == "compile"]))
             if f.rel in sub.compiled:
                 log.debug("%s: solc %s rejected it, solc %s compiled it", f.rel, version, alt)
                 # its imports compiled too, so their errors from the rejected attempt are gone
@@ -133,7 +135,29 @@ def analyse_group(version: str, files: list[SourceFile], root: Path, remappings:
                 result.analysed.extend(sub.analysed)
                 result.findings.extend(sub.findings)
                 break
+        else:
+            verdict = _no_release_compiles(f, attempts)
+            if verdict is not None:
+                result.errors = [e for e in result.errors if not (e.path == f.rel and e.stage == "compile")]
+                result.errors.append(verdict)
     return result
+
+
+def _no_release_compiles(f: SourceFile, attempts: list[tuple[str, list[FileError]]]) -> FileError | None:
+    """For a file without a pragma that no release compiles, one line naming the releases tried and
+    the verdict of the one that read furthest: the planned (newest) compiler's parse error is
+    often just old syntax, so a type error beats a parse error, then the later line wins."""
+    from .solc.source import solidity_pragmas
+
+    if len(attempts) < 2 or solidity_pragmas(f.text):
+        return None
+    verdicts = [(v, errs[0]) for v, errs in attempts if errs and errs[0].line]
+    if not verdicts:
+        return None
+    version, why = max(verdicts, key=lambda ve: ("ParserError" not in ve[1].message, ve[1].line or 0))
+    tried = ", ".join(v for v, _ in attempts)
+    return FileError(f.rel, "compile", f"no `pragma solidity`, and no solc release tried compiles it "
+                     f"({tried}); solc {version} read furthest: {why.message}", why.line)
 
 
 def _analyse_group(version: str, files: list[SourceFile], root: Path, remappings: list[str],
