@@ -57,6 +57,7 @@ class Finding:
     fix: str | None = None  # the model's suggested replacement source for the region, when it wrote one
     fix_location: Location | None = None  # the region `fix` replaces (the whole function), once verified
     suppression: Suppression | None = None
+    triage: str = ""  # "doubted" | "confirmed" when the model re-ranked a static finding (llm/triage.py)
 
     @property
     def sort_key(self) -> tuple:
@@ -121,9 +122,7 @@ def merge(findings: list[Finding]) -> list[Finding]:
                     confidence=combine_confidence(list(best_by_source.values())),
                     severity=severity,
                     fix=m.fix or f.fix,
-                    message=m.message if not any(e.source.startswith("llm:") for e in f.evidence)
-                    else m.message + f" Model agrees ({f.confidence:.2f}).",
-                )
+                )  # what the model's evidence means for the message is llm/triage.py's call
                 break
         else:
             merged.append(f)

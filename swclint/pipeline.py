@@ -17,6 +17,7 @@ from . import __version__
 from .config import Options
 from .discover import discover, load_remappings, relpath
 from .findings import FileError, Finding, RunResult, merge
+from .llm.triage import triage
 
 log = logging.getLogger("swclint")
 
@@ -341,6 +342,8 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
     disabled = {d.upper() for d in opts.disable}
     findings = [f for f in findings if f.swc_id.upper() not in disabled]
     result.findings = merge(findings)
+    if llm_stage is not None:  # the model's probability re-ranks the static findings it has an opinion on
+        result.findings = triage(result.findings)
     # after the merge: agreeing evidence raises confidence, so the threshold sees the combined value
     result.findings = [f for f in result.findings if f.confidence >= opts.min_confidence]
     if changed is not None:

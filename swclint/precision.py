@@ -15,7 +15,8 @@ Thresholds (README, "Severity, confidence and levels"):
   `error` for medium/high severity at precision >= `ERROR_PRECISION`; `note` for low/info severity
   or precision below `NOTE_PRECISION`; `warning` otherwise, and for every unmeasured check. The
   model is a check like the others: its rows come from `bench.precision --llm`; until then model
-  evidence keeps its calibrated probability as confidence but cannot raise a level.
+  evidence keeps its calibrated probability as confidence, and only lifts a medium/high static
+  finding it confirms from note to warning (`level`; the re-ranking itself is llm/triage.py).
 
 precision = findings on a labelled weakness / all findings of the check: a finding on a contract no
 dataset assessed for its class counts as unconfirmed, so it is a lower bound, and the same measure
@@ -31,6 +32,7 @@ from importlib import resources
 from pathlib import Path
 
 from .findings import Finding, combine_confidence
+from .llm.triage import CONFIRMED
 
 DATA_FILE = "data/precision.json"  # inside the swclint package (package-data)
 MIN_JUDGED = 10
@@ -150,8 +152,13 @@ def rule_level(severity: str, precision: float | None) -> str:
 
 
 def level(f: Finding, data: PrecisionData | None = None) -> str:
-    """A finding's SARIF level: its severity capped by its checks' best measured precision."""
-    return rule_level(f.severity, finding_precision(f, data))
+    """A finding's SARIF level: its severity capped by its checks' best measured precision.
+
+    A medium/high finding the model confirms (llm/triage.py) is at least a warning: its checks'
+    low measured precision is an average over findings the model did not back.
+    """
+    found = rule_level(f.severity, finding_precision(f, data))
+    return "warning" if found == "note" and f.triage == CONFIRMED and f.severity in ("medium", "high") else found
 
 
 def calibrate(findings: list[Finding], data: PrecisionData | None = None) -> list[Finding]:

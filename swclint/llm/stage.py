@@ -10,7 +10,7 @@ from ..analyze.chunks import extract_chunks
 from ..analyze.patterns import can_wrap, is_candidate
 from ..chunk import Chunk
 from ..config import Options
-from ..findings import Evidence, FileError, Finding, Location
+from ..findings import Evidence, FileError, Finding, Location, severity_rank
 from ..rules import get_rule
 from .backends import DEFAULT_ADAPTER, Backend, BackendError, HFBackend, OpenAIBackend, ml_extra_installed
 from .cache import AnswerCache, cache_key
@@ -18,7 +18,8 @@ from .prompt import LABELS, MAX_CHUNK_CHARS, build_prompt, fix_prompt
 
 log = logging.getLogger("swclint.llm")
 
-# Model evidence below this never reaches a finding, not even as support for a static one.
+# A model-only verdict below this never becomes a finding, whatever --llm-threshold says. Static
+# findings of the model's classes get its probability whatever it is (llm/triage.py re-ranks them).
 SUPPORT_THRESHOLD = 0.5
 
 
@@ -144,20 +145,26 @@ def _classify(backend: Backend, cache: AnswerCache, chunks: list[Chunk], static:
         if progress:
             progress("model", min(start + batch, len(todo)), len(todo))
 
-    static_at = {(f.location.path, f.contract, f.function, f.swc_id) for f in static}
+    # static classes the model knows, per function, with the severity their context gave them
+    static_at: dict[tuple[str, str, str], dict[str, str]] = {}
+    for f in static:
+        if f.swc_id in LABELS:
+            classes = static_at.setdefault((f.location.path, f.contract, f.function), {})
+            classes[f.swc_id] = max(classes.get(f.swc_id, f.severity), f.severity, key=severity_rank)
     findings: list[Finding] = []
     for chunk, key in zip(chunks, keys, strict=True):
         probs = known.get(key)
         if not _valid_probs(probs):
             log.debug("unusable model answer for %s:%s", chunk.path, chunk.function)
             continue
+        flagged = static_at.get((chunk.path, chunk.contract, chunk.function), {})
+        # the model's opinion on every static class here, however low: triage.py re-ranks with it
+        findings += [_finding(chunk, swc, probs[swc], backend.identity, severity, opinion=True)
+                     for swc, severity in sorted(flagged.items()) if swc in probs]
         label, p = max(probs.items(), key=lambda kv: (kv[1], kv[0]))
-        if label == "none" or p < SUPPORT_THRESHOLD:
+        if label == "none" or label in flagged or p < max(SUPPORT_THRESHOLD, opts.llm_threshold):
             continue
-        supports_static = (chunk.path, chunk.contract, chunk.function, label) in static_at
-        if not supports_static and p < opts.llm_threshold:
-            continue
-        if not supports_static and label == "SWC-101" and not can_wrap(chunk):
+        if label == "SWC-101" and not can_wrap(chunk):
             log.debug("%s:%s: SWC-101 verdict dropped, checked 0.8 arithmetic cannot wrap", chunk.path, chunk.function)
             continue
         findings.append(_finding(chunk, label, p, backend.identity))
@@ -185,18 +192,23 @@ def _fix_for(backend: Backend, cache: AnswerCache, chunk: Chunk, label: str) -> 
     return text.strip()
 
 
-def _finding(chunk: Chunk, label: str, p: float, identity: str) -> Finding:
+def _finding(chunk: Chunk, label: str, p: float, identity: str, severity: str | None = None,
+             opinion: bool = False) -> Finding:
+    """A model verdict on its own, or (`opinion`) the model's probability for a static finding's class."""
     rule = get_rule(label)
     return Finding(
         swc_id=label,
         title=rule.title,
-        severity=rule.severity,
+        severity=severity or rule.severity,
         confidence=round(p, 4),
         location=Location(chunk.path, chunk.start_line, chunk.end_line, chunk.start_col or 1, chunk.end_col or 1),
-        message=f"The model classifies {chunk.contract + '.' if chunk.contract else ''}{chunk.function} as "
+        message=f"The model gives {chunk.contract + '.' if chunk.contract else ''}{chunk.function} "
+                f"p={p:.2f} for {label}." if opinion else
+                f"The model classifies {chunk.contract + '.' if chunk.contract else ''}{chunk.function} as "
                 f"{rule.title} (p={p:.2f}).",
         remediation=rule.remediation.strip(),
         contract=chunk.contract,
         function=chunk.function,
-        evidence=[Evidence(f"llm:{identity.split(':')[1]}", round(p, 4), "model verdict")],
+        evidence=[Evidence(f"llm:{identity.split(':')[1]}", round(p, 4),
+                           f"model probability for {label}" if opinion else "model verdict")],
     )

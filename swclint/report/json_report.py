@@ -8,7 +8,8 @@
           "location": {"path", "start_line", "end_line", "start_col", "end_col"},
           "message", "remediation", "contract", "function",
           "evidence": [{"source", "confidence", "detail"}],
-          "fix": str | null, "fingerprint": "<16 hex>:<n>",
+          "fix": str | null, "fix_location": {...} | null, "fingerprint": "<16 hex>:<n>",
+          "triage": "" | "doubted" | "confirmed",   # the model re-ranked a static finding
           "suppressed": bool, "suppression": {"kind", "justification"} | null
       }, ...],                                     # all findings, suppressed ones flagged
       "errors": [{"path", "stage", "message", "line"}],

@@ -212,6 +212,7 @@ def result_object(f: Finding, rule_index: int, fingerprint: str, source: str,
             "security-severity": finding_security_severity(f),  # lowered with the finding's context
             "evidence": [{"source": e.source, "confidence": e.confidence, "detail": e.detail}
                          for e in f.evidence],
+            **({"triage": f.triage} if f.triage else {}),  # the model doubted or confirmed it (llm/triage.py)
         },
         fixes=_fixes(f, reg, source, remediation),
         suppressions=suppressions,

@@ -1,0 +1,54 @@
+"""The model as triage: its probability for a static finding's class re-ranks that finding.
+
+The model stage (stage.py) attaches its calibrated probability p for a static finding's class in the
+finding's function as `llm:` evidence; after the merge, `triage` reads it:
+
+- p <= DOUBT_AT: the model doubts it. Severity goes to `info` (below the default `--fail-on`, a
+  SARIF note), confidence to at most p, and the message says so. The finding is never removed: it
+  stays in text, JSON and SARIF with the model's evidence.
+- p >= CONFIRM_AT: the model confirms it. Confidence combines static evidence and p (noisy-OR), and
+  `precision.level` gives it at least a SARIF warning.
+- in between: unchanged; p stays visible in the evidence.
+
+Findings with only model evidence are not triaged: `--llm-threshold` already decided they exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..findings import Finding, combine_confidence
+
+# Calibrated (adapter calibration.json): at p <= 0.1 at most one such finding in ten is real, below
+# the measured precision of the static checks it would overrule (swclint/data/precision.json).
+DOUBT_AT = 0.1
+# The bar a model-only finding clears by default (--llm-threshold): a verdict strong enough to be
+# reported on its own is strong enough to back a static one.
+CONFIRM_AT = 0.8
+DOUBTED, CONFIRMED = "doubted", "confirmed"
+
+
+def _is_model(source: str) -> bool:
+    return source.startswith("llm:")
+
+
+def triage(findings: list[Finding]) -> list[Finding]:
+    """Each finding with static and model evidence, re-ranked by the model's probability."""
+    return [_triage_one(f) for f in findings]
+
+
+def _triage_one(f: Finding) -> Finding:
+    static = [e.confidence for e in f.evidence if not _is_model(e.source)]
+    model = [e.confidence for e in f.evidence if _is_model(e.source)]
+    if not static or not model:
+        return f
+    p = max(model)
+    if p <= DOUBT_AT:
+        note = f"The model doubts it (p={p:.2f} for {f.swc_id})" + (
+            f"; severity {f.severity} -> info." if f.severity != "info" else ".")
+        return replace(f, severity="info", confidence=round(min(combine_confidence(static), p), 4),
+                       triage=DOUBTED, message=f"{f.message} {note}")
+    if p >= CONFIRM_AT:
+        return replace(f, confidence=combine_confidence(static + [p]), triage=CONFIRMED,
+                       message=f"{f.message} The model agrees (p={p:.2f}).")
+    return replace(f, confidence=combine_confidence(static))
