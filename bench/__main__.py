@@ -12,8 +12,9 @@ from typing import NoReturn
 
 import click
 
+from bench.cgt import CGT_TOOLS
 from bench.corpus import CGT_SPLITS, READERS, CorpusError, read_cgt, read_corpus
-from bench.detect import TOOLS, detect, format_table
+from bench.detect import MODEL_TOOL, TOOLS, detect, format_table
 from swclint.cliutil import HELP, fail, run_click
 
 
@@ -32,7 +33,8 @@ def cli() -> None:
               help="Corpus layout; cgt = contract-level labels of ../shared/cgt.")
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result.")
 @click.option("--tools", default="swclint,slither", show_default=True, help="Comma-separated tools to run.")
-@click.option("--llm", is_flag=True, help="Let swclint use its model (line-level formats only).")
+@click.option("--llm", is_flag=True,
+              help="Let swclint use its model; cgt: also run tool swclint+llm (static + model in one run).")
 @click.option("--swc", default="", help="Only these SWC classes (comma-separated).")
 @click.option("--split", type=click.Choice(sorted(CGT_SPLITS)), help="cgt: dev (files 0-7...) or test (8-b...).")
 @click.option("--sample", type=click.IntRange(min=1), help="cgt: a deterministic subset of N files.")
@@ -46,14 +48,14 @@ def detect_cmd(corpus: Path, fmt: str, as_json: bool, tools: str, llm: bool, swc
                sample: int | None, jobs: int, no_datasets: bool, save: Path | None, saved_only: bool) -> int:
     """Recall/precision per SWC class of swclint and plain Slither on a labelled corpus."""
     chosen = [t.strip() for t in tools.split(",") if t.strip()]
-    known = ("swclint", "slither") if fmt == "cgt" else tuple(TOOLS)
+    known = CGT_TOOLS if fmt == "cgt" else tuple(TOOLS)
     unknown = [t for t in chosen if t not in known]
     if unknown or not chosen:
         return _fail(f"unknown tool(s) {', '.join(unknown) or '(none)'} (choose from {', '.join(known)})")
     wanted = {s.strip().upper() for s in swc.split(",") if s.strip()}
     if fmt == "cgt":
-        if llm:
-            return _fail("--llm is not supported with --format cgt (the cgt score is static-only)")
+        if llm and MODEL_TOOL not in chosen:
+            chosen.append(MODEL_TOOL)  # scored next to the static tools, on the same files
         if saved_only and not save:
             return _fail("--saved-only needs --save FILE")
         return _detect_cgt(corpus, split, sample, jobs, tuple(chosen), wanted, as_json, not no_datasets, save,

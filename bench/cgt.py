@@ -13,6 +13,10 @@ Both tools go through the shipped path (`swclint.pipeline.run`, static only, one
 - **slither**: the same compile, Slither's SWC-mapped detectors only, no filters
   (`swclint.analyze.slither_run.plain_slither`). Each tool compiles for itself, so the seconds
   per file of both include the compile.
+- **swclint+llm** (with `--llm`): swclint with its model, as `swclint --llm` runs: the model's
+  probability re-ranks the static findings of its classes (`swclint/llm/triage.py`; a finding it
+  doubts goes to `info`, so it no longer flags its contract) and model-only findings above
+  `--llm-threshold` are added. Static alone vs static + model, same files, one run.
 """
 
 from __future__ import annotations
@@ -27,11 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.corpus import CgtLabel
+from bench.detect import MODEL_TOOL
 from swclint.analyze.contracts import ContractSpan, contract_at, contract_spans, lineage
 
 MACRO_SWC = ("SWC-101", "SWC-104", "SWC-107", "SWC-113", "SWC-114", "SWC-120")  # issue 14's six
 RECALL_SWC = "SWC-116"
-CGT_TOOLS = ("swclint", "slither")
+CGT_TOOLS = ("swclint", "slither", MODEL_TOOL)  # the model tool runs with --llm
 
 
 @dataclass
@@ -245,6 +250,8 @@ def score_cgt(labels: list[CgtLabel], results: list[FileResult], given: int | No
         }
     if {"swclint", "slither"} <= set(out["tools"]) and out["tools"]["slither"]["seconds"]:
         out["time_ratio"] = round(out["tools"]["swclint"]["seconds"] / out["tools"]["slither"]["seconds"], 2)
+    if {"swclint", MODEL_TOOL} <= set(out["tools"]) and out["tools"]["swclint"]["seconds"]:
+        out["model_time_ratio"] = round(out["tools"][MODEL_TOOL]["seconds"] / out["tools"]["swclint"]["seconds"], 2)
     return out
 
 
@@ -270,4 +277,6 @@ def format_cgt(result: dict, per_dataset: bool = True) -> str:
                 rows += ["    " + line(swc, s) for swc, s in scores.items()]
     if "time_ratio" in result:
         rows += ["", f"static wall time swclint / slither: {result['time_ratio']}"]
+    if "model_time_ratio" in result:
+        rows += [f"wall time {MODEL_TOOL} / swclint: {result['model_time_ratio']} (model answers cached by content)"]
     return "\n".join(rows)

@@ -8,6 +8,7 @@ overlaps [line - SLACK, line + SLACK].
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import subprocess
 import sys
@@ -77,23 +78,42 @@ def run_swclint(files: list[Path], *, llm: bool = False) -> ToolRun:
     return run
 
 
-def static_run(tool: str, file: Path):
-    """One static run of the shipped path on one file: `swclint --no-llm`, or with `tool == "slither"`
-    plain Slither (its own SWC-mapped detectors, no filters) on the same compile output.
+MODEL_TOOL = "swclint+llm"  # swclint with its model: static findings triaged, model-only ones added
 
-    Returns (RunResult or None, seconds, error line or None). The result cache is off, so every run
-    compiles and analyses for itself.
+
+@functools.cache
+def _model_stage():
+    """One model stage per process (the adapter loads once), or the note saying why there is none."""
+    from swclint.config import Options
+    from swclint.llm.stage import make_llm_stage
+
+    stage, notes = make_llm_stage(Options(llm=True))
+    return stage, "; ".join(notes)
+
+
+def static_run(tool: str, file: Path):
+    """One run of the shipped path on one file: `swclint --no-llm`; with `tool == "slither"` plain
+    Slither (its own SWC-mapped detectors, no filters) on the same compile output; with MODEL_TOOL
+    `swclint --llm` (default scope and threshold, model answers cached by content like a user's).
+
+    Returns (RunResult or None, seconds, error line or None). The static result cache is off, so every
+    run compiles and analyses for itself.
     """
     from swclint.analyze.slither_run import plain_slither
     from swclint.config import Options
     from swclint.pipeline import run
 
-    opts = Options(llm=False, jobs=1)
+    opts = Options(llm=tool == MODEL_TOOL, jobs=1)
     opts.cache = False
+    llm_stage = None
+    if tool == MODEL_TOOL:
+        llm_stage, why = _model_stage()
+        if llm_stage is None:
+            return None, 0.0, f"{file}: {tool}: {why}"
     started = time.perf_counter()
     try:
         with plain_slither() if tool == "slither" else contextlib.nullcontext():
-            result = run([str(file)], opts, root=file.parent)
+            result = run([str(file)], opts, root=file.parent, llm_stage=llm_stage)
     except Exception as exc:  # one file must never stop a benchmark
         return None, time.perf_counter() - started, f"{file}: {tool}: {type(exc).__name__}: {str(exc)[:200]}"
     return result, time.perf_counter() - started, None

@@ -235,7 +235,7 @@ def test_cgt_sample_is_deterministic_and_spread() -> None:
     ["--format", "csv", "--split", "dev"],
     ["--format", "csv", "--jobs", "2"],
     ["--format", "cgt", "--tools", "mythril"],
-    ["--format", "cgt", "--llm"],
+    ["--format", "cgt", "--tools", "swclint,mythril", "--llm"],
     ["--format", "cgt", "--split", "train"],
     ["--format", "cgt", "--sample", "0"],
 ])

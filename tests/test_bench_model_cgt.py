@@ -1,0 +1,76 @@
+"""`bench detect --format cgt --llm`: static alone and static + model scored in one run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import bench.cgt as cgt
+import bench.detect as detect
+from bench.__main__ import main
+from swclint.findings import Evidence, Finding, Location, RunResult
+
+CGT_MINI = Path(__file__).parent / "fixtures" / "cgt_mini"
+
+
+def test_llm_adds_the_model_tool_next_to_the_static_ones(monkeypatch, capsys):
+    ran: list[tuple[str, ...]] = []
+
+    def fake_run(files, tools, jobs=1, save=None):
+        ran.append(tools)
+        return [cgt.FileResult(f, {t: cgt.ToolResult(2.0 if t == detect.MODEL_TOOL else 1.0, True,
+                                                     {("SWC-107", "Bank")} if t == "swclint" else set())
+                                   for t in tools}) for f in files]
+
+    monkeypatch.setattr(cgt, "run_files", fake_run)
+    args = ["detect", "--corpus", str(CGT_MINI), "--format", "cgt", "--split", "dev", "--json"]
+    assert main([*args, "--tools", "swclint", "--llm"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert ran == [("swclint", "swclint+llm")]
+    assert out["model_time_ratio"] == 2.0
+    assert out["tools"]["swclint"]["swc"]["SWC-107"]["tp"] == 1
+    assert out["tools"]["swclint+llm"]["swc"]["SWC-107"]["fn"] == 2  # Bank and Vault (DatasetA)
+    assert main([*args, "--tools", "swclint+llm"]) == 0 and ran[-1] == ("swclint+llm",)
+
+
+def _finding(swc: str, severity: str, line: int, triage: str = "") -> Finding:
+    return Finding(swc, "t", severity, 0.5, Location(CGT_MINI_BANK.name, line, line), "m", contract="Payer",
+                   function="withdraw", evidence=[Evidence("slither:x", 0.5)], triage=triage)
+
+
+CGT_MINI_BANK = (CGT_MINI / "sources" / "0a1b2c3d4e5f60718293a4b5c6d7e8f9.sol").resolve()
+
+
+def test_a_finding_the_model_doubts_is_a_note_not_a_flag(monkeypatch):
+    result = RunResult(root=str(CGT_MINI_BANK.parent), files=[CGT_MINI_BANK.name],
+                       sources={CGT_MINI_BANK.name: CGT_MINI_BANK.read_text()},
+                       findings=[_finding("SWC-107", "info", 8, "doubted"), _finding("SWC-101", "high", 24)])
+    monkeypatch.setattr(detect, "static_run", lambda tool, file: (result, 1.0, None))
+    out = cgt.run_tool(detect.MODEL_TOOL, CGT_MINI_BANK)
+    assert out.hits == {("SWC-101", "Token")} and out.notes == {("SWC-107", "Payer")}
+
+
+def test_without_a_model_the_model_tool_fails_each_file_in_one_line(monkeypatch):
+    monkeypatch.setattr(detect, "_model_stage", lambda: (None, "model: off (no adapter at /nowhere)"))
+    result, _, error = detect.static_run(detect.MODEL_TOOL, CGT_MINI_BANK)
+    assert result is None and error == f"{CGT_MINI_BANK}: swclint+llm: model: off (no adapter at /nowhere)"
+
+
+@pytest.mark.e2e
+@pytest.mark.model
+def test_static_and_static_plus_model_in_one_real_run(capsys):
+    """Real solc, Slither and the shipped adapter: the model doubts the overflow in Token.buy, which
+    CGT-style labels call clean, so it stops flagging Token; the re-entrant Bank stays flagged."""
+    pytest.importorskip("peft")
+    args = ["detect", "--corpus", str(CGT_MINI), "--format", "cgt", "--split", "dev", "--json",
+            "--tools", "swclint", "--llm"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    static, model = out["tools"]["swclint"], out["tools"]["swclint+llm"]
+    assert static["files_analysed"] == model["files_analysed"] == 2 and model["errors"] == 0
+    assert static["swc"]["SWC-101"]["fp"] == 1 and model["swc"]["SWC-101"]["fp"] == 0
+    assert model["swc"]["SWC-101"]["tn"] == 2
+    assert static["swc"]["SWC-107"]["tp"] == model["swc"]["SWC-107"]["tp"] == 2
+    assert out["model_time_ratio"] > 0
