@@ -74,3 +74,35 @@ def test_static_and_static_plus_model_in_one_real_run(capsys):
     assert model["swc"]["SWC-101"]["tn"] == 2
     assert static["swc"]["SWC-107"]["tp"] == model["swc"]["SWC-107"]["tp"] == 2
     assert out["model_time_ratio"] > 0
+
+
+def test_the_sweep_scores_each_doubt_threshold_on_the_same_findings():
+    from bench.corpus import read_cgt
+    from bench.triage_sweep import FileFlags, Flag, format_sweep, sweep
+
+    labels = read_cgt(CGT_MINI, "dev")
+    vault = (CGT_MINI / "sources" / "1f2e3d4c5b6a79808172635445362718.sol").resolve()
+    files = [FileFlags(CGT_MINI_BANK, True, [Flag("SWC-107", "Payer", 0.9), Flag("SWC-101", "Token", 0.03)]),
+             FileFlags(vault, True, [Flag("SWC-107", "Vault", 0.05), Flag("SWC-116", "Vault", None)])]
+    out = sweep(labels, files, thresholds=(0.01, 0.05))
+    none, low, high = out["rows"]
+    assert none["threshold"] is None and none["doubted"] == 0
+    assert none["f1"]["SWC-101"] == 0.0 and none["f1"]["SWC-107"] == 0.8  # Token's overflow is a false alarm
+    assert low["doubted"] == 0 and low["f1"] == none["f1"]
+    # at 0.05 the model's doubt removes Token's false overflow and Vault's contested reentrancy
+    assert high["doubted"] == 2 and high["f1"]["SWC-101"] is None and high["f1"]["SWC-107"] == 0.667
+    assert out["findings_with_p"] == 3 and "p<=0.05" in format_sweep(out)
+
+
+@pytest.mark.e2e
+@pytest.mark.model
+def test_the_sweep_runs_the_real_static_stage_and_model(capsys):
+    from bench.triage_sweep import main as sweep_main
+
+    pytest.importorskip("peft")
+    assert sweep_main(["--corpus", str(CGT_MINI), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["files"] == 2 and out["findings_with_p"] == 3  # Payer.withdraw, Token.buy, Vault.redeem
+    assert out["command"].startswith("python -m bench.triage_sweep --corpus")
+    static = out["rows"][0]
+    assert static["threshold"] is None and static["f1"]["SWC-101"] == 0.0

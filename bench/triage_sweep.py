@@ -1,0 +1,145 @@
+"""`python -m bench.triage_sweep`: what each doubt threshold of the model's triage does on CGT dev code.
+
+One static run per file (swclint, model off, static result cache on) and, for every static finding of
+a model class, the model's probability p for that class in its function (through the answer cache,
+so the functions a `bench detect --llm` run saw cost nothing). Then, per threshold t, a finding with
+p <= t is doubted (severity info: it flags nothing, as in bench/cgt.py) and the labels are scored with
+bench.cgt.score_cgt. `none` is static alone. Confirmations and model-only findings do not change
+what is flagged at the contract level, so the sweep leaves them out. Dev split only: thresholds are
+tuned there, and the test split stays for reporting.
+
+    python -m bench.triage_sweep --corpus ../shared/cgt --sample 20
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from bench.cgt import FileResult, ToolResult, sample_files, score_cgt
+from bench.corpus import CorpusError, read_cgt
+from swclint.analyze.contracts import contract_at, contract_spans
+from swclint.cliutil import HELP, invoked_args, run_click
+
+ISSUE_SWC = ("SWC-101", "SWC-107", "SWC-113", "SWC-114")  # issue 15's macro-F1 classes
+THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
+
+
+@dataclass
+class Flag:
+    """One static finding as the harness sees it: class, owning contract, and the model's p (or None)."""
+
+    swc: str
+    owner: str | None
+    p: float | None
+
+
+@dataclass
+class FileFlags:
+    file: Path
+    analysed: bool = False
+    flags: list[Flag] = field(default_factory=list)
+
+
+def collect(file: Path, probability) -> FileFlags:
+    """Static findings of one file (severity above info) with the model's p for the model's classes."""
+    from swclint.analyze.chunks import extract_chunks
+    from swclint.config import Options
+    from swclint.llm.prompt import LABELS
+    from swclint.pipeline import run
+
+    try:
+        result = run([str(file)], Options(llm=False, jobs=1), root=file.parent)
+    except Exception as exc:  # one file must never stop a sweep
+        print(f"{file}: static run failed: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
+        return FileFlags(file)
+    out = FileFlags(file, file.name in result.files)
+    text = result.sources.get(file.name, "")
+    spans = contract_spans(text)
+    chunks = {(c.contract, c.function): c for c in extract_chunks(text, file.name) if c.kind != "modifier"}
+    for f in result.findings:
+        if f.suppression is not None or f.location.path != file.name or not f.swc_id.startswith("SWC-"):
+            continue
+        if f.severity == "info":
+            continue
+        chunk = chunks.get((f.contract, f.function)) if f.swc_id in LABELS else None
+        probs = probability(chunk) if chunk is not None else None
+        out.flags.append(Flag(f.swc_id, contract_at(spans, f.location.start_line) or f.contract or None,
+                              None if probs is None else probs.get(f.swc_id)))
+    return out
+
+
+def model_probability():
+    """chunk -> label probabilities from the shipped adapter, through the answer cache."""
+    from swclint.llm.backends import DEFAULT_ADAPTER, HFBackend
+    from swclint.llm.cache import AnswerCache
+    from swclint.llm.stage import _classify_one
+
+    backend, cache = HFBackend(DEFAULT_ADAPTER), AnswerCache()
+    return lambda chunk: _classify_one(backend, cache, chunk)
+
+
+def as_results(files: list[FileFlags], threshold: float | None) -> list[FileResult]:
+    """What the harness would record with every finding at p <= threshold doubted (None: none)."""
+    name = "static" if threshold is None else f"doubt p<={threshold:g}"
+    return [FileResult(ff.file, {name: ToolResult(0.0, ff.analysed, {
+        (x.swc, x.owner) for x in ff.flags if threshold is None or x.p is None or x.p > threshold})})
+        for ff in files]
+
+
+def sweep(labels, files: list[FileFlags], thresholds=THRESHOLDS) -> dict:
+    rows = []
+    for t in (None, *thresholds):
+        scored = score_cgt(labels, as_results(files, t))
+        (tool,) = scored["tools"].values()
+        f1 = {s: tool["swc"].get(s, {}).get("f1") for s in ISSUE_SWC}
+        present = [v or 0.0 for s, v in f1.items() if s in tool["swc"]]
+        rows.append({"threshold": t, "macro_f1": round(sum(present) / len(present), 3) if present else None,
+                     "f1": f1, "doubted": sum(1 for ff in files for x in ff.flags
+                                              if t is not None and x.p is not None and x.p <= t)})
+    with_p = sum(1 for ff in files for x in ff.flags if x.p is not None)
+    return {"files": len(files), "labels": len(labels), "findings_with_p": with_p, "rows": rows}
+
+
+def format_sweep(result: dict) -> str:
+    head = f"{'doubt at':>10} {'macro-F1':>8} " + " ".join(f"{s:>8}" for s in ISSUE_SWC) + f" {'doubted':>8}"
+    lines = [f"files: {result['files']}, labels: {result['labels']}, static findings with a model p: "
+             f"{result['findings_with_p']}", head]
+    for r in result["rows"]:
+        t = "none" if r["threshold"] is None else f"p<={r['threshold']:g}"
+        cells = " ".join(f"{'-' if v is None else f'{v:.3f}':>8}" for v in r["f1"].values())
+        lines.append(f"{t:>10} {r['macro_f1'] if r['macro_f1'] is not None else '-':>8} {cells} {r['doubted']:>8}")
+    return "\n".join(lines)
+
+
+@click.command(context_settings=HELP)
+@click.option("--corpus", type=click.Path(path_type=Path), required=True, help="CGT corpus (labels.csv + sources/).")
+@click.option("--sample", type=click.IntRange(min=1), help="A deterministic subset of N dev files.")
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result.")
+def main_cmd(corpus: Path, sample: int | None, as_json: bool) -> None:
+    """Score the model's triage on the CGT dev split at several doubt thresholds."""
+    logging.disable(logging.WARNING)
+    labels = read_cgt(corpus, "dev")
+    files = [f for f in sample_files((x.file for x in labels), sample) if f.is_file()]
+    labels = [x for x in labels if x.file in set(files)]
+    probability = model_probability()
+    started = time.perf_counter()
+    flags = [collect(f, probability) for f in files]
+    result = sweep(labels, flags)
+    result.update(command="python -m bench.triage_sweep " + " ".join(invoked_args()),
+                  seconds=round(time.perf_counter() - started))
+    click.echo(json.dumps(result, indent=2) if as_json else format_sweep(result))
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_click(main_cmd, argv, "python -m bench.triage_sweep", errors=(CorpusError,))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
