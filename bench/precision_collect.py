@@ -64,10 +64,18 @@ def collect(file: str, llm: bool = False) -> dict:
             "line": loc["physicalLocation"]["region"]["startLine"],
             "end": loc["physicalLocation"]["region"].get("endLine", loc["physicalLocation"]["region"]["startLine"]),
             "contract": logical.split(".", 1)[0],
-            "checks": sorted({e["source"] for e in props.get("evidence", [])}),
+            "checks": _checks(props),
         })
     return {"file": str(path), "analysed": path.name in result.files,
             "errors": [f"{e.stage}: {e.message}"[:200] for e in result.errors], "findings": findings}
+
+
+def _checks(props: dict) -> list[str]:
+    """The evidence sources that claim the finding. The model has an opinion on every static finding
+    of its classes (swclint/llm/triage.py); it claims one only when it confirms it or found it alone."""
+    sources = {e["source"] for e in props.get("evidence", [])}
+    claims = props.get("triage") == "confirmed" or all(s.startswith("llm:") for s in sources)
+    return sorted(s for s in sources if claims or not s.startswith("llm:"))
 
 
 def _collect(args: tuple[str, bool]) -> dict:

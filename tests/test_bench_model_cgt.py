@@ -106,3 +106,16 @@ def test_the_sweep_runs_the_real_static_stage_and_model(capsys):
     assert out["command"].startswith("python -m bench.triage_sweep --corpus")
     static = out["rows"][0]
     assert static["threshold"] is None and static["f1"]["SWC-101"] == 0.0
+
+
+def test_precision_counts_the_model_as_a_check_only_where_it_claims_the_finding():
+    from bench.precision_collect import _checks
+
+    def props(*sources: str, triage: str = "") -> dict:
+        return {"evidence": [{"source": s} for s in sources], "triage": triage}
+
+    assert _checks(props("slither:reentrancy-eth", "llm:gemma-3-270m", triage="doubted")) == ["slither:reentrancy-eth"]
+    assert _checks(props("slither:reentrancy-eth", "llm:gemma-3-270m")) == ["slither:reentrancy-eth"]
+    assert _checks(props("slither:reentrancy-eth", "llm:gemma-3-270m", triage="confirmed")) == [
+        "llm:gemma-3-270m", "slither:reentrancy-eth"]
+    assert _checks(props("llm:gemma-3-270m")) == ["llm:gemma-3-270m"]
