@@ -8,6 +8,17 @@ a given finding can cost depends on the function it sits in, read from Slither's
 - **callers**: can anyone call it, or only a privileged account (an `only*` modifier or a
   `require(msg.sender == <state>)` check), or nobody from outside (internal, never reached)?
 - **input**: does a caller choose a value it uses (parameters, `msg.value`, `msg.sender`)?
+- **callee** (reentrancy only): does some external call go to an address a caller can choose or
+  change? Re-entry needs the callee to run code an attacker wrote; a call only to contracts fixed
+  at deployment (constants, constructor-set, or set only behind a privileged check) cannot start it
+  unless those contracts are hostile, so such a finding is information, not a weakness.
+- **blocking** (denial of service by a failed call only): can a failing callee revert the
+  transaction (`transfer`, a high-level call, a `send`/`call` whose result a check acts on)? If every
+  failure is ignored, one refusing recipient cannot block the others: information.
+- **records** (unchecked call results only): does the function record anything (write state), take
+  the caller's ether, or make a call other than a payment? An ignored failed payment of the
+  contract's own funds in a function that records nothing loses nothing: the ether or tokens stay
+  in the contract and the payment can be made again.
 
 `RULE_POLICY` says, per SWC class, which of those facts lower the severity: one step per missing
 fact, never below `low` (so a finding still fails a default build) and never above the check's own
@@ -20,9 +31,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .analyze.access import privileged
 from .findings import SEVERITIES, Finding
 
-VALUE, CALLERS, INPUT = "value", "callers", "input"
+VALUE, CALLERS, INPUT, CALLEE, BLOCKING, RECORDS = "value", "callers", "input", "callee", "blocking", "records"
 
 # Which missing facts lower each class by one step. Value-loss classes need value moved and an
 # outside caller; arithmetic also needs a caller-chosen operand; DoS and ordering need outside callers.
@@ -40,9 +52,11 @@ RULE_POLICY: dict[str, tuple[str, ...]] = {
     "SWC-120": (VALUE,),  # randomness that decides no payout
 }
 
+# Classes whose weakness needs the fact at all: without it the finding is information (`info`).
+REQUIRED_FACT: dict[str, str] = {"SWC-104": RECORDS, "SWC-107": CALLEE, "SWC-113": BLOCKING}
+
 TOKEN_CALLS = {"transfer", "transferfrom", "safetransfer", "safetransferfrom", "mint", "burn",
                "approve", "send"}
-PRIVILEGED_MODIFIER = ("only", "auth", "admin", "owner", "whenpaused", "restricted")
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,9 @@ class Context:
     value: bool = True  # moves ether or token balances
     callers: bool = True  # anyone can call it (directly or through a public function)
     input: bool = True  # uses a value the caller chooses
+    callee: bool = True  # some external call goes to an address a caller can choose or change
+    blocking: bool = True  # some external call's failure reverts the transaction
+    records: bool = True  # writes state, or makes a call that is not a plain payment
 
     def missing(self, facts: tuple[str, ...]) -> list[str]:
         return [f for f in facts if not getattr(self, f)]
@@ -61,6 +78,8 @@ def adjust(severity: str, swc_id: str, context: Context) -> str:
     """The finding's severity: its check's `severity` lowered one step per missing fact (floor `low`)."""
     if severity not in SEVERITIES or severity == "info":
         return severity
+    if swc_id in REQUIRED_FACT and not getattr(context, REQUIRED_FACT[swc_id]):
+        return "info"
     steps = len(context.missing(RULE_POLICY.get(swc_id, ())))
     rank = max(SEVERITIES.index("low"), SEVERITIES.index(severity) - steps)
     return SEVERITIES[min(rank, SEVERITIES.index(severity))]
@@ -69,7 +88,12 @@ def adjust(severity: str, swc_id: str, context: Context) -> str:
 def context_reason(swc_id: str, context: Context) -> str:
     """Why a finding was lowered, for its message ("" when it was not)."""
     words = {VALUE: "moves no ether or token balance", CALLERS: "only privileged callers reach it",
-             INPUT: "no caller-chosen operand"}
+             INPUT: "no caller-chosen operand",
+             CALLEE: "its external calls reach only contracts fixed at deployment or set by a privileged account",
+             BLOCKING: "no failed call reverts it: a refusing recipient cannot block the others",
+             RECORDS: "it records nothing, so a failed payment leaves the funds in the contract to pay again"}
+    if swc_id in REQUIRED_FACT and not getattr(context, REQUIRED_FACT[swc_id]):
+        return words[REQUIRED_FACT[swc_id]]
     return "; ".join(words[f] for f in context.missing(RULE_POLICY.get(swc_id, ())))
 
 
@@ -109,42 +133,12 @@ def _is_balance_map(variable) -> bool:
     return text.startswith("mapping(address=>") and "uint" in text
 
 
-def _privileged(function) -> bool:
-    """Only some accounts get past the checks: an `only*`-style modifier, `msg.sender == <state>`,
-    or a bool whitelist `m[msg.sender]` (a balance check such as `b[msg.sender] >= x` does not count)."""
-    from slither.core.declarations import SolidityVariableComposed
-    from slither.core.variables.state_variable import StateVariable
-    from slither.slithir.operations import Binary, BinaryType, Index
-    from slither.slithir.variables import ReferenceVariable
-
-    if any(word in m.name.lower() for m in function.modifiers for word in PRIVILEGED_MODIFIER):
-        return True
-    sender = SolidityVariableComposed("msg.sender")
-
-    def is_state(v) -> bool:
-        return isinstance(v.points_to_origin if isinstance(v, ReferenceVariable) else v, StateVariable)
-
-    for fn in [function, *function.modifiers]:
-        for node in fn.nodes:
-            if not (node.contains_require_or_assert() or node.contains_if()):
-                continue
-            for ir in node.irs:
-                if isinstance(ir, Binary) and ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
-                    sides = (ir.variable_left, ir.variable_right)
-                    if sender in sides and any(is_state(s) for s in sides if s is not sender):
-                        return True
-                if (isinstance(ir, Index) and ir.variable_right == sender and is_state(ir.variable_left)
-                        and str(ir.lvalue.type) == "bool"):
-                    return True
-    return False
-
-
 def _reachable(function) -> bool:
     """Anyone can run it: public/external itself, or called from such a function that is not privileged."""
     if function.visibility in ("public", "external"):
-        return not function.is_constructor and not _privileged(function)
+        return not function.is_constructor and not privileged(function)
     callers = [f for f in function.contract.functions if function in _callees(f)]
-    return any(f.visibility in ("public", "external") and not f.is_constructor and not _privileged(f)
+    return any(f.visibility in ("public", "external") and not f.is_constructor and not privileged(f)
                for f in callers)
 
 
@@ -158,10 +152,91 @@ def _caller_input(function) -> bool:
     return bool(chosen & set(function.all_solidity_variables_read()))
 
 
-def function_context(function) -> Context:
-    """Context of a Slither `Function`; any IR surprise leaves the fact at its neutral value."""
+def _untrusted_callee(function) -> bool:
+    """Some external call (directly, through internal calls or modifiers) targets an address that a
+    caller chooses or that an unprivileged function can change. `send`/`transfer` are not calls here:
+    their 2300-gas stipend is the stipend-reentrancy check's business."""
+    from slither.slithir.operations import HighLevelCall, LowLevelCall
+
+    from .detectors.ir import Dependencies, is_library_call
+
+    for fn in [function, *function.modifiers, *_callees(function)]:
+        deps = None
+        for node in fn.nodes:
+            for ir in node.irs:
+                if not isinstance(ir, (HighLevelCall, LowLevelCall)) or is_library_call(ir):
+                    continue
+                deps = deps or Dependencies(fn)
+                if not all(_trusted_target(root) for root in deps.roots(ir.destination)):
+                    return True
+    return False
+
+
+def _any_failure_reverts(function) -> bool:
+    """Some external call (directly or through internal calls) reverts the transaction when it fails:
+    `transfer`, a high-level call, or a `send`/`call` whose result decides a revert."""
+    from slither.slithir.operations import HighLevelCall, LowLevelCall, Send, Transfer
+
+    from .detectors.ir import failure_reverts, is_library_call
+
+    for fn in [function, *_callees(function)]:
+        for node in fn.nodes:
+            for ir in node.irs:
+                if isinstance(ir, Transfer):
+                    return True
+                if isinstance(ir, HighLevelCall) and not isinstance(ir, LowLevelCall) and not is_library_call(ir):
+                    return True
+                if isinstance(ir, (Send, LowLevelCall)) and failure_reverts(fn, ir.lvalue):
+                    return True
+    return False
+
+
+def _records(function) -> bool:
+    """Writes state (directly or through internal calls), takes the caller's ether (a failed refund of
+    it is the caller's loss), or makes a low-level call that is not a plain payment (a call with data
+    or without value, a delegatecall): its failure may lose something."""
+    from slither.core.declarations import SolidityVariableComposed
+    from slither.slithir.operations import LowLevelCall
+
+    if function.all_state_variables_written() or function.payable:
+        return True
+    if SolidityVariableComposed("msg.value") in function.all_solidity_variables_read():
+        return True
+    for fn in [function, *_callees(function)]:
+        for node in fn.nodes:
+            for ir in node.irs:
+                if isinstance(ir, LowLevelCall) and (
+                        ir.function_name != "call" or ir.call_value is None or any(a is not None for a in ir.arguments)):
+                    return True
+    return False
+
+
+def _trusted_target(root) -> bool:
+    """`this`, a constant or immutable address, or one only constructors and privileged functions write."""
+    from slither.core.declarations import SolidityVariable
+    from slither.core.variables.state_variable import StateVariable
+
+    from .detectors.ir import public_writers
+
+    if isinstance(root, SolidityVariable):
+        return root.name == "this"
+    if not isinstance(root, StateVariable):
+        return False  # a parameter, msg.sender, a value another call returned: the caller may pick it
+    if root.is_constant or getattr(root, "is_immutable", False):
+        return True
+    declarer = root.contract
+    heirs = [c for c in declarer.compilation_unit.contracts if declarer in [c, *c.inheritance]]
+    return all(privileged(w) for c in heirs for w in public_writers(c, root))
+
+
+def function_context(function, required: str | None = None) -> Context:
+    """Context of a Slither `Function` (the per-class facts of REQUIRED_FACT only when `required`:
+    they follow every call); any IR surprise leaves the fact at its neutral value."""
     try:
-        return Context(value=_moves_value(function), callers=_reachable(function), input=_caller_input(function))
+        return Context(value=_moves_value(function), callers=_reachable(function), input=_caller_input(function),
+                       callee=_untrusted_callee(function) if required == CALLEE else True,
+                       blocking=_any_failure_reverts(function) if required == BLOCKING else True,
+                       records=_records(function) if required == RECORDS else True)
     except Exception:  # Slither's IR has gaps on old compilers; unknown must not lower severity
         return Context()
 
@@ -173,12 +248,12 @@ def contextualize(findings: list[Finding], slither, root: Path) -> list[Finding]
         path = str(Path(contract.source_mapping.filename.absolute).resolve())
         for function in contract.functions_and_modifiers_declared:
             functions.setdefault((path, contract.name, function.name), []).append(function)
-    known: dict[int, Context] = {}  # several findings in one function: its facts are computed once
+    known: dict[tuple[int, str | None], Context] = {}  # several findings in one function: facts computed once
 
-    def context_of(function) -> Context:
-        if id(function) not in known:
-            known[id(function)] = function_context(function)
-        return known[id(function)]
+    def context_of(function, required: str | None) -> Context:
+        if (id(function), required) not in known:
+            known[id(function), required] = function_context(function, required)
+        return known[id(function), required]
 
     out = []
     for f in findings:
@@ -187,9 +262,10 @@ def contextualize(findings: list[Finding], slither, root: Path) -> list[Finding]
             out.append(f)
             continue
         # overloads share a name: take the most exposed one
-        contexts = [context_of(fn) for fn in candidates]
+        contexts = [context_of(fn, REQUIRED_FACT.get(f.swc_id)) for fn in candidates]
         ctx = Context(value=any(c.value for c in contexts), callers=any(c.callers for c in contexts),
-                      input=any(c.input for c in contexts))
+                      input=any(c.input for c in contexts), callee=any(c.callee for c in contexts),
+                      blocking=any(c.blocking for c in contexts), records=any(c.records for c in contexts))
         severity = adjust(f.severity, f.swc_id, ctx)
         if severity != f.severity:
             reason = context_reason(f.swc_id, ctx)

@@ -14,6 +14,7 @@ from cli_helpers import run_cli
 from swclint.findings import SEVERITIES, Finding, Location
 from swclint.rules import load_catalog
 from swclint.severity import (
+    REQUIRED_FACT,
     RULE_POLICY,
     Context,
     adjust,
@@ -46,10 +47,29 @@ def test_informational_stays_informational():
     assert adjust("info", "SWC-107", Context(value=False)) == "info"
 
 
+def test_reentrancy_into_trusted_callees_only_is_information():
+    assert adjust("high", "SWC-107", Context(callee=False)) == "info"
+    assert "fixed at deployment" in context_reason("SWC-107", Context(callee=False))
+    assert adjust("high", "SWC-107", Context(callers=False)) == "medium"  # a caller-chosen callee: a weakness
+    assert adjust("high", "SWC-101", Context(callee=False)) == "high"  # the fact concerns reentrancy only
+
+
+@pytest.mark.parametrize(("swc", "ctx"), [
+    ("SWC-113", Context(blocking=False)),  # no failed call reverts: nobody is blocked
+    ("SWC-104", Context(records=False)),  # an ignored failed payment of the contract's own funds
+])
+def test_a_class_without_its_required_fact_is_information(swc, ctx):
+    assert adjust("medium", swc, ctx) == "info"
+    assert context_reason(swc, ctx)
+    assert adjust("medium", swc, Context()) == "medium"
+
+
 def test_policy_names_real_rules_and_facts():
     catalog = load_catalog()
     for swc, facts in RULE_POLICY.items():
         assert swc in catalog and facts and set(facts) <= {"value", "callers", "input"}
+    for swc, fact in REQUIRED_FACT.items():
+        assert swc in catalog and hasattr(Context(), fact)
 
 
 def test_security_severity_follows_the_finding_band():

@@ -7,30 +7,23 @@ from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
 from slither.slithir.operations import Assignment, HighLevelCall, LowLevelCall, Send, Transfer
 
+from swclint.analyze.access import privileged
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
     CALLER_VALUES,
     Dependencies,
-    condition_values,
     declared_functions,
+    failure_reverts,
     loop_nodes,
     origin,
 )
 
 
-def _checked_by_require(function: Function, value, deps: Dependencies) -> bool:
-    """The call's success flag ends up in a require/assert/if."""
-    for node in function.nodes:
-        for tested in condition_values(node):
-            if tested is value or value in deps.roots(tested):
-                return True
-    return False
-
-
 def _replaceable_by_anyone(contract: Contract, variable: StateVariable) -> bool:
-    """Some public function stores msg.sender (or a parameter) into the variable."""
+    """Some public function without a privileged check stores msg.sender (or a parameter) into the
+    variable: an owner changing the owner is not "anyone"."""
     for function in contract.functions_entry_points:
-        if function.is_constructor:
+        if function.is_constructor or privileged(function):
             continue
         deps = Dependencies(function)
         for node in function.nodes:
@@ -69,7 +62,7 @@ class DoSFailedCall(SWCDetector):
                     continue
                 blocking = isinstance(ir, (Transfer, HighLevelCall)) and not isinstance(ir, LowLevelCall)
                 if isinstance(ir, (Send, LowLevelCall)):
-                    blocking = _checked_by_require(function, ir.lvalue, deps)
+                    blocking = failure_reverts(function, ir.lvalue)
                 if not blocking:
                     continue
                 if node in in_loop:

@@ -154,7 +154,7 @@ def _never_written_cached(variable: StateVariable) -> bool:
 
 
 def _call_sources(ir: Operation) -> set:
-    if isinstance(ir, (HighLevelCall, LowLevelCall, NewContract)) and not _is_library_call(ir):
+    if isinstance(ir, (HighLevelCall, LowLevelCall, NewContract)) and not is_library_call(ir):
         return {EXTERNAL_RESULT}
     if isinstance(ir, SolidityCall) and ir.function in GASLEFT:
         return {ir.function}
@@ -163,7 +163,7 @@ def _call_sources(ir: Operation) -> set:
     return set()
 
 
-def _is_library_call(ir: Operation) -> bool:
+def is_library_call(ir: Operation) -> bool:
     dest = getattr(ir, "destination", None)
     return isinstance(dest, Contract) and dest.is_library
 
@@ -267,6 +267,42 @@ def condition_values(node: Node) -> Iterator:
             yield ir.arguments[0]
         elif isinstance(ir, Condition):
             yield ir.value
+
+
+def failure_reverts(function: Function, flag) -> bool:
+    """A call's success flag, or a value computed from it (`!ok`, a local copy), decides a revert:
+    it is tested by require/assert, or by an `if` with a branch that throws or reverts. An `if` that
+    only counts or logs the failure lets the transaction go on."""
+    derived = {flag}
+    changed = True
+    while changed:  # temporaries are not dependency roots, so follow what is computed from the flag
+        changed = False
+        for node in function.nodes:
+            for ir in node.irs:
+                if (isinstance(ir, OperationWithLValue) and ir.lvalue is not None and ir.lvalue not in derived
+                        and any(r in derived for r in reads_of(ir))):
+                    derived.add(ir.lvalue)
+                    changed = True
+    for node in function.nodes:
+        for ir in node.irs:
+            if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT and ir.arguments[0] in derived:
+                return True
+            if (isinstance(ir, Condition) and ir.value in derived
+                    and any(_branch_reverts(son) for son in node.sons)):
+                return True
+    return False
+
+
+def _branch_reverts(start: Node) -> bool:
+    node, steps = start, 0
+    while node is not None and steps < 50 and node.type != NodeType.ENDIF:
+        if node.type == NodeType.THROW or any(
+                isinstance(ir, SolidityCall) and ir.function.name.startswith("revert") for ir in node.irs):
+            return True
+        if len(node.sons) != 1:
+            return False
+        node, steps = node.sons[0], steps + 1
+    return False
 
 
 def is_guard_node(node: Node) -> bool:
