@@ -97,7 +97,9 @@ def standard_input(
     return {"language": "Solidity", "sources": dict(sorted(sources.items())), "settings": settings}
 
 
-# Releases before standard JSON (0.4.11): old verified contracts pin them; solc-js cannot drive them.
+# Releases before standard JSON (0.4.11): old verified contracts pin them. solc-js drives them only
+# through its legacy interface, so they are a last per-file fallback (`older_alternatives`), never
+# the planned compiler: a pin of one compiles with 0.4.11 first, its pragma blanked.
 _BEFORE_STANDARD_JSON = [Version(f"0.4.{patch}") for patch in range(11)]
 
 
