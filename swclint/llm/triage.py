@@ -19,8 +19,10 @@ from dataclasses import replace
 
 from ..findings import Finding, combine_confidence
 
-# Calibrated (adapter calibration.json): at p <= 0.1 at most one such finding in ten is real, below
-# the measured precision of the static checks it would overrule (swclint/data/precision.json).
+# Probabilities are calibrated (the adapter's calibration.json): a well-calibrated p <= 0.1 means at
+# most one such finding in ten is real, below the measured precision of most static checks it would
+# overrule (swclint/data/precision.json). Whether the shipped adapter earns that on real code is what
+# `python -m bench.triage_sweep` measures per threshold (BENCHMARKS.md, "The model as triage").
 DOUBT_AT = 0.1
 # The bar a model-only finding clears by default (--llm-threshold): a verdict strong enough to be
 # reported on its own is strong enough to back a static one.
