@@ -15,7 +15,7 @@ from swclint.cliutil import run_click
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = ["clean", "scale", "mutate", "llm_gain", "llm_speed", "label_noise", "synth_twins", "train_speed",
-         "compiler_bugs", "incremental", "precision", "fix_rate", "model_cost"]
+         "compiler_bugs", "incremental", "precision", "fix_rate", "model_cost", "triage_sweep"]
 TRAIN_COMMANDS = ["train", "eval", "calibrate", "sweep", "export"]
 
 
