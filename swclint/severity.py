@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .analyze.access import privileged
+from .analyze.trust import callees, untrusted_callee
 from .findings import SEVERITIES, Finding
 
 VALUE, CALLERS, INPUT, CALLEE, BLOCKING, RECORDS = "value", "callers", "input", "callee", "blocking", "records"
@@ -103,7 +104,7 @@ def context_reason(swc_id: str, context: Context) -> str:
 def _moves_value(function) -> bool:
     from slither.slithir.operations import HighLevelCall, LowLevelCall, Send, SolidityCall, Transfer
 
-    for fn in [function, *_callees(function)]:
+    for fn in [function, *callees(function)]:
         for node in fn.nodes:
             for ir in node.irs:
                 if isinstance(ir, (Send, Transfer)):
@@ -117,16 +118,6 @@ def _moves_value(function) -> bool:
     return any(_is_balance_map(v) for v in function.all_state_variables_written())
 
 
-def _callees(function) -> list:
-    """Functions (and modifiers) `function` reaches through internal calls, transitively."""
-    found = []
-    for call in function.all_internal_calls():
-        callee = getattr(call, "function", call)  # InternalCall op in newer Slither, the function in older
-        if hasattr(callee, "nodes") and callee not in found:
-            found.append(callee)
-    return found
-
-
 def _is_balance_map(variable) -> bool:
     """`mapping(address => uint...)`, possibly nested: the shape of a token ledger."""
     text = str(variable.type).replace(" ", "")
@@ -137,7 +128,7 @@ def _reachable(function) -> bool:
     """Anyone can run it: public/external itself, or called from such a function that is not privileged."""
     if function.visibility in ("public", "external"):
         return not function.is_constructor and not privileged(function)
-    callers = [f for f in function.contract.functions if function in _callees(f)]
+    callers = [f for f in function.contract.functions if function in callees(f)]
     return any(f.visibility in ("public", "external") and not f.is_constructor and not privileged(f)
                for f in callers)
 
@@ -152,26 +143,6 @@ def _caller_input(function) -> bool:
     return bool(chosen & set(function.all_solidity_variables_read()))
 
 
-def _untrusted_callee(function) -> bool:
-    """Some external call (directly, through internal calls or modifiers) targets an address that a
-    caller chooses or that an unprivileged function can change. `send`/`transfer` are not calls here:
-    their 2300-gas stipend is the stipend-reentrancy check's business."""
-    from slither.slithir.operations import HighLevelCall, LowLevelCall
-
-    from .detectors.ir import Dependencies, is_library_call
-
-    for fn in [function, *function.modifiers, *_callees(function)]:
-        deps = None
-        for node in fn.nodes:
-            for ir in node.irs:
-                if not isinstance(ir, (HighLevelCall, LowLevelCall)) or is_library_call(ir):
-                    continue
-                deps = deps or Dependencies(fn)
-                if not all(_trusted_target(root) for root in deps.roots(ir.destination)):
-                    return True
-    return False
-
-
 def _any_failure_reverts(function) -> bool:
     """Some external call (directly or through internal calls) reverts the transaction when it fails:
     `transfer`, a high-level call, or a `send`/`call` whose result decides a revert."""
@@ -179,7 +150,7 @@ def _any_failure_reverts(function) -> bool:
 
     from .detectors.ir import failure_reverts, is_library_call
 
-    for fn in [function, *_callees(function)]:
+    for fn in [function, *callees(function)]:
         for node in fn.nodes:
             for ir in node.irs:
                 if isinstance(ir, Transfer):
@@ -202,7 +173,7 @@ def _records(function) -> bool:
         return True
     if SolidityVariableComposed("msg.value") in function.all_solidity_variables_read():
         return True
-    for fn in [function, *_callees(function)]:
+    for fn in [function, *callees(function)]:
         for node in fn.nodes:
             for ir in node.irs:
                 if isinstance(ir, LowLevelCall) and (
@@ -211,30 +182,12 @@ def _records(function) -> bool:
     return False
 
 
-def _trusted_target(root) -> bool:
-    """`this`, a constant or immutable address, or one only constructors and privileged functions write."""
-    from slither.core.declarations import SolidityVariable
-    from slither.core.variables.state_variable import StateVariable
-
-    from .detectors.ir import public_writers
-
-    if isinstance(root, SolidityVariable):
-        return root.name == "this"
-    if not isinstance(root, StateVariable):
-        return False  # a parameter, msg.sender, a value another call returned: the caller may pick it
-    if root.is_constant or getattr(root, "is_immutable", False):
-        return True
-    declarer = root.contract
-    heirs = [c for c in declarer.compilation_unit.contracts if declarer in [c, *c.inheritance]]
-    return all(privileged(w) for c in heirs for w in public_writers(c, root))
-
-
 def function_context(function, required: str | None = None) -> Context:
     """Context of a Slither `Function` (the per-class facts of REQUIRED_FACT only when `required`:
     they follow every call); any IR surprise leaves the fact at its neutral value."""
     try:
         return Context(value=_moves_value(function), callers=_reachable(function), input=_caller_input(function),
-                       callee=_untrusted_callee(function) if required == CALLEE else True,
+                       callee=untrusted_callee(function) if required == CALLEE else True,
                        blocking=_any_failure_reverts(function) if required == BLOCKING else True,
                        records=_records(function) if required == RECORDS else True)
     except Exception:  # Slither's IR has gaps on old compilers; unknown must not lower severity

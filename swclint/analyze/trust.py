@@ -1,0 +1,89 @@
+"""Whose code an external call runs: a contract fixed at deployment, or one a caller can choose.
+
+Re-entry needs the callee to run an attacker's code. A call target is trusted when it is `this`, a
+constant, or a state variable that only constructors, privileged functions (`analyze/access.py`)
+and writes of trusted values ever set: a literal address, another trusted variable, or what a call
+to trusted contracts returned (`OAR.getAddress()` on a constant resolver).
+"""
+
+from __future__ import annotations
+
+from .access import privileged
+
+
+def callees(function) -> list:
+    """Functions (and modifiers) `function` reaches through internal calls, transitively."""
+    found = []
+    for call in function.all_internal_calls():
+        callee = getattr(call, "function", call)  # InternalCall op in newer Slither, the function in older
+        if hasattr(callee, "nodes") and callee not in found:
+            found.append(callee)
+    return found
+
+
+def untrusted_callee(function) -> bool:
+    """Some external call (directly, through internal calls or modifiers) targets an address that a
+    caller chooses or that an unprivileged function can change. `send`/`transfer` are not calls here:
+    their 2300-gas stipend is the stipend-reentrancy check's business."""
+    return not _calls_trusted([function, *function.modifiers, *callees(function)], set())
+
+
+def _calls_trusted(functions: list, seen: set) -> bool:
+    from slither.slithir.operations import HighLevelCall, LowLevelCall
+
+    from ..detectors.ir import Dependencies, is_library_call
+
+    for fn in functions:
+        deps = None
+        for node in fn.nodes:
+            for ir in node.irs:
+                if not isinstance(ir, (HighLevelCall, LowLevelCall)) or is_library_call(ir):
+                    continue
+                deps = deps or Dependencies(fn)
+                if not all(_trusted_root(root, fn, seen) for root in deps.roots(ir.destination)):
+                    return False
+    return True
+
+
+def _trusted_root(root, function, seen: set) -> bool:
+    from slither.core.declarations import SolidityVariable
+    from slither.core.variables.state_variable import StateVariable
+
+    from ..detectors.ir import EXTERNAL_RESULT
+
+    if root is EXTERNAL_RESULT:  # what some call in `function` returned: trusted if all its calls are
+        return function not in seen and _calls_trusted([function], seen | {function})
+    if isinstance(root, SolidityVariable):
+        return root.name == "this"
+    if isinstance(root, StateVariable):
+        return _trusted_state(root, seen)
+    return False  # a parameter, msg.sender, a local of unknown origin: the caller may pick it
+
+
+def _trusted_state(variable, seen: set) -> bool:
+    """Constant or immutable, or every unprivileged write stores a trusted value."""
+    from slither.slithir.operations import OperationWithLValue
+
+    from ..detectors.ir import Dependencies, origin, public_writers, reads_of
+
+    if variable.is_constant or getattr(variable, "is_immutable", False):
+        return True
+    if variable in seen:
+        return True  # a cycle adds no source the other writes do not
+    seen = seen | {variable}
+    declarer = variable.contract
+    heirs = [c for c in declarer.compilation_unit.contracts if declarer in [c, *c.inheritance]]
+    for writer in {w for c in heirs for w in public_writers(c, variable)}:
+        if privileged(writer):
+            continue
+        for fn in [writer, *writer.modifiers, *callees(writer)]:
+            deps = None
+            for node in fn.nodes:
+                for ir in node.irs:
+                    if not (isinstance(ir, OperationWithLValue) and origin(ir.lvalue) is variable):
+                        continue
+                    deps = deps or Dependencies(fn)
+                    roots = set().union(*(deps.roots(r) for r in reads_of(ir))) if reads_of(ir) else set()
+                    if not all(_trusted_root(root, fn, seen) for root in roots):
+                        return False
+    return True
