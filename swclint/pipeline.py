@@ -101,6 +101,16 @@ def split_for_jobs(groups: dict[str, list[SourceFile]], jobs: int) -> list[tuple
     return units
 
 
+def _doubt_at(opts: Options) -> float | None:
+    """The local adapter's declared doubt threshold (llm/triage.py); a remote model declares none."""
+    from .llm.backends import DEFAULT_ADAPTER
+    from .llm.triage import adapter_doubt_at
+
+    if opts.backend == "openai":
+        return None
+    return adapter_doubt_at(Path(opts.adapter) if opts.adapter else DEFAULT_ADAPTER)
+
+
 def analyse_group(version: str, files: list[SourceFile], root: Path, remappings: list[str],
                   opts: Options) -> GroupResult:
     """Compile one version group in one solc call, then run Slither on what compiled.
@@ -343,7 +353,7 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
     findings = [f for f in findings if f.swc_id.upper() not in disabled]
     result.findings = merge(findings)
     if llm_stage is not None:  # the model's probability re-ranks the static findings it has an opinion on
-        result.findings = triage(result.findings)
+        result.findings = triage(result.findings, _doubt_at(opts))
     # after the merge: agreeing evidence raises confidence, so the threshold sees the combined value
     result.findings = [f for f in result.findings if f.confidence >= opts.min_confidence]
     if changed is not None:

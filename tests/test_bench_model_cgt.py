@@ -61,8 +61,9 @@ def test_without_a_model_the_model_tool_fails_each_file_in_one_line(monkeypatch)
 @pytest.mark.e2e
 @pytest.mark.model
 def test_static_and_static_plus_model_in_one_real_run(capsys):
-    """Real solc, Slither and the shipped adapter: the model doubts the overflow in Token.buy, which
-    CGT-style labels call clean, so it stops flagging Token; the re-entrant Bank stays flagged."""
+    """Real solc, Slither and the shipped adapter in one run. The shipped adapter declares no doubt
+    threshold (llm/triage.py), so static + model flags what static alone flags, Token.buy's overflow
+    that CGT-style labels call clean included; the re-entrant Bank stays flagged by both."""
     pytest.importorskip("peft")
     args = ["detect", "--corpus", str(CGT_MINI), "--format", "cgt", "--split", "dev", "--json",
             "--tools", "swclint", "--llm"]
@@ -70,8 +71,8 @@ def test_static_and_static_plus_model_in_one_real_run(capsys):
     out = json.loads(capsys.readouterr().out)
     static, model = out["tools"]["swclint"], out["tools"]["swclint+llm"]
     assert static["files_analysed"] == model["files_analysed"] == 2 and model["errors"] == 0
-    assert static["swc"]["SWC-101"]["fp"] == 1 and model["swc"]["SWC-101"]["fp"] == 0
-    assert model["swc"]["SWC-101"]["tn"] == 2
+    assert static["swc"]["SWC-101"]["fp"] == model["swc"]["SWC-101"]["fp"] == 1
+    assert static["swc"]["SWC-101"]["tn"] == model["swc"]["SWC-101"]["tn"] == 1
     assert static["swc"]["SWC-107"]["tp"] == model["swc"]["SWC-107"]["tp"] == 2
     assert out["model_time_ratio"] > 0
 

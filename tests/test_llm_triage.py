@@ -14,7 +14,7 @@ from swclint import precision
 from swclint.config import Options
 from swclint.findings import Evidence, Finding, Location, RunResult, merge
 from swclint.llm import stage
-from swclint.llm.triage import CONFIRM_AT, DOUBT_AT, triage
+from swclint.llm.triage import CONFIRM_AT, DOUBT_AT, adapter_doubt_at, triage
 from swclint.pipeline import SourceFile
 from swclint.report.json_report import to_dict
 from swclint.report.sarif import write_sarif
@@ -42,7 +42,7 @@ def triaged(answer: object, *found: Finding, opts: Options | None = None) -> lis
     opts = opts or Options(llm_scope="all", llm_cache=False)  # each call asks the fake backend afresh
     model, errors, _, _ = stage._stage(lambda: backend)([src], list(found), opts)
     assert errors == []
-    return triage(merge([*found, *model]))
+    return triage(merge([*found, *model]), DOUBT_AT)
 
 
 def test_a_confident_no_demotes_to_info_keeps_the_finding_and_says_why(tmp_path):
@@ -120,3 +120,18 @@ def test_the_model_opinion_keeps_the_static_severity():
                       function="withdraw", evidence=[Evidence("slither:reentrancy-eth", 0.6, "d")])
     (f,) = triaged(probs("SWC-107", 0.5), lowered)  # the catalog says high; the context said medium
     assert f.severity == "medium"
+
+
+def test_an_adapter_without_a_declared_threshold_never_demotes(tmp_path):
+    from swclint.llm.backends import DEFAULT_ADAPTER
+
+    assert adapter_doubt_at(DEFAULT_ADAPTER) is None  # the shipped adapter lowered F1 at every threshold
+    found = static()
+    found.evidence.append(Evidence("llm:test-model", 0.001, "model probability for SWC-107"))
+    (f,) = triage([found], None)
+    assert f.triage == "" and f.severity == "high"
+    (tmp_path / "calibration.json").write_text(json.dumps({"temperature": 1.0, "triage_doubt_at": 0.05}))
+    assert adapter_doubt_at(tmp_path) == 0.05
+    for bad in ('{"triage_doubt_at": "low"}', '{"triage_doubt_at": 1.5}', "not json", "[]"):
+        (tmp_path / "calibration.json").write_text(bad)
+        assert adapter_doubt_at(tmp_path) is None

