@@ -115,7 +115,9 @@ def analyse_group(version: str, files: list[SourceFile], root: Path, remappings:
                   opts: Options) -> GroupResult:
     """Compile one version group in one solc call, then run Slither on what compiled.
 
-    A file the chosen compiler rejects is tried once more per older series its pragmas allow.
+    A file the chosen compiler rejects is tried once more per older series its pragmas allow
+    (`solc.compile.older_alternatives`), the oldest release a pragma allows, and last the oldest
+    pre-standard-JSON release (0.4.1-0.4.10, solc-js's legacy interface) it allows.
     """
     result = _analyse_group(version, files, root, remappings, opts)
     if opts.solc_version or opts.solc_path:
