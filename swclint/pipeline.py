@@ -103,12 +103,10 @@ def split_for_jobs(groups: dict[str, list[SourceFile]], jobs: int) -> list[tuple
 
 def _doubt_at(opts: Options) -> float | None:
     """The local adapter's declared doubt threshold (llm/triage.py); a remote model declares none."""
-    from .llm.backends import DEFAULT_ADAPTER
+    from .llm.backends import adapter_dir
     from .llm.triage import adapter_doubt_at
 
-    if opts.backend == "openai":
-        return None
-    return adapter_doubt_at(Path(opts.adapter) if opts.adapter else DEFAULT_ADAPTER)
+    return None if opts.backend == "openai" else adapter_doubt_at(adapter_dir(opts.adapter))
 
 
 def analyse_group(version: str, files: list[SourceFile], root: Path, remappings: list[str],

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .analyze.access import privileged
-from .analyze.trust import callees, untrusted_callee
+from .analyze.trust import callees, irs_reached, untrusted_callee
 from .findings import SEVERITIES, Finding
 
 VALUE, CALLERS, INPUT, CALLEE, BLOCKING, RECORDS = "value", "callers", "input", "callee", "blocking", "records"
@@ -104,17 +104,15 @@ def context_reason(swc_id: str, context: Context) -> str:
 def _moves_value(function) -> bool:
     from slither.slithir.operations import HighLevelCall, LowLevelCall, Send, SolidityCall, Transfer
 
-    for fn in [function, *callees(function)]:
-        for node in fn.nodes:
-            for ir in node.irs:
-                if isinstance(ir, (Send, Transfer)):
-                    return True
-                if isinstance(ir, (LowLevelCall, HighLevelCall)) and ir.call_value is not None:
-                    return True
-                if isinstance(ir, HighLevelCall) and str(ir.function_name).lower() in TOKEN_CALLS:
-                    return True
-                if isinstance(ir, SolidityCall) and ir.function.name.startswith(("selfdestruct", "suicide")):
-                    return True
+    for _, ir in irs_reached(function):
+        if isinstance(ir, (Send, Transfer)):
+            return True
+        if isinstance(ir, (LowLevelCall, HighLevelCall)) and ir.call_value is not None:
+            return True
+        if isinstance(ir, HighLevelCall) and str(ir.function_name).lower() in TOKEN_CALLS:
+            return True
+        if isinstance(ir, SolidityCall) and ir.function.name.startswith(("selfdestruct", "suicide")):
+            return True
     return any(_is_balance_map(v) for v in function.all_state_variables_written())
 
 
@@ -150,15 +148,13 @@ def _any_failure_reverts(function) -> bool:
 
     from .detectors.ir import failure_reverts, is_library_call
 
-    for fn in [function, *callees(function)]:
-        for node in fn.nodes:
-            for ir in node.irs:
-                if isinstance(ir, Transfer):
-                    return True
-                if isinstance(ir, HighLevelCall) and not isinstance(ir, LowLevelCall) and not is_library_call(ir):
-                    return True
-                if isinstance(ir, (Send, LowLevelCall)) and failure_reverts(fn, ir.lvalue):
-                    return True
+    for fn, ir in irs_reached(function):
+        if isinstance(ir, Transfer):
+            return True
+        if isinstance(ir, HighLevelCall) and not isinstance(ir, LowLevelCall) and not is_library_call(ir):
+            return True
+        if isinstance(ir, (Send, LowLevelCall)) and failure_reverts(fn, ir.lvalue):
+            return True
     return False
 
 
@@ -173,13 +169,9 @@ def _records(function) -> bool:
         return True
     if SolidityVariableComposed("msg.value") in function.all_solidity_variables_read():
         return True
-    for fn in [function, *callees(function)]:
-        for node in fn.nodes:
-            for ir in node.irs:
-                if isinstance(ir, LowLevelCall) and (
-                        ir.function_name != "call" or ir.call_value is None or any(a is not None for a in ir.arguments)):
-                    return True
-    return False
+    return any(isinstance(ir, LowLevelCall) and (
+        ir.function_name != "call" or ir.call_value is None or any(a is not None for a in ir.arguments))
+        for _, ir in irs_reached(function))
 
 
 def function_context(function, required: str | None = None) -> Context:

@@ -8,6 +8,9 @@ to trusted contracts returned (`OAR.getAddress()` on a constant resolver).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import Any
+
 from .access import privileged
 
 
@@ -21,27 +24,36 @@ def callees(function) -> list:
     return found
 
 
+def irs_reached(function, *, modifiers: bool = False) -> Iterator[tuple[Any, Any]]:
+    """(function, IR operation) for every operation `function` runs itself or through internal
+    calls (and its modifiers, when asked)."""
+    for fn in [function, *(function.modifiers if modifiers else ()), *callees(function)]:
+        for node in fn.nodes:
+            for ir in node.irs:
+                yield fn, ir
+
+
 def untrusted_callee(function) -> bool:
     """Some external call (directly, through internal calls or modifiers) targets an address that a
     caller chooses or that an unprivileged function can change. `send`/`transfer` are not calls here:
     their 2300-gas stipend is the stipend-reentrancy check's business."""
-    return not _calls_trusted([function, *function.modifiers, *callees(function)], set())
+    return not _calls_trusted(irs_reached(function, modifiers=True), set())
 
 
-def _calls_trusted(functions: list, seen: set) -> bool:
+def _calls_trusted(operations: Iterable[tuple[Any, Any]], seen: set) -> bool:
+    """Every external call among `operations` ((function, IR) pairs) targets trusted code."""
     from slither.slithir.operations import HighLevelCall, LowLevelCall
 
     from ..detectors.ir import Dependencies, is_library_call
 
-    for fn in functions:
-        deps = None
-        for node in fn.nodes:
-            for ir in node.irs:
-                if not isinstance(ir, (HighLevelCall, LowLevelCall)) or is_library_call(ir):
-                    continue
-                deps = deps or Dependencies(fn)
-                if not all(_trusted_root(root, fn, seen) for root in deps.roots(ir.destination)):
-                    return False
+    deps: dict = {}
+    for fn, ir in operations:
+        if not isinstance(ir, (HighLevelCall, LowLevelCall)) or is_library_call(ir):
+            continue
+        if fn not in deps:
+            deps[fn] = Dependencies(fn)
+        if not all(_trusted_root(root, fn, seen) for root in deps[fn].roots(ir.destination)):
+            return False
     return True
 
 
@@ -52,7 +64,8 @@ def _trusted_root(root, function, seen: set) -> bool:
     from ..detectors.ir import EXTERNAL_RESULT
 
     if root is EXTERNAL_RESULT:  # what some call in `function` returned: trusted if all its calls are
-        return function not in seen and _calls_trusted([function], seen | {function})
+        return function not in seen and _calls_trusted(
+            ((function, ir) for node in function.nodes for ir in node.irs), seen | {function})
     if isinstance(root, SolidityVariable):
         return root.name == "this"
     if isinstance(root, StateVariable):
@@ -76,14 +89,13 @@ def _trusted_state(variable, seen: set) -> bool:
     for writer in {w for c in heirs for w in public_writers(c, variable)}:
         if privileged(writer):
             continue
-        for fn in [writer, *writer.modifiers, *callees(writer)]:
-            deps = None
-            for node in fn.nodes:
-                for ir in node.irs:
-                    if not (isinstance(ir, OperationWithLValue) and origin(ir.lvalue) is variable):
-                        continue
-                    deps = deps or Dependencies(fn)
-                    roots = set().union(*(deps.roots(r) for r in reads_of(ir))) if reads_of(ir) else set()
-                    if not all(_trusted_root(root, fn, seen) for root in roots):
-                        return False
+        deps: dict = {}
+        for fn, ir in irs_reached(writer, modifiers=True):
+            if not (isinstance(ir, OperationWithLValue) and origin(ir.lvalue) is variable):
+                continue
+            if fn not in deps:
+                deps[fn] = Dependencies(fn)
+            roots = set().union(*(deps[fn].roots(r) for r in reads_of(ir)))
+            if not all(_trusted_root(root, fn, seen) for root in roots):
+                return False
     return True

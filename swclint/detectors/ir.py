@@ -288,20 +288,8 @@ def failure_reverts(function: Function, flag) -> bool:
             if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT and ir.arguments[0] in derived:
                 return True
             if (isinstance(ir, Condition) and ir.value in derived
-                    and any(_branch_reverts(son) for son in node.sons)):
+                    and any(_branch_ends(son, returns=False, within_if=True) for son in node.sons)):
                 return True
-    return False
-
-
-def _branch_reverts(start: Node) -> bool:
-    node, steps = start, 0
-    while node is not None and steps < 50 and node.type != NodeType.ENDIF:
-        if node.type == NodeType.THROW or any(
-                isinstance(ir, SolidityCall) and ir.function.name.startswith("revert") for ir in node.irs):
-            return True
-        if len(node.sons) != 1:
-            return False
-        node, steps = node.sons[0], steps + 1
     return False
 
 
@@ -455,7 +443,7 @@ def dead_nodes(function: Function) -> set[Node]:
         skipped = node.son_false if truth else node.son_true
         if skipped is None or taken is None:
             continue
-        if not _branch_returns(taken):
+        if not _branch_ends(taken, returns=True, within_if=False):
             continue
         for other in function.nodes:
             if skipped in other.dominators or other is skipped:
@@ -469,12 +457,14 @@ def dead_nodes(function: Function) -> set[Node]:
     return dead
 
 
-def _branch_returns(start: Node) -> bool:
+def _branch_ends(start: Node, *, returns: bool, within_if: bool) -> bool:
+    """Following single successors from `start`: a throw or `revert(...)` (or, with `returns`, a
+    return) comes before a fork (and, with `within_if`, before the branch's END_IF)."""
+    stop = {NodeType.THROW, NodeType.RETURN} if returns else {NodeType.THROW}
     node, steps = start, 0
-    while node is not None and steps < 50:
-        if node.type in (NodeType.RETURN, NodeType.THROW):
-            return True
-        if any(isinstance(ir, SolidityCall) and ir.function.name.startswith("revert") for ir in node.irs):
+    while node is not None and steps < 50 and not (within_if and node.type == NodeType.ENDIF):
+        if node.type in stop or any(
+                isinstance(ir, SolidityCall) and ir.function.name.startswith("revert") for ir in node.irs):
             return True
         if len(node.sons) != 1:
             return False

@@ -20,6 +20,11 @@ log = logging.getLogger("swclint.llm")
 DEFAULT_ADAPTER = Path(__file__).resolve().parent.parent / "adapters" / "default"
 
 
+def adapter_dir(adapter: str | None) -> Path:
+    """The local adapter a run uses: the one given (`--adapter`), or the shipped one."""
+    return Path(adapter) if adapter else DEFAULT_ADAPTER
+
+
 class BackendError(Exception):
     """The backend cannot be used; the message says why in one line."""
 

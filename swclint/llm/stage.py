@@ -12,7 +12,7 @@ from ..chunk import Chunk
 from ..config import Options
 from ..findings import Evidence, FileError, Finding, Location, severity_rank
 from ..rules import get_rule
-from .backends import DEFAULT_ADAPTER, Backend, BackendError, HFBackend, OpenAIBackend, ml_extra_installed
+from .backends import Backend, BackendError, HFBackend, OpenAIBackend, adapter_dir, ml_extra_installed
 from .cache import AnswerCache, cache_key
 from .prompt import LABELS, MAX_CHUNK_CHARS, build_prompt, fix_prompt
 
@@ -35,7 +35,7 @@ def make_llm_stage(opts: Options) -> tuple[Callable | None, list[str]]:
     if not ml_extra_installed():
         note = "model: off (the ML extra is not installed: pip install 'swclint[llm]')"
         return None, ([note] if opts.llm is None else [note.replace("off", "requested but unavailable")])
-    adapter = Path(opts.adapter) if opts.adapter else DEFAULT_ADAPTER
+    adapter = adapter_dir(opts.adapter)
     if not (adapter / "adapter_config.json").is_file():
         return None, [f"model: off (no adapter at {adapter})"]
     return _stage(lambda: HFBackend(adapter)), [f"model: on (local adapter {adapter.name}; --no-llm to skip)"]
