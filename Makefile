@@ -5,8 +5,8 @@ BIN    := $(VENV)/bin
 # The CPU build of torch; users with GPUs install their own before `pip install swclint[llm]`.
 TORCH_PIN ?= torch==2.13.0
 # solc versions the examples and tests compile with (solc-js from npm when no native solc exists);
-# 0.4.7 and 0.4.1 are the legacy fallback for old code later releases reject (tests/test_legacy_compilers.py).
-SOLC_VERSIONS ?= 0.4.26 0.5.17 0.6.12 0.7.6 0.8.26 0.4.7 0.4.1
+# 0.4.7, 0.4.1 and 0.3.6 are the legacy fallback for old code later releases reject (tests/test_legacy_compilers.py).
+SOLC_VERSIONS ?= 0.4.26 0.5.17 0.6.12 0.7.6 0.8.26 0.4.7 0.4.1 0.3.6
 PYTEST_ARGS ?=
 
 .PHONY: setup demo test lint model solc clean gpu-check openai-e2e

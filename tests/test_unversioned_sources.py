@@ -28,11 +28,13 @@ def alternatives(tmp_path: Path, text: str) -> list[str]:
 
 
 def test_unversioned_file_tries_every_older_series(tmp_path: Path) -> None:
-    assert alternatives(tmp_path, NEW) == ["0.7.6", "0.6.12", "0.5.17", "0.4.26", "0.4.11", "0.4.1"]
+    assert alternatives(tmp_path, NEW) == ["0.7.6", "0.6.12", "0.5.17", "0.4.26", "0.4.11", "0.4.1",
+                                           "0.3.6"]
 
 
 def test_syntax_removed_in_05_starts_from_the_oldest_series(tmp_path: Path) -> None:
-    assert alternatives(tmp_path, OLD) == ["0.4.26", "0.5.17", "0.6.12", "0.7.6", "0.4.11", "0.4.1"]
+    assert alternatives(tmp_path, OLD) == ["0.4.26", "0.5.17", "0.6.12", "0.7.6", "0.4.11", "0.4.1",
+                                          "0.3.6"]
 
 
 def test_a_pragma_keeps_the_two_series_limit_then_its_oldest_release(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from swclint.solc.source import _PRAGMA, mask
 from swclint.solc.versions import (
     LEGACY_RELEASES,
     OLDEST_SUPPORTED,
+    PRE_04_RELEASES,
     Constraint,
     known_releases,
     pick,
@@ -111,7 +112,7 @@ def _for_compiler(text: str, version: Version | None) -> str:
     """The source as sent to solc, adjusted for old dialects no release we drive accepts:
 
     - a pragma pinning a pre-0.4.11 release is blanked for the release planned instead;
-    - a modifier placeholder written `_` without `;` (solc < 0.4) gets its `;`.
+    - a modifier placeholder written `_` without `;` (solc < 0.4) gets its `;` (not for 0.3 itself).
 
     Both keep lines and the file's length: a `;` takes the place of a blank after the `_`, or of the
     nearest blank before it (the text in between moves one column; line breaks stay).
@@ -128,7 +129,8 @@ def _for_compiler(text: str, version: Version | None) -> str:
         if constraint is not None and not constraint.allows(version) and _before_standard_json(constraint):
             for start, end in (m.span() for m in _PRAGMA.finditer(masked)):
                 out[start:end] = ["\n" if c == "\n" else " " for c in text[start:end]]
-    for m in reversed(list(_BARE_PLACEHOLDER.finditer(masked))):
+    # 0.3 wants the bare `_` (`_;` is a syntax error there); 0.4 and later want the `;`
+    for m in reversed(list(_BARE_PLACEHOLDER.finditer(masked)) if version >= _FIRST_04 else []):
         after = m.end()
         if after < len(text) and text[after] in " \t":
             out[after] = ";"
@@ -141,6 +143,9 @@ def _for_compiler(text: str, version: Version | None) -> str:
         if blank is not None:
             del out[blank]
     return "".join(out)
+
+
+_FIRST_04 = Version("0.4.0")
 
 
 def _word(text: str, i: int) -> bool:
@@ -272,7 +277,7 @@ def _compile_until_clean(
             result.failed.append(tree.files[roots[0]])
             return []
         if solc.version < OLDEST_SUPPORTED:  # a pre-standard-JSON release, through solc-js's wrapper
-            output = legacy.standardise(output, tree.contents)
+            output = legacy.standardise(output, tree.contents, solc.version)
         found, error_units, unattributed = _diagnostics(output, tree)
         diags.update(found)
         bad = [r for r in roots if error_units.intersection(tree.closure(r))]
@@ -436,6 +441,8 @@ def older_alternatives(
     pre_json = next((v for v in LEGACY_RELEASES if constraints[file].allows(v)), None)
     if pre_json is not None and pre_json != rejected and pre_json not in out:
         out.append(pre_json)
+    # Last, 0.3 for what every 0.4 release rejects; only where the pragma allows it (none, mostly).
+    out += [v for v in PRE_04_RELEASES if constraints[file].allows(v) and v != rejected and v not in out]
     return out
 
 

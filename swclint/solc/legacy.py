@@ -3,19 +3,27 @@
 solc-js's wrapper drives those releases through their legacy interface and translates the answer
 to standard JSON, but leaves two gaps: errors are bare `file:line:col: Type: text` strings without
 a `sourceLocation`, and releases before 0.4.9 name contracts without their file (key `""`).
+Releases before 0.4 add a third: their own standard library among the sources, and an AST of
+another shape (`legacy03`).
 """
 
 from __future__ import annotations
 
 import re
 
+from packaging.version import Version
+
+from swclint.solc import legacy03
+
 _LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<type>\w+): (?P<text>[^\n]*)")
 
 
-def standardise(output: dict, contents: dict[str, str]) -> dict:
+def standardise(output: dict, contents: dict[str, str], version: Version | None = None) -> dict:
     """`output` with located errors and every contract under the source unit that defines it."""
     out = dict(output)
     out["errors"] = [_locate(err, contents) for err in output.get("errors") or []]
+    if version is not None and version < _FIRST_04:
+        output = out = _bridge_03(out, contents)
     contracts = {unit: dict(items) for unit, items in (output.get("contracts") or {}).items()}
     unnamed = contracts.pop("", {})
     if unnamed:
@@ -55,3 +63,39 @@ def _definitions(sources: dict) -> dict[str, str]:
             if node.get("name") == "ContractDefinition" and name:
                 owners.setdefault(name, unit)
     return owners
+
+
+_FIRST_04 = Version("0.4.0")
+
+
+def _bridge_03(output: dict, contents: dict[str, str]) -> dict:
+    """Only our sources (0.3 adds its standard library), numbered afresh, their ASTs in 0.4's shape.
+
+    A source whose AST cannot be bridged gets an error at the construct 0.3 left out, so the file is
+    reported as not compiled instead of being analysed as a different program.
+    """
+    out = dict(output)
+    sources: dict[str, dict] = {}
+    errors = list(output.get("errors") or [])
+    if any(e.get("severity") == "error" for e in errors if isinstance(e, dict)):
+        return out
+    for index, (unit, info) in enumerate((u, i) for u, i in (output.get("sources") or {}).items()
+                                         if u in contents):
+        ast = (info or {}).get("legacyAST") or {}
+        try:
+            sources[unit] = {"id": index, "legacyAST": legacy03.modernise(ast, contents[unit], index)}
+        except legacy03.Unbridgeable as exc:
+            errors.append(_unbridgeable(unit, exc))
+    out["sources"], out["errors"] = sources, errors
+    return out
+
+
+def _unbridgeable(unit: str, exc: legacy03.Unbridgeable) -> dict:
+    message = f"solc 0.3's AST cannot be read by Slither here: it holds {exc}"
+    err: dict = {"severity": "error", "component": "swclint", "message": message,
+                 "formattedMessage": message}
+    if exc.offset is not None:
+        err["sourceLocation"] = {"file": unit, "start": exc.offset, "end": exc.offset}
+    else:
+        err["sourceLocation"] = {"file": unit, "start": -1, "end": -1}
+    return err

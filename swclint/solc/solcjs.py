@@ -125,9 +125,14 @@ def _read_verdicts() -> dict[str, dict]:
         return {}
 
 
+# Bumped when `_probe` changes, so verdicts it would now give differently are taken again
+# (2: 0.3.x builds report `0.3.6-<commit>`, without the `+`).
+_PROBE_REVISION = 2
+
+
 def _stamp(path: Path) -> str:
     st = path.stat()
-    return f"{st.st_size}:{st.st_mtime_ns}"
+    return f"{st.st_size}:{st.st_mtime_ns}:{_PROBE_REVISION}"
 
 
 def verify(version: Version) -> tuple[bool, str]:
@@ -161,7 +166,7 @@ def _probe(version: Version) -> tuple[bool, str]:
         return False, str(exc)
     if proc.returncode != 0:
         return False, _last_line(proc.stderr) or f"exit status {proc.returncode}"
-    if f"Version: {version}+" not in proc.stdout and f"Version: {version}\n" not in proc.stdout:
+    if not any(f"Version: {version}{end}" in proc.stdout for end in ("+", "-", "\n")):
         return False, f"reports {_last_line(proc.stdout)!r} instead of {version}"
     return True, _last_line(proc.stdout)
 

@@ -28,6 +28,7 @@ __all__ = [
     "UnsatisfiablePragma",
     "known_releases",
     "LEGACY_RELEASES",
+    "PRE_04_RELEASES",
     "parse_constraint",
     "pick",
     "pragma_constraint",
@@ -40,8 +41,10 @@ OLDEST_SUPPORTED = Version("0.4.11")  # first release with --standard-json
 # Releases before standard JSON, driven through solc-js's legacy interface (the newest wrapper
 # translates their output). A fallback only, never a first choice: code that pins one compiles with
 # 0.4.11+ today and must keep doing so. 0.4.0 is left out: its npm package holds no compiler.
-# Older series (0.3.x) are left out too: Slither cannot read their AST.
 LEGACY_RELEASES = tuple(Version(f"0.4.{patch}") for patch in range(1, 11))
+# After those, for code that no 0.4 release accepts (`f.value(x)()` on a function not marked payable,
+# private constructors): the last 0.3 release, whose AST `legacy03` bridges where it is complete.
+PRE_04_RELEASES = (Version("0.3.6"),)
 RELEASES_TTL_S = 24 * 3600
 _OPS = ("<=", ">=", "<", ">", "=", "^", "~")
 _PART = r"(?:\d+|[xX*])"
