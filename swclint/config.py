@@ -33,7 +33,7 @@ class Options:
     adapter: str | None = None
     endpoint: str | None = None
     llm_threshold: float = 0.8
-    llm_scope: str = "candidates"  # candidates|all
+    llm_scope: str = "findings"  # findings|candidates|all
     llm_cache: bool = True  # reuse cached model answers for unchanged functions
     llm_fix: bool = False  # on request: verified fixes for findings at/above fail_on (slow on CPU)
     jobs: int = 0  # 0 = number of cores
@@ -109,7 +109,7 @@ def _each(pattern: re.Pattern[str], what: str) -> Callable[[object], str | None]
 ALLOWED: dict[str, Callable[[object], str | None]] = {
     "fail_on": _choices(*SEVERITY_CHOICES),
     "backend": _choices("hf", "openai", "none"),
-    "llm_scope": _choices("candidates", "all"),
+    "llm_scope": _choices("findings", "candidates", "all"),
     "llm_threshold": _between(0.0, 1.0),
     "min_confidence": _between(0.0, 1.0),
     "jobs": _at_least(0),

@@ -140,6 +140,29 @@ def test_candidates_scope_skips_functions_without_signals():
     assert len(backend_all.classified) == 2
 
 
+def static_finding(swc: str, function: str, severity: str) -> Finding:
+    return Finding(swc_id=swc, title="t", severity=severity, confidence=0.8, message="m",
+                   location=Location("Bank.sol", 4, 8), contract="Bank", function=function,
+                   evidence=[Evidence("slither:d", 0.8)])
+
+
+def test_findings_scope_reads_only_functions_with_a_judgeable_static_finding():
+    """The default: the model reads a function only when triage can change one of its findings."""
+    none = probs("none", 0.9)
+    quiet = FakeBackend(default=none)
+    run_stage(quiet, Options(llm_scope="findings"))
+    assert quiet.classified == []  # no static finding: the model is never asked (nor loaded)
+    for static, asked in (([static_finding("SWC-107", "withdraw", "high")], 1),
+                          ([static_finding("SWC-107", "withdraw", "info")], 0),  # info: nothing to lower
+                          ([static_finding("SWC-116", "withdraw", "low")], 0)):  # a class it does not know
+        backend = FakeBackend(default=none)
+        backend.identity = f"fake:scope:{len(static)}:{static[0].swc_id}:{static[0].severity}"
+        run_stage(backend, Options(llm_scope="findings"), static=static)
+        assert len(backend.classified) == asked
+        assert all("function withdraw" in p for p in backend.classified)
+    assert Options().llm_scope == "findings"
+
+
 def test_injected_instructions_stay_inside_the_data_section():
     from swclint.analyze.chunks import extract_chunks
 

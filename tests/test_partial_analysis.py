@@ -108,5 +108,5 @@ def test_the_model_reviews_every_function_of_a_partial_file(tmp_path: Path) -> N
         return [], [], [s.rel for s in sources], ["model: recorded"]
 
     result = run([str(tmp_path)], Options(llm=True, jobs=1, cache=False), root=tmp_path, llm_stage=stage)
-    assert sorted(seen) == [(["ok.sol"], "candidates"), (["pool.sol"], "all")]
+    assert sorted(seen) == [(["ok.sol"], "findings"), (["pool.sol"], "all")]
     assert result.notes.count("model: recorded") == 1

@@ -42,10 +42,19 @@ def make_llm_stage(opts: Options) -> tuple[Callable | None, list[str]]:
 
 
 def select_chunks(chunks: list[Chunk], static: list[Finding], scope: str) -> list[Chunk]:
-    """`all`: every function. `candidates`: functions the static stage marks as worth a look."""
+    """Which functions the model reads.
+
+    `findings` (default): functions holding a static finding of a class the model knows, at a level
+    triage can change (above info): the second opinion, at a cost bounded by the static report.
+    `candidates`: those plus every function the static signals call worth a look (model-only
+    findings). `all`: every function.
+    """
     if scope == "all":
         return chunks
-    flagged = {(f.location.path, f.function) for f in static}
+    flagged = {(f.location.path, f.function) for f in static
+               if scope != "findings" or (f.swc_id in LABELS and f.severity != "info")}
+    if scope == "findings":
+        return [c for c in chunks if (c.path, c.function) in flagged]
     return [c for c in chunks if is_candidate(c) or (c.path, c.function) in flagged]
 
 
