@@ -1,9 +1,10 @@
 """Whose code an external call runs: a contract fixed at deployment, or one a caller can choose.
 
 Re-entry needs the callee to run an attacker's code. A call target is trusted when it is `this`, a
-constant, or a state variable that only constructors, privileged functions (`analyze/access.py`)
-and writes of trusted values ever set: a literal address, another trusted variable, or what a call
-to trusted contracts returned (`OAR.getAddress()` on a constant resolver).
+constant, a parameter of a privileged entry point (`analyze/access.py`), or a state variable that
+only constructors, privileged functions and writes of trusted values ever set: a literal address,
+another trusted variable, or what a call to trusted contracts returned (`OAR.getAddress()` on a
+constant resolver). A local holding such a value is as trusted as its sources.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _calls_trusted(operations: Iterable[tuple[Any, Any]], seen: set) -> bool:
             continue
         if fn not in deps:
             deps[fn] = Dependencies(fn)
-        if not all(_trusted_root(root, fn, seen) for root in deps[fn].roots(ir.destination)):
+        if not all(_trusted_root(root, fn, seen) for root in deps[fn].inputs(ir.destination)):
             return False
     return True
 
@@ -70,7 +71,10 @@ def _trusted_root(root, function, seen: set) -> bool:
         return root.name == "this"
     if isinstance(root, StateVariable):
         return _trusted_state(root, seen)
-    return False  # a parameter, msg.sender, a local of unknown origin: the caller may pick it
+    # A privileged entry point's parameter is the owner's own choice, as trusted as a variable only
+    # the owner can set; any other parameter, msg.sender or local of unknown origin: the caller's.
+    return root in function.parameters and function.visibility in ("public", "external") \
+        and privileged(function)
 
 
 def _trusted_state(variable, seen: set) -> bool:
@@ -95,7 +99,7 @@ def _trusted_state(variable, seen: set) -> bool:
                 continue
             if fn not in deps:
                 deps[fn] = Dependencies(fn)
-            roots = set().union(*(deps[fn].roots(r) for r in reads_of(ir)))
+            roots = set().union(*(deps[fn].inputs(r) for r in reads_of(ir)))
             if not all(_trusted_root(root, fn, seen) for root in roots):
                 return False
     return True

@@ -205,6 +205,12 @@ class Dependencies:
             return self.deps[value] | ({value} if not _is_temporary(value) else set())
         return {value}
 
+    def inputs(self, value) -> set:
+        """Roots without the locals this function assigns: their own sources are among the roots."""
+        params = set(self.function.parameters)
+        return {r for r in self.roots(value)
+                if not (isinstance(r, LocalVariable) and r in self.deps and r not in params)}
+
     def _build(self) -> None:
         irs = [ir for node in self.function.nodes for ir in node.irs]
         changed = True
