@@ -52,6 +52,51 @@ contract Bank is Owned {
 """
 
 
+# What else 0.3 code holds: a library, an inheritance chain, structs of arrays, `var`, `new uint[]`,
+# tuples, loops, assembly, an anonymous event, a private constructor and a fallback.
+VARIETY = """library Math {
+    function add(uint a, uint b) returns (uint) { return a + b; }
+}
+
+contract Base {
+    address owner;
+    function Base() { owner = msg.sender; }
+}
+
+contract Mid is Base {
+    modifier only(address who) { if (msg.sender != who) throw; _ }
+}
+
+contract Div is Mid {
+    struct Entry { address who; uint[] amounts; }
+    Entry[] entries;
+    mapping (address => Entry) byWho;
+    uint constant LIMIT = 10 finney;
+    bytes32 public last;
+    event Logged(address indexed who, uint amount) anonymous;
+
+    function Div() private { }
+
+    function add(uint v) only(owner) returns (uint total, bool ok) {
+        var n = entries.length;
+        uint[] memory tmp = new uint[](3);
+        tmp[0] = Math.add(v, LIMIT);
+        entries.push(Entry(msg.sender, tmp));
+        byWho[msg.sender].amounts.push(v);
+        last = sha3(msg.sender, v);
+        Logged(msg.sender, v);
+        (total, ok) = (n + v, true);
+        for (uint i = 0; i < 3; i++) { total += tmp[i]; }
+        while (total > 100) { total -= 1; }
+        assembly { let x := 1 }
+        return;
+    }
+
+    function () { throw; }
+}
+"""
+
+
 def _src(text: str, snippet: str, nth: int = 0) -> str:
     at = -1
     for _ in range(nth + 1):
@@ -241,6 +286,20 @@ def test_03_is_the_last_fallback_and_only_where_no_pragma_rules_it_out(tmp_path:
     assert Version("0.3.6") not in caret and caret[-1] == Version("0.4.1")
 
 
+def test_a_03_output_the_bridge_cannot_read_becomes_a_located_error_not_a_traceback() -> None:
+    from swclint.solc.legacy import standardise
+
+    text = "contract A {}\n"
+    broken = {"name": "root", "children": [{"name": "Contract", "src": "zero:13:4", "children": []}]}
+    out = standardise({"errors": [], "contracts": {}, "sources": {"a.sol": {"legacyAST": broken},
+                                                                  "std": {"legacyAST": {}}}},
+                      {"a.sol": text}, Version("0.3.6"))
+    (err,) = out["errors"]
+    assert err["severity"] == "error" and err["sourceLocation"]["file"] == "a.sol"
+    assert "0.3" in err["message"] and "ValueError" in err["message"]
+    assert out["sources"] == {}  # 0.3's own standard library ("std") is never one of ours
+
+
 needs_03 = pytest.mark.skipif(shutil.which("node") is None, reason="solc-js needs node")
 
 
@@ -276,3 +335,16 @@ def test_03_code_with_an_enum_gets_one_line_naming_the_file_and_the_cause(tmp_pa
     assert result.files == []
     (err,) = [e for e in result.errors if e.stage == "compile"]
     assert err.path == "enum.sol" and "\n" not in err.message and "0.3.6" in err.message
+
+
+@pytest.mark.e2e
+@needs_03
+def test_03_variety_is_analysed_whole_with_its_modifier_and_library_calls(tmp_path: Path) -> None:
+    from swclint.config import Options
+    from swclint.pipeline import analyse_group, read_sources
+
+    (tmp_path / "variety.sol").write_text(VARIETY)
+    (source,), _ = read_sources([tmp_path / "variety.sol"], tmp_path, 10**6)
+    result = analyse_group("0.4.26", [source], tmp_path, [], Options(llm=False, jobs=1, cache=False))
+    assert result.analysed == ["variety.sol"] and result.versions == {"variety.sol": "0.3.6"}
+    assert result.errors == []  # no function left out of Slither's IR ("analysed partially")

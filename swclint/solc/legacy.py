@@ -86,6 +86,9 @@ def _bridge_03(output: dict, contents: dict[str, str]) -> dict:
             sources[unit] = {"id": index, "legacyAST": legacy03.modernise(ast, contents[unit], index)}
         except legacy03.Unbridgeable as exc:
             errors.append(_unbridgeable(unit, exc))
+        except (KeyError, IndexError, TypeError, ValueError) as exc:  # an AST shape we never met
+            errors.append(_unbridgeable(unit, legacy03.Unbridgeable(f"a shape the bridge does not know "
+                                                                   f"({type(exc).__name__}: {exc})")))
     out["sources"], out["errors"] = sources, errors
     return out
 
