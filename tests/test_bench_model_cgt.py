@@ -120,3 +120,42 @@ def test_precision_counts_the_model_as_a_check_only_where_it_claims_the_finding(
     assert _checks(props("slither:reentrancy-eth", "llm:gemma-3-270m", triage="confirmed")) == [
         "llm:gemma-3-270m", "slither:reentrancy-eth"]
     assert _checks(props("llm:gemma-3-270m")) == ["llm:gemma-3-270m"]
+
+
+def test_model_card_carries_the_cgt_numbers_of_a_run(monkeypatch, capsys, tmp_path):
+    """`bench.model_card_cgt` copies a scored run's static and static+model numbers into the card."""
+    import shutil
+
+    from bench.model_card_cgt import main as card_main
+
+    def fake_run(files, tools, jobs=1, save=None):  # swclint flags Bank; with the model it is doubted
+        return [cgt.FileResult(f, {t: cgt.ToolResult(3.0 if t == detect.MODEL_TOOL else 1.0, True,
+                                                     {("SWC-107", "Bank")} if t == "swclint" else set())
+                                   for t in tools}) for f in files]
+
+    monkeypatch.setattr(cgt, "run_files", fake_run)
+    assert main(["detect", "--corpus", str(CGT_MINI), "--format", "cgt", "--split", "dev", "--json",
+                 "--tools", "swclint", "--llm"]) == 0
+    result = tmp_path / "run.json"
+    result.write_text(capsys.readouterr().out)
+    scored = json.loads(result.read_text())["tools"]
+    adapter = tmp_path / "adapter"
+    shutil.copytree(Path(__file__).parents[1] / "swclint" / "adapters" / "default", adapter)
+
+    assert card_main(["--result", str(result), "--command", "bench detect X", "--split", "dev",
+                      "--adapter", str(adapter)]) == 0
+    entry = json.loads((adapter / "metrics.json").read_text())["cgt"]
+    static_f1 = scored["swclint"]["swc"]["SWC-107"]["f1"]
+    assert entry["classes"]["SWC-107"]["static"]["f1"] == static_f1 > 0
+    assert entry["classes"]["SWC-107"]["with_model"]["f1"] == scored["swclint+llm"]["swc"]["SWC-107"]["f1"]
+    assert entry["time_ratio"] == 3.0 and entry["command"] == "bench detect X"
+    card = (adapter / "README.md").read_text()
+    assert "## In the linter, on real code" in card and "`bench detect X`" in card
+    assert "| SWC-107 | " in card and f"{static_f1:.3f}" in card
+    assert "Gemma Terms of Use" in card  # the rest of the card is still rendered
+
+    static_only = tmp_path / "static.json"
+    static_only.write_text(json.dumps({"tools": {"swclint": scored["swclint"]}}))
+    assert card_main(["--result", str(static_only), "--command", "x", "--adapter", str(adapter)]) == 2
+    err = capsys.readouterr().err
+    assert "static.json" in err and "swclint+llm" in err and "Traceback" not in err

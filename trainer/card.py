@@ -141,5 +141,32 @@ def render_card(meta: dict[str, Any], metrics: dict[str, Any] | None, adapter_sh
         lines.append(
             "Not evaluated yet: run `swclint-train eval --adapter DIR --data DATA` before exporting."
         )
+    lines += _cgt_section((metrics or {}).get("cgt"))
     lines += ["", "## Licence and terms", "", LLAMA_TERMS if "llama" in base.lower() else GEMMA_TERMS, ""]
     return "\n".join(lines)
+
+
+def _cgt_section(cgt: dict[str, Any] | None) -> list[str]:
+    """What the adapter changes in the linter's report on real labelled code (`bench.model_card_cgt`)."""
+    if not cgt:
+        return []
+    lines = [
+        "",
+        "## In the linter, on real code",
+        "",
+        f"Contract-level labels of the CGT corpus, `{cgt['split']}` split ({cgt['files']} files), one run: "
+        "swclint's static analysis alone, and static analysis with this adapter as second opinion "
+        f"(`--llm-scope {cgt['scope']}`). Command: `{cgt['command']}`.",
+        "",
+        "| class | static P | static R | static F1 | with model P | with model R | with model F1 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for swc, row in cgt["classes"].items():
+        s, m = row["static"], row["with_model"]
+        lines.append(f"| {swc} | {_f(s['precision'])} | {_f(s['recall'])} | {_f(s['f1'])} "
+                     f"| {_f(m['precision'])} | {_f(m['recall'])} | {_f(m['f1'])} |")
+    lines.append(f"| **macro-F1** | | | **{_f(cgt['macro_f1']['static'])}** | | | "
+                 f"**{_f(cgt['macro_f1']['with_model'])}** |")
+    if cgt.get("time_ratio") is not None:
+        lines.append(f"\nWall time with the model / static alone, same run: {_f(cgt['time_ratio'], 2)}.")
+    return lines
