@@ -1,6 +1,6 @@
 """solc 0.3.x legacy ASTs in the 0.4 shape Slither reads, or the reason they cannot be.
 
-solc 0.3's JSON AST differs from 0.4's in three ways, and only the first two can be bridged:
+solc 0.3's JSON AST differs from 0.4's in three ways; all but two omissions are bridged:
 
 - names and attributes: `root`, `Contract`, `Function`, `const`, `VariableDefinition`, the
   string `"0"` for `type_conversion`; no `fullyImplemented`, `linearizedBaseContracts`, variable
@@ -58,10 +58,10 @@ def modernise(ast: dict, text: str, index: int) -> dict:
     enum = _ENUM.search(mask(text, strings=True))
     if enum:
         raise Unbridgeable("an enum (solc 0.3's AST omits enums)", len(text[: enum.start()].encode("utf-8")))
+    masked = _masked_bytes(text)
     root = _rebuild(ast, len(raw), index)
     _rename(root)
-    _arrays(root, raw)
-    masked = _masked_bytes(text)
+    _arrays(root, masked)
     ids = _Ids(root)
     for contract in (c for c in root["children"] if c["name"] == "ContractDefinition"):
         _recover_contract(contract, masked, ids)
@@ -232,6 +232,7 @@ def _recover_contract(contract: dict, masked: bytes, ids: _Ids) -> None:
         name = declared.group(2).decode("ascii")
         if declared.group(1) == b"event":
             close = masked.find(b";", c_end, end)
+            close = close if close >= 0 else c_end - 1
             anonymous = b"anonymous" in masked[c_end:close]
             for param in child.get("children") or []:
                 p_start, p_end = _span(param)
