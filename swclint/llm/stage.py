@@ -51,11 +51,15 @@ def select_chunks(chunks: list[Chunk], static: list[Finding], scope: str) -> lis
     """
     if scope == "all":
         return chunks
-    flagged = {(f.location.path, f.function) for f in static
-               if scope != "findings" or (f.swc_id in LABELS and f.severity != "info")}
+    flagged = {(f.location.path, f.function) for f in static if scope != "findings" or judgeable(f)}
     if scope == "findings":
         return [c for c in chunks if (c.path, c.function) in flagged]
     return [c for c in chunks if is_candidate(c) or (c.path, c.function) in flagged]
+
+
+def judgeable(f: Finding) -> bool:
+    """A static finding the model's second opinion can change: a class it knows, above info."""
+    return f.swc_id in LABELS and f.severity != "info"
 
 
 def _stage(make_backend: Callable[[], Backend]):
@@ -70,6 +74,9 @@ def _stage(make_backend: Callable[[], Backend]):
     def run_stage(sources, static: list[Finding], opts: Options, progress=None):
         errors: list[FileError] = []
         chunks: list[Chunk] = []
+        if opts.llm_scope == "findings":  # files without a finding to judge are not even parsed
+            wanted = {f.location.path for f in static if judgeable(f)}
+            sources = [src for src in sources if src.rel in wanted]
         for src in sources:
             try:
                 chunks.extend(c for c in extract_chunks(src.text, src.rel) if c.kind != "modifier")
