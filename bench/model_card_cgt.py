@@ -52,11 +52,13 @@ def cgt_metrics(result: dict, command: str, split: str, scope: str) -> dict:
               show_default=True)
 def cli(result: Path, command: str, split: str, scope: str, adapter: Path) -> int:
     from swclint.llm.models import adapter_hash
+    from swclint.llm.triage import adapter_doubt_at
     from trainer.card import render_card
     from trainer.train import META_FILE
 
     try:
         entry = cgt_metrics(json.loads(result.read_text()), command, split, scope)
+        entry["doubt_at"] = adapter_doubt_at(adapter)
     except (ValueError, json.JSONDecodeError) as exc:
         raise fail(f"{result}: {exc}") from None
     metrics_path = adapter / "metrics.json"

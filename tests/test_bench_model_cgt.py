@@ -149,6 +149,7 @@ def test_model_card_carries_the_cgt_numbers_of_a_run(monkeypatch, capsys, tmp_pa
     assert entry["classes"]["SWC-107"]["static"]["f1"] == static_f1 > 0
     assert entry["classes"]["SWC-107"]["with_model"]["f1"] == scored["swclint+llm"]["swc"]["SWC-107"]["f1"]
     assert entry["time_ratio"] == 3.0 and entry["command"] == "bench detect X"
+    assert entry["doubt_at"] is None and "never demotes" in (adapter / "README.md").read_text()
     card = (adapter / "README.md").read_text()
     assert "## In the linter, on real code" in card and "`bench detect X`" in card
     assert "| SWC-107 | " in card and f"{static_f1:.3f}" in card

@@ -167,6 +167,12 @@ def _cgt_section(cgt: dict[str, Any] | None) -> list[str]:
                      f"| {_f(m['precision'])} | {_f(m['recall'])} | {_f(m['f1'])} |")
     lines.append(f"| **macro-F1** | | | **{_f(cgt['macro_f1']['static'])}** | | | "
                  f"**{_f(cgt['macro_f1']['with_model'])}** |")
+    if "doubt_at" in cgt:
+        doubt = cgt["doubt_at"]
+        lines.append("\nTriage doubt threshold declared in calibration.json: " + (
+            f"p <= {doubt}: a static finding the model doubts that much drops to info." if doubt is not None
+            else "none, so the model confirms findings (p >= 0.8 raises confidence) but never demotes one; "
+                 "flags, and so these scores, change only through demotions."))
     if cgt.get("time_ratio") is not None:
         lines.append(f"\nWall time with the model / static alone, same run: {_f(cgt['time_ratio'], 2)}.")
     return lines
