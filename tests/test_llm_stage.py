@@ -204,3 +204,26 @@ def test_without_the_ml_extra_the_run_is_static_and_says_how_to_enable(monkeypat
     assert run is None and "requested but unavailable" in notes[0]
     run, notes = stage.make_llm_stage(Options(llm=False))
     assert run is None and notes == []
+
+
+def test_a_file_is_cut_into_functions_once_per_content(monkeypatch):
+    """A warm rerun reads each file's cut from the cache; an edited file is parsed again."""
+    import swclint.analyze.chunks as chunks_mod
+
+    calls: list[str] = []
+    real = chunks_mod.extract_chunks
+
+    def counting(text, rel):
+        calls.append(rel)
+        return real(text, rel)
+
+    monkeypatch.setattr(chunks_mod, "extract_chunks", counting)
+    src = SourceFile(Path("/x/Bank.sol"), "Bank.sol", SOURCE)
+    first, _ = stage.cut_functions([src], AnswerCache())
+    again, _ = stage.cut_functions([src], AnswerCache())
+    assert calls == ["Bank.sol"] and again == first and {c.function for c in first} == {"withdraw", "name"}
+    edited = SourceFile(src.path, src.rel, SOURCE.replace("return \"bank\"", "return \"vault\""))
+    (changed, _) = stage.cut_functions([edited], AnswerCache())
+    assert calls == ["Bank.sol", "Bank.sol"] and any("vault" in c.source for c in changed)
+    stage.cut_functions([src], AnswerCache(enabled=False))  # --no-llm-cache reads nothing
+    assert len(calls) == 3

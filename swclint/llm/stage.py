@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import asdict
+from functools import lru_cache
+from importlib.util import find_spec
 from pathlib import Path
 
-from ..analyze.chunks import extract_chunks
 from ..analyze.patterns import can_wrap, is_candidate
 from ..chunk import Chunk
 from ..config import Options
@@ -57,6 +60,44 @@ def select_chunks(chunks: list[Chunk], static: list[Finding], scope: str) -> lis
     return [c for c in chunks if is_candidate(c) or (c.path, c.function) in flagged]
 
 
+@lru_cache(maxsize=1)
+def _chunker_identity() -> str:
+    """Changes whenever the code that cuts functions does, so cached cuts never outlive it."""
+    h = hashlib.sha256()
+    for module in ("swclint.analyze.chunks", "swclint.chunk"):
+        spec = find_spec(module)
+        h.update(Path(spec.origin).read_bytes() if spec and spec.origin else module.encode())
+    return "chunker:" + h.hexdigest()[:16]
+
+
+def cut_functions(sources, cache: AnswerCache) -> tuple[list[Chunk], list[FileError]]:
+    """Each file's functions (modifiers left out), cut once per file content: a warm rerun reads the
+    cut from the answer cache instead of parsing again."""
+    keys = {src.rel: cache_key(_chunker_identity(), "chunks", f"{src.rel}\0{src.text}") for src in sources}
+    known = cache.get_many(list(keys.values()))
+    chunks: list[Chunk] = []
+    errors: list[FileError] = []
+    fresh: dict[str, object] = {}
+    for src in sources:
+        cut = known.get(keys[src.rel])
+        if isinstance(cut, list):
+            chunks.extend(Chunk(**{**d, "state_vars": tuple(d["state_vars"]), "modifiers": tuple(d["modifiers"])})
+                          for d in cut)
+            continue
+        from ..analyze.chunks import extract_chunks  # tree-sitter, only when something is new
+
+        try:
+            mine = [c for c in extract_chunks(src.text, src.rel) if c.kind != "modifier"]
+        except Exception as exc:  # the tolerant parser should not fail; if it does, say where
+            errors.append(FileError(src.rel, "llm", f"cannot cut functions: {exc}"))
+            continue
+        chunks.extend(mine)
+        fresh[keys[src.rel]] = [asdict(c) for c in mine]
+    if fresh:
+        cache.put_many(fresh)
+    return chunks, errors
+
+
 def judgeable(f: Finding) -> bool:
     """A static finding the model's second opinion can change: a class it knows, above info."""
     return f.swc_id in LABELS and f.severity != "info"
@@ -72,16 +113,14 @@ def _stage(make_backend: Callable[[], Backend]):
         return made[0]
 
     def run_stage(sources, static: list[Finding], opts: Options, progress=None):
-        errors: list[FileError] = []
-        chunks: list[Chunk] = []
         if opts.llm_scope == "findings":  # files without a finding to judge are not even parsed
             wanted = {f.location.path for f in static if judgeable(f)}
             sources = [src for src in sources if src.rel in wanted]
-        for src in sources:
-            try:
-                chunks.extend(c for c in extract_chunks(src.text, src.rel) if c.kind != "modifier")
-            except Exception as exc:  # the tolerant parser should not fail; if it does, say where
-                errors.append(FileError(src.rel, "llm", f"cannot cut functions: {exc}"))
+        chunk_cache = AnswerCache(enabled=opts.llm_cache)
+        try:
+            chunks, errors = cut_functions(sources, chunk_cache)
+        finally:
+            chunk_cache.close()
         files = sorted({c.path for c in chunks})
         chosen = select_chunks(chunks, static, opts.llm_scope)
         for c in chosen:
