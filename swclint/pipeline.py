@@ -114,8 +114,9 @@ def analyse_group(version: str, files: list[SourceFile], root: Path, remappings:
     """Compile one version group in one solc call, then run Slither on what compiled.
 
     A file the chosen compiler rejects is tried once more per older series its pragmas allow
-    (`solc.compile.older_alternatives`), the oldest release a pragma allows, and last the oldest
-    pre-standard-JSON release (0.4.1-0.4.10, solc-js's legacy interface) it allows.
+    (`solc.compile.older_alternatives`), the oldest release a pragma allows, then the oldest
+    pre-standard-JSON release (0.4.1-0.4.10, solc-js's legacy interface) it allows, and last, for
+    code whose pragma admits it, solc 0.3.6 with its AST bridged (`solc/legacy03.py`).
     """
     result = _analyse_group(version, files, root, remappings, opts)
     if opts.solc_version or opts.solc_path:
