@@ -217,7 +217,7 @@ def test_a_file_is_cut_into_functions_once_per_content(monkeypatch):
         calls.append(rel)
         return real(text, rel)
 
-    monkeypatch.setattr(chunks_mod, "extract_chunks", counting)
+    monkeypatch.setattr(stage, "extract_chunks", counting)
     src = SourceFile(Path("/x/Bank.sol"), "Bank.sol", SOURCE)
     first, _ = stage.cut_functions([src], AnswerCache())
     again, _ = stage.cut_functions([src], AnswerCache())

@@ -10,6 +10,7 @@ from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
+from ..analyze.chunks import extract_chunks
 from ..analyze.patterns import can_wrap, is_candidate
 from ..chunk import Chunk
 from ..config import Options
@@ -84,8 +85,6 @@ def cut_functions(sources, cache: AnswerCache) -> tuple[list[Chunk], list[FileEr
             chunks.extend(Chunk(**{**d, "state_vars": tuple(d["state_vars"]), "modifiers": tuple(d["modifiers"])})
                           for d in cut)
             continue
-        from ..analyze.chunks import extract_chunks  # tree-sitter, only when something is new
-
         try:
             mine = [c for c in extract_chunks(src.text, src.rel) if c.kind != "modifier"]
         except Exception as exc:  # the tolerant parser should not fail; if it does, say where
