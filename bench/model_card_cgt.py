@@ -17,9 +17,8 @@ from pathlib import Path
 import click
 
 from bench.detect import MODEL_TOOL
+from bench.triage_sweep import ISSUE_SWC
 from swclint.cliutil import HELP, fail, run_click
-
-MODEL_CLASSES = ("SWC-101", "SWC-107", "SWC-113", "SWC-114")  # issue 15's four: the model's classes CGT labels
 
 
 def cgt_metrics(result: dict, command: str, split: str, scope: str) -> dict:
@@ -29,7 +28,7 @@ def cgt_metrics(result: dict, command: str, split: str, scope: str) -> dict:
         raise ValueError(f"the result holds tools {sorted(tools)}; it needs swclint and {MODEL_TOOL} (--llm)")
     pick = ("precision", "recall", "f1")
     classes = {}
-    for swc in MODEL_CLASSES:
+    for swc in ISSUE_SWC:
         static, model = tools["swclint"]["swc"].get(swc), tools[MODEL_TOOL]["swc"].get(swc)
         if static and model:
             classes[swc] = {"static": {k: static[k] for k in pick}, "with_model": {k: model[k] for k in pick}}

@@ -115,11 +115,14 @@ def _stage(make_backend: Callable[[], Backend]):
         if opts.llm_scope == "findings":  # files without a finding to judge are not even parsed
             wanted = {f.location.path for f in static if judgeable(f)}
             sources = [src for src in sources if src.rel in wanted]
-        chunk_cache = AnswerCache(enabled=opts.llm_cache)
+        cache = AnswerCache(enabled=opts.llm_cache)  # one connection for the cuts and the answers
         try:
-            chunks, errors = cut_functions(sources, chunk_cache)
+            return _judge(sources, static, opts, progress, cache)
         finally:
-            chunk_cache.close()
+            cache.close()
+
+    def _judge(sources, static: list[Finding], opts: Options, progress, cache: AnswerCache):
+        chunks, errors = cut_functions(sources, cache)
         files = sorted({c.path for c in chunks})
         chosen = select_chunks(chunks, static, opts.llm_scope)
         for c in chosen:
@@ -132,13 +135,10 @@ def _stage(make_backend: Callable[[], Backend]):
             model = backend()
         except BackendError as exc:
             return [], errors + [FileError("<model>", "llm", str(exc))], files, [f"model: off ({exc})"]
-        cache = AnswerCache(enabled=opts.llm_cache)
         try:
             findings = _classify(model, cache, chosen, static, opts, progress)
         except BackendError as exc:
             return [], errors + [FileError("<model>", "llm", str(exc))], files, []
-        finally:
-            cache.close()
         return findings, errors, files, []
 
     def add_fixes(result, versions: dict[str, str], root: Path, remappings: list[str], opts: Options,
