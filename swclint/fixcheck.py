@@ -1,6 +1,9 @@
-"""Verified fixes: a model-written replacement reaches the report only when it changes the function,
-the patched file still compiles with the solc the original compiled with, and re-analysing the
-patched file (static detectors and the model) no longer reports that SWC in that function.
+"""Verified fixes: a replacement reaches the report only when it changes the function, the patched
+file still compiles with the solc the original compiled with, and re-analysing the patched file
+(static detectors and the model) no longer reports that SWC in that function.
+
+Candidates come first from `rewrite` (the rule's remediation applied mechanically: cheap and
+deterministic), then from the model where no rewrite applies or none verified.
 
 Everything else keeps the rule's remediation text only, so a report never shows a fix nobody checked.
 """
@@ -19,6 +22,7 @@ from .chunk import Chunk
 from .config import Options
 from .findings import Finding, Location, RunResult, severity_rank
 from .llm.prompt import LABELS
+from .rewrite import rewrite
 
 log = logging.getLogger("swclint.fixcheck")
 
@@ -37,6 +41,7 @@ class FixOutcome:
     swc_id: str
     verified: bool
     reason: str
+    source: str = ""  # "rewrite" or "model": who wrote the verified replacement (or the last one tried)
 
 
 def wants_fix(finding: Finding, opts: Options) -> bool:
@@ -173,16 +178,22 @@ def add_verified_fixes(result: RunResult, versions: dict[str, str], root: Path, 
         if f.location.path not in chunks_by_path:
             chunks_by_path[f.location.path] = extract_chunks(text, f.location.path)
         chunk = find_chunk(chunks_by_path[f.location.path], f)
-        if chunk is None:
-            ok, why, replacement = False, "the finding's function was not found", None
-        else:
-            replacement = generate(chunk, f.swc_id)
-            try:
-                ok, why = verify(f, chunk, replacement, text, versions.get(f.location.path), root, remappings,
-                                 opts, classify)
-            except (OSError, ValueError, RuntimeError) as exc:  # a check that cannot run verifies nothing
-                ok, why = False, f"the check could not run: {exc}"
-        outcomes.append(FixOutcome(f.location.path, f.contract, f.function, f.swc_id, ok, why))
+        ok, why, replacement, source = False, "the finding's function was not found", None, ""
+        if chunk is not None:
+            version = versions.get(f.location.path)
+            candidates = (("rewrite", lambda c=chunk: rewrite(c, f.swc_id, f.location.start_line, version)),
+                          ("model", lambda c=chunk: generate(c, f.swc_id)))
+            for source, write in candidates:
+                replacement = write()
+                if source == "rewrite" and replacement is None:
+                    continue
+                try:
+                    ok, why = verify(f, chunk, replacement, text, version, root, remappings, opts, classify)
+                except (OSError, ValueError, RuntimeError) as exc:  # a check that cannot run verifies nothing
+                    ok, why = False, f"the check could not run: {exc}"
+                if ok:
+                    break
+        outcomes.append(FixOutcome(f.location.path, f.contract, f.function, f.swc_id, ok, why, source))
         log.debug("%s:%s %s fix: %s", f.location.path, f.function, f.swc_id, why)
         if ok and chunk is not None and replacement:
             region = Location(f.location.path, chunk.start_line, chunk.end_line, chunk.start_col or 1,
@@ -195,6 +206,7 @@ def add_verified_fixes(result: RunResult, versions: dict[str, str], root: Path, 
             result.findings[i] = replace(f, fix=None)
     if outcomes:
         verified = sum(o.verified for o in outcomes)
-        result.notes.append(f"fixes: {verified} of {len(outcomes)} generated fixes verified "
-                            f"(the others keep the rule's remediation)")
+        rewritten = sum(o.verified and o.source == "rewrite" for o in outcomes)
+        result.notes.append(f"fixes: {verified} of {len(outcomes)} verified ({rewritten} mechanical rewrites, "
+                            f"{verified - rewritten} by the model; the others keep the rule's remediation)")
     return outcomes

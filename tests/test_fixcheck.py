@@ -1,4 +1,5 @@
-"""Verified fixes: a fake model writes the replacement, real solc and Slither check it."""
+"""Verified fixes: mechanical rewrites or a fake model write the replacement, real solc and Slither
+check it. Tests about the model's replacements switch the rewrites off (they would fix Vault first)."""
 
 from __future__ import annotations
 
@@ -96,6 +97,12 @@ class FakeBackend:
 def cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("SWCLINT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("HOME", str(Path.home()))  # solc stays where `make setup` put it
+
+
+@pytest.fixture(autouse=True)
+def model_only(request, monkeypatch):
+    if "rewrite" not in request.node.name:
+        monkeypatch.setattr(fixcheck, "rewrite", lambda *args, **kwargs: None)
 
 
 @pytest.fixture
@@ -212,3 +219,20 @@ def test_splice_refuses_a_region_that_moved():
     assert fixcheck.splice(VAULT, chunk, GOOD).count("function withdraw") == 1
     with pytest.raises(ValueError):
         fixcheck.splice("\n" + VAULT, chunk, GOOD)
+
+
+def test_a_verified_rewrite_comes_before_the_model_and_says_so(project):
+    backend = FakeBackend(BROKEN)
+    result, f = scan(project, backend)
+    assert f.fix == GOOD  # checks-effects-interactions: the balance is cleared before the call
+    assert backend.fixes == 0  # the model was not asked to write what a rewrite already fixed
+    assert any(n.startswith("fixes: 1 of 1 verified (1 mechanical rewrites, 0 by the model")
+               for n in result.notes)
+
+
+def test_the_model_writes_the_fix_when_the_rewrite_does_not_verify(project, monkeypatch):
+    monkeypatch.setattr(fixcheck, "rewrite", lambda chunk, *args: STILL_REENTRANT)
+    backend = FakeBackend(GOOD)
+    result, f = scan(project, backend)
+    assert f.fix == GOOD and backend.fixes == 1
+    assert any("0 mechanical rewrites, 1 by the model" in n for n in result.notes)
