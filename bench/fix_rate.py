@@ -4,7 +4,7 @@ unverified fix is shown.
 Over the SWC registry's vulnerable files (a positive label of a class the model knows: SWC-101,
 107, 110, 113, 114), one in-process run per file
 with the shipped adapter and `--llm-fix --fail-on none` (every finding of a class the model knows gets
-a fix attempt). A fix is shown only when swclint.fixcheck verified it. Then, independently of
+a fix attempt: a mechanical rewrite first, the model where none applies or verifies). A fix is shown only when swclint.fixcheck verified it. Then, independently of
 fixcheck, each shown fix is applied to a copy of the file and the real CLI re-analyses it statically:
 it must compile and report no finding of that SWC inside the replaced function.
 
@@ -122,8 +122,11 @@ def measure(corpus: Path, skip: int, limit: int | None) -> dict:
         "verified_rate": round(verified / model_class, 3) if model_class else None,
         "unverified_shown": sum(not r["holds"] for r in rechecks),
         "by_class": {swc: {"attempts": sum(o.swc_id == swc for o in outcomes),
-                           "verified": sum(o.verified and o.swc_id == swc for o in outcomes)}
+                           "verified": sum(o.verified and o.swc_id == swc for o in outcomes),
+                           **{f"verified_{src}": sum(o.verified and o.swc_id == swc and o.source == src
+                                                     for o in outcomes) for src in ("rewrite", "model")}}
                      for swc in sorted({o.swc_id for o in outcomes})},
+        "verified_by_source": dict(Counter(o.source for o in outcomes if o.verified)),
         "reasons": dict(Counter(_reason_kind(o.reason) for o in outcomes).most_common()),
         "rechecks": rechecks,
         "seconds": round(time.perf_counter() - started, 1),
@@ -153,7 +156,8 @@ def cli(corpus: Path, skip: int, limit: int | None, as_json: bool) -> int:
           if result["verified_rate"] is not None else "verified fixes: no model-class findings")
     print(f"shown: {result['shown']}; independently re-checked with the CLI, failing: {result['unverified_shown']}")
     for swc, row in result["by_class"].items():
-        print(f"  {swc}: {row['verified']}/{row['attempts']} verified")
+        print(f"  {swc}: {row['verified']}/{row['attempts']} verified "
+              f"({row['verified_rewrite']} mechanical rewrites, {row['verified_model']} by the model)")
     print("why the others keep the remediation text only:")
     for reason, n in result["reasons"].items():
         if reason != "verified":

@@ -181,12 +181,13 @@ def add_verified_fixes(result: RunResult, versions: dict[str, str], root: Path, 
         ok, why, replacement, source = False, "the finding's function was not found", None, ""
         if chunk is not None:
             version = versions.get(f.location.path)
-            candidates = (("rewrite", lambda c=chunk: rewrite(c, f.swc_id, f.location.start_line, version)),
-                          ("model", lambda c=chunk: generate(c, f.swc_id)))
-            for source, write in candidates:
-                replacement = write()
-                if source == "rewrite" and replacement is None:
-                    continue
+            for source in ("rewrite", "model"):
+                if source == "rewrite":
+                    replacement = rewrite(chunk, f.swc_id, f.location.start_line, version)
+                    if replacement is None:
+                        continue
+                else:
+                    replacement = generate(chunk, f.swc_id)
                 try:
                     ok, why = verify(f, chunk, replacement, text, version, root, remappings, opts, classify)
                 except (OSError, ValueError, RuntimeError) as exc:  # a check that cannot run verifies nothing
