@@ -43,12 +43,12 @@ def _scan(root, *extra):
 def test_real_model_classifies_every_function(project):
     from swclint.analyze.chunks import extract_chunks
     from swclint.llm.cache import AnswerCache, cache_key
-    from swclint.llm.models import adapter_hash
+    from swclint.llm.models import adapter_hash, cpu_inference_dtype
     from swclint.llm.prompt import LABELS, build_prompt
 
     report, proc = _scan(project, "--no-llm-cache")
     assert "model: on" in proc.stderr
-    identity = f"hf:gemma-3-270m:{adapter_hash(DEFAULT_ADAPTER)}"
+    identity = f"hf:gemma-3-270m:{adapter_hash(DEFAULT_ADAPTER)}:cpu-{cpu_inference_dtype()}"
     chunks = [c for p in sorted(project.glob("*.sol")) for c in extract_chunks(p.read_text(), p.name)
               if c.kind != "modifier"]
     keys = [cache_key(identity, "classify", build_prompt(c)) for c in chunks]

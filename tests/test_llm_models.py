@@ -107,13 +107,28 @@ def test_four_bit_config_is_nf4_without_double_quant():
     assert cfg.bnb_4bit_compute_dtype == torch.bfloat16 and not cfg.bnb_4bit_use_double_quant
 
 
-def test_load_model_on_cpu_is_fp32_with_adapter_and_temperature(tmp_path):
+def test_cpu_inference_dtype_follows_the_cpu_flags_and_the_override(monkeypatch):
+    monkeypatch.delenv(models.CPU_DTYPE_ENV, raising=False)
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
+    native = any(f in flags.split() for f in ("avx512_bf16", "amx_bf16"))
+    assert models.cpu_inference_dtype() == ("bfloat16" if native else "float32")
+    monkeypatch.setenv(models.CPU_DTYPE_ENV, "float32")
+    assert models.cpu_inference_dtype() == "float32"
+    monkeypatch.setenv(models.CPU_DTYPE_ENV, "BFloat16")
+    assert models.cpu_inference_dtype() == "bfloat16"
+
+
+def test_load_model_on_cpu_infers_in_the_cpu_dtype_and_trains_in_fp32(tmp_path, monkeypatch):
     torch = pytest.importorskip("torch")
     from peft import LoraConfig, get_peft_model
 
     from trainer.tiny import build_tiny_base
 
     base = build_tiny_base(tmp_path / "base", ["function f() public {}"] * 5)
+    monkeypatch.setenv(models.CPU_DTYPE_ENV, "bfloat16")
+    assert models.load_model(base)[0].dtype == torch.bfloat16
+    assert models.load_model(base, for_training=True)[0].dtype == torch.float32
+    monkeypatch.setenv(models.CPU_DTYPE_ENV, "float32")
     model, tok = models.load_model(base)
     assert model.dtype == torch.float32 and tok.padding_side == "left"
     peft = get_peft_model(model, LoraConfig(r=2, target_modules=["q_proj"]))
@@ -168,3 +183,25 @@ def test_embedded_gemma_classifies_two_prompts():
     for probs in out:
         assert list(probs) == list(LABELS)
         assert sum(probs.values()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_backend_folds_the_lora_into_the_base_without_changing_answers(tmp_path, monkeypatch):
+    torch = pytest.importorskip("torch")
+    from peft import LoraConfig, get_peft_model
+
+    from swclint.llm.backends import _merged
+    from swclint.llm.scoring import label_logits
+    from trainer.tiny import build_tiny_base
+
+    monkeypatch.setenv(models.CPU_DTYPE_ENV, "float32")
+    base = build_tiny_base(tmp_path / "base", ["function f() public {}"] * 5)
+    model, tok = models.load_model(base)
+    peft = get_peft_model(model, LoraConfig(r=2, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    peft.swclint_temperature, peft.swclint_bias = 0.5, (0.1, 0.2)
+    prompts = ["contract A { function f() public {} }", "function g() { x = 1; }"]
+    with torch.inference_mode():
+        before = label_logits(peft, tok, prompts)
+    merged = _merged(peft)
+    assert not hasattr(merged, "merge_and_unload") and merged.swclint_temperature == 0.5
+    assert merged.swclint_bias == (0.1, 0.2)
+    assert torch.allclose(before, label_logits(merged, tok, prompts), atol=1e-4)

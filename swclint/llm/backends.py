@@ -64,12 +64,13 @@ class HFBackend:
     """
 
     def __init__(self, adapter: Path, batch_size: int = 8, device: str = "auto") -> None:
-        from .models import ModelError, adapter_hash
+        from .models import ModelError, adapter_hash, cpu_inference_dtype
 
         self.adapter = Path(adapter)
         self.base = read_adapter_base(self.adapter)
         try:
-            self.identity = f"hf:{self.base}:{adapter_hash(self.adapter)}"
+            # The CPU dtype is part of it: fp32 and bf16 answers differ a little, and must not mix.
+            self.identity = f"hf:{self.base}:{adapter_hash(self.adapter)}:cpu-{cpu_inference_dtype()}"
         except ModelError as exc:
             raise BackendError(str(exc)) from None
         self.batch_size = batch_size
@@ -81,11 +82,14 @@ class HFBackend:
             _quiet_ml_libraries()
             from .models import ModelError, load_model
 
+            quant = "4bit" if _cuda() else "none"
             try:
-                self._loaded = load_model(self.base, self.adapter, device=self.device,
-                                          quant="4bit" if _cuda() else "none")
+                model, tokenizer = load_model(self.base, self.adapter, device=self.device, quant=quant)
             except ModelError as exc:
                 raise BackendError(str(exc)) from None
+            if quant == "none":
+                model = _merged(model)
+            self._loaded = (model, tokenizer)
         return self._loaded
 
     @property
@@ -105,6 +109,15 @@ class HFBackend:
         from .scoring import generate_fix
 
         return generate_fix(self.model, self.tokenizer, prompt, max_new_tokens=FIX_MAX_NEW_TOKENS)
+
+
+def _merged(model):
+    """The LoRA folded into the base weights: the same answers, one matmul per layer instead of three."""
+    if not hasattr(model, "merge_and_unload"):
+        return model
+    merged = model.merge_and_unload()
+    merged.swclint_temperature, merged.swclint_bias = model.swclint_temperature, model.swclint_bias
+    return merged
 
 
 def _cuda() -> bool:
