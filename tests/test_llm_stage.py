@@ -227,3 +227,12 @@ def test_a_file_is_cut_into_functions_once_per_content(monkeypatch):
     assert calls == ["Bank.sol", "Bank.sol"] and any("vault" in c.source for c in changed)
     stage.cut_functions([src], AnswerCache(enabled=False))  # --no-llm-cache reads nothing
     assert len(calls) == 3
+
+
+def test_functions_reach_the_model_shortest_first_so_batches_pad_little():
+    body = "\n".join(f"    function f{i}() public {{ {'x = 1; ' * (7 * i % 23)} }}" for i in range(40))
+    src = SourceFile(Path("/x/Many.sol"), "Many.sol", "contract Many {\n    uint x;\n" + body + "\n}\n")
+    backend = FakeBackend(default=probs("none", 0.9))
+    stage._stage(lambda: backend)([src], [], Options(llm_scope="all"))
+    lengths = [len(p) for p in backend.classified]
+    assert len(lengths) == 40 and lengths == sorted(lengths) and lengths[0] < lengths[-1]

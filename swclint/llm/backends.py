@@ -80,16 +80,15 @@ class HFBackend:
     def _load(self) -> tuple:
         if self._loaded is None:
             _quiet_ml_libraries()
-            from .models import ModelError, load_model
+            from .models import ModelError, load_for_inference, load_model
 
-            quant = "4bit" if _cuda() else "none"
             try:
-                model, tokenizer = load_model(self.base, self.adapter, device=self.device, quant=quant)
+                if _cuda():
+                    self._loaded = load_model(self.base, self.adapter, device=self.device, quant="4bit")
+                else:
+                    self._loaded = load_for_inference(self.base, self.adapter, device=self.device)
             except ModelError as exc:
                 raise BackendError(str(exc)) from None
-            if quant == "none":
-                model = _merged(model)
-            self._loaded = (model, tokenizer)
         return self._loaded
 
     @property
@@ -109,15 +108,6 @@ class HFBackend:
         from .scoring import generate_fix
 
         return generate_fix(self.model, self.tokenizer, prompt, max_new_tokens=FIX_MAX_NEW_TOKENS)
-
-
-def _merged(model):
-    """The LoRA folded into the base weights: the same answers, one matmul per layer instead of three."""
-    if not hasattr(model, "merge_and_unload"):
-        return model
-    merged = model.merge_and_unload()
-    merged.swclint_temperature, merged.swclint_bias = model.swclint_temperature, model.swclint_bias
-    return merged
 
 
 def _cuda() -> bool:

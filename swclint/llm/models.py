@@ -274,12 +274,27 @@ def quantization_config(quant: str, compute_dtype: Any) -> Any:
     )
 
 
+def _embedded_fast_tokenizer(source: Path) -> Any:
+    """The embedded base's tokenizer straight from its tokenizer.json: the same ids as AutoTokenizer
+    (tests/test_llm_models.py compares them) in a third of the time, which a cold run pays each time."""
+    from transformers import PreTrainedTokenizerFast
+
+    config = json.loads((source / "tokenizer_config.json").read_text())
+    special = {k: config[k] for k in ("bos_token", "eos_token", "pad_token", "unk_token", "mask_token")
+               if isinstance(config.get(k), str)}
+    return PreTrainedTokenizerFast(tokenizer_file=str(source / "tokenizer.json"), **special)
+
+
 def load_tokenizer(base: str | os.PathLike[str]) -> Any:
     from transformers import AutoTokenizer
 
     source = resolve_base(base)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(source), trust_remote_code=False)
+        if isinstance(source, Path) and source.resolve() == embedded_base_dir().resolve() \
+                and (source / "tokenizer.json").is_file() and (source / "tokenizer_config.json").is_file():
+            tokenizer = _embedded_fast_tokenizer(source)
+        else:
+            tokenizer = AutoTokenizer.from_pretrained(str(source), trust_remote_code=False)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load the tokenizer of '{base}': {_first_line(exc)}") from exc
     tokenizer.padding_side = "left"  # the classifier reads the last prompt position
@@ -329,6 +344,63 @@ def load_model(
     model.config.use_cache = not for_training
     model.train(for_training)
     model.swclint_temperature, model.swclint_bias = read_calibration(adapter_dir)
+    return model, tokenizer
+
+
+# Adapter settings that do not change the merged weights; every other setting must be off for
+# `merge_plain_lora` to fold the adapter itself.
+_MERGE_NEUTRAL = {"base_model_name_or_path", "revision", "task_type", "peft_type", "peft_version", "r",
+                  "lora_alpha", "lora_dropout", "target_modules", "layers_to_transform", "layers_pattern",
+                  "init_lora_weights", "inference_mode", "auto_mapping", "megatron_core", "qalora_group_size"}
+
+
+def merge_plain_lora(model: Any, adapter: str | os.PathLike[str]) -> bool:
+    """Fold a plain LoRA into the base weights in place (W += alpha/r * B @ A, in float32) without
+    importing peft, whose import alone costs a cold run seconds. False, with the model untouched, for
+    anything else (DoRA, rsLoRA, per-layer ranks, extra trained modules): load those through peft."""
+    import torch
+    from safetensors.torch import load_file
+
+    adapter = check_adapter_dir(adapter)
+    config = json.loads((adapter / "adapter_config.json").read_text())
+    if config.get("peft_type") != "LORA" or any(
+            value not in (None, False, "none", {}, [], "") for key, value in config.items() if key not in _MERGE_NEUTRAL):
+        return False
+    weights = load_file(str(adapter / "adapter_model.safetensors"))
+    scale = float(config["lora_alpha"]) / float(config["r"])
+    updates = []
+    for key, a in weights.items():
+        if not key.endswith(".lora_A.weight"):
+            continue
+        b = weights.get(key.replace(".lora_A.", ".lora_B."))
+        path = key.removeprefix("base_model.model.").removesuffix(".lora_A.weight")
+        try:
+            target = model.get_submodule(path).weight
+        except AttributeError:
+            return False
+        if b is None or b.shape[0] != target.shape[0] or a.shape[1] != target.shape[1]:
+            return False
+        updates.append((target, (b.float() @ a.float()) * scale))
+    if len(updates) * 2 != len(weights):  # something besides A/B pairs: not a plain LoRA
+        return False
+    with torch.no_grad():
+        for target, delta in updates:
+            target.copy_((target.float() + delta).to(target.dtype))
+    return True
+
+
+def load_for_inference(base: str | os.PathLike[str], adapter: str | os.PathLike[str], *,
+                       device: str = "auto") -> tuple[Any, Any]:
+    """Base + adapter for classification and fixes, unquantized: the LoRA folded into the base
+    weights in float32 (one matmul per layer instead of three), then cast to the inference dtype."""
+    device = resolve_device(device)
+    model, tokenizer = load_model(base, device=device, dtype="float32")
+    if merge_plain_lora(model, adapter):
+        model = model.to(_dtype_for(device, None))
+    else:
+        model, tokenizer = load_model(base, adapter, device=device)
+        model = model.merge_and_unload()
+    model.swclint_temperature, model.swclint_bias = read_calibration(check_adapter_dir(adapter))
     return model, tokenizer
 
 
