@@ -36,3 +36,26 @@ def test_fix_rate_refuses_a_folder_without_labels(tmp_path, capsys):
     assert fix_rate.main(["--corpus", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no labels.csv" in err
+
+
+def test_cpu_dtype_compare_counts_what_changes():
+    from bench.cpu_dtype import compare
+
+    a = [{"none": 0.6, "SWC-101": 0.4}, {"none": 0.1, "SWC-101": 0.9}]
+    b = [{"none": 0.45, "SWC-101": 0.55}, {"none": 0.1, "SWC-101": 0.9}]
+    got = compare(a, b, 0.8)
+    assert got == {"max_abs_dp": 0.15, "top_label_differs": 1, "cross_0.5": 1, "cross_0.8": 0}
+    assert compare(a, a, 0.8) == {"max_abs_dp": 0.0, "top_label_differs": 0, "cross_0.5": 0, "cross_0.8": 0}
+
+
+def test_cpu_dtype_takes_functions_round_robin_from_each_corpus(tmp_path):
+    from bench.cpu_dtype import prompts_from
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "A.sol").write_text("contract A {" + "".join(f" function a{i}() public {{}}" for i in range(5)) + "}")
+    (tmp_path / "b" / "B.sol").write_text("contract B { function b0() public {} function b1() public {} }")
+    got = prompts_from([tmp_path / "a", tmp_path / "b"], 5)
+    assert [("a0" in p, "b0" in p, "a1" in p, "b1" in p, "a2" in p) for p in got] == [
+        (True, False, False, False, False), (False, True, False, False, False), (False, False, True, False, False),
+        (False, False, False, True, False), (False, False, False, False, True)]
