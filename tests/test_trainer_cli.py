@@ -70,6 +70,9 @@ def test_eval_reports_adapter_base_and_reference_side_by_side(trained, capsys):
         assert sum(metrics[system][lab]["support"] for lab in LABELS) == 6
         assert sum(map(sum, metrics["confusion"][system]["matrix"])) == 6
     assert metrics["reference"]["macro_f1"] == 1.0  # the fixture classes differ by keywords
+    from swclint.llm.models import cpu_inference_dtype
+
+    assert metrics["dtype"] == cpu_inference_dtype()  # scored the way the linter scores on this CPU
     assert (trained / "metrics.png").read_bytes()[:4] == b"\x89PNG"
     assert "macro-F1" in (trained / "metrics.md").read_text()
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["reference"] == 1.0

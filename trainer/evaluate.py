@@ -77,6 +77,7 @@ def evaluate(
     metrics["split"] = split
     metrics["records"] = len(records)
     metrics["skipped_records"] = skipped
+    metrics["dtype"] = str(next(model.parameters()).dtype).removeprefix("torch.")  # bf16 on capable CPUs
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (out / "metrics.md").write_text(metrics_markdown(metrics))
     bar_chart(metrics, out / "metrics.png")
