@@ -311,6 +311,11 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
     if jobs > 1 and len(units) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(units))) as pool:
             results = pool.map(_analyse_unit, [(v, fs, root, remappings, opts) for v, fs in units])
+            # The workers exist now (forked at the first submit), so a thread started here is never
+            # forked with them: the model loads while the main process would only wait for results.
+            prepare = getattr(llm_stage, "prepare", None)
+            if prepare is not None:
+                prepare()
             for (_, fs), gr in zip(units, results, strict=True):
                 group_results.append(gr)
                 done += len(fs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,96 @@ def test_functions_reach_the_model_shortest_first_so_batches_pad_little():
     stage._stage(lambda: backend)([src], [], Options(llm_scope="all"))
     lengths = [len(p) for p in backend.classified]
     assert len(lengths) == 40 and lengths == sorted(lengths) and lengths[0] < lengths[-1]
+
+
+class WarmingBackend(FakeBackend):
+    """A fake that loads like HFBackend: once, under a lock, on warm_up or the first classify."""
+
+    def __init__(self, fail: str | None = None) -> None:
+        super().__init__(default=probs("none", 0.9))
+        self.fail = fail
+        self.loaded_in: list[str] = []
+        self.lock = threading.Lock()
+        self.loaded = threading.Event()
+
+    def warm_up(self) -> None:
+        with self.lock:
+            if self.fail:
+                raise stage.BackendError(self.fail)
+            if not self.loaded.is_set():
+                self.loaded_in.append(threading.current_thread().name)
+                self.loaded.set()
+
+    def classify(self, prompts: list[str]) -> list:
+        self.warm_up()
+        return super().classify(prompts)
+
+
+def test_prepare_loads_the_model_in_the_background_once_and_the_stage_reuses_it():
+    backend = WarmingBackend()
+    made: list[WarmingBackend] = []
+
+    def factory() -> WarmingBackend:
+        made.append(backend)
+        return backend
+
+    run = stage._stage(factory)
+    run.prepare()
+    run.prepare()  # a second call starts nothing
+    assert backend.loaded.wait(10)
+    src = SourceFile(Path("/x/Bank.sol"), "Bank.sol", SOURCE)
+    findings, errors, files, _ = run([src], [], Options(llm_scope="all"))
+    assert errors == [] and files == ["Bank.sol"]
+    assert len(made) == 1 and made[0].loaded_in == ["swclint-model-load"]
+    assert len(made[0].classified) == 2  # both functions, by the backend the thread loaded
+
+
+def test_a_background_load_that_fails_is_reported_by_the_foreground_stage():
+    backend = WarmingBackend(fail="weights unreadable")
+    run = stage._stage(lambda: backend)
+    run.prepare()
+    src = SourceFile(Path("/x/Bank.sol"), "Bank.sol", SOURCE)
+    findings, errors, _, _ = run([src], [], Options(llm_scope="all"))
+    assert findings == [] and [(e.path, e.message) for e in errors] == [("<model>", "weights unreadable")]
+
+
+def test_a_backend_that_cannot_be_made_in_the_background_is_reported_once_in_the_foreground():
+    calls: list[int] = []
+
+    def factory():
+        calls.append(1)
+        raise stage.BackendError("no adapter weights")
+
+    run = stage._stage(factory)
+    run.prepare()
+    src = SourceFile(Path("/x/Bank.sol"), "Bank.sol", SOURCE)
+    findings, errors, _, notes = run([src], [], Options(llm_scope="all"))
+    assert findings == [] and notes == ["model: off (no adapter weights)"]
+    assert [e.message for e in errors] == ["no adapter weights"] and len(calls) == 2
+
+
+class RecordingStage:
+    """A model stage that only records when the pipeline asked it to prepare, and what it saw then."""
+
+    def __init__(self) -> None:
+        self.prepared = 0
+
+    def prepare(self) -> None:
+        self.prepared += 1
+
+    def __call__(self, sources, static, opts, progress=None):
+        return [], [], [], []
+
+
+@pytest.mark.parametrize(("jobs", "prepared"), [(2, 1), (1, 0)])
+def test_the_pipeline_prepares_the_model_only_while_worker_processes_run_the_static_stage(tmp_path, jobs, prepared):
+    import shutil
+
+    from swclint.pipeline import run
+
+    for name in ("Vault_0_4.sol", "Vault_0_8.sol"):  # two compiler versions: two units of work
+        shutil.copyfile(Path(__file__).parent.parent / "examples/contracts/SWC-107" / name, tmp_path / name)
+    recorder = RecordingStage()
+    result = run([str(tmp_path)], Options(jobs=jobs, cache=False), root=tmp_path, llm_stage=recorder)
+    assert recorder.prepared == prepared
+    assert any(f.swc_id == "SWC-107" for f in result.findings)

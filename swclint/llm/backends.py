@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -76,20 +77,26 @@ class HFBackend:
         self.batch_size = batch_size
         self.device = device
         self._loaded: tuple | None = None
+        self._loading = threading.Lock()  # a background warm_up and the first classify load it once
 
     def _load(self) -> tuple:
-        if self._loaded is None:
-            _quiet_ml_libraries()
-            from .models import ModelError, load_for_inference, load_model
+        with self._loading:
+            if self._loaded is None:
+                _quiet_ml_libraries()
+                from .models import ModelError, load_for_inference, load_model
 
-            try:
-                if _cuda():
-                    self._loaded = load_model(self.base, self.adapter, device=self.device, quant="4bit")
-                else:
-                    self._loaded = load_for_inference(self.base, self.adapter, device=self.device)
-            except ModelError as exc:
-                raise BackendError(str(exc)) from None
-        return self._loaded
+                try:
+                    if _cuda():
+                        self._loaded = load_model(self.base, self.adapter, device=self.device, quant="4bit")
+                    else:
+                        self._loaded = load_for_inference(self.base, self.adapter, device=self.device)
+                except ModelError as exc:
+                    raise BackendError(str(exc)) from None
+            return self._loaded
+
+    def warm_up(self) -> None:
+        """Import and load the model now (the stage calls it in a background thread)."""
+        self._load()
 
     @property
     def model(self):

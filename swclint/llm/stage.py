@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import lru_cache
@@ -103,13 +104,36 @@ def judgeable(f: Finding) -> bool:
 
 
 def _stage(make_backend: Callable[[], Backend]):
-    """The stage callable; its `add_fixes` writes and verifies fixes after the merge (see fixcheck)."""
+    """The stage callable; its `add_fixes` writes and verifies fixes after the merge (see fixcheck),
+    its `prepare` starts loading the model while the static stage runs."""
     made: list[Backend] = []  # one backend per run, shared by classification and fixes
+    making = threading.Lock()
+    warming: list[threading.Thread] = []
 
     def backend() -> Backend:
-        if not made:
-            made.append(make_backend())
-        return made[0]
+        with making:
+            if not made:
+                made.append(make_backend())
+            return made[0]
+
+    def prepare() -> None:
+        """Load the model in a background thread, once. The pipeline calls this while worker processes
+        run the static stage, so the imports and weights (most of a cold run's model cost before the
+        first forward) use time the main process would spend waiting. A failure is not reported here:
+        the stage meets it again in the foreground and says why there."""
+        if warming:
+            return
+
+        def load() -> None:
+            try:
+                warm_up = getattr(backend(), "warm_up", None)
+                if warm_up is not None:
+                    warm_up()
+            except Exception as exc:  # noqa: BLE001 - reported by the foreground attempt
+                log.debug("background model load failed: %s", exc)
+
+        warming.append(threading.Thread(target=load, name="swclint-model-load", daemon=True))
+        warming[0].start()
 
     def run_stage(sources, static: list[Finding], opts: Options, progress=None):
         if opts.llm_scope == "findings":  # files without a finding to judge are not even parsed
@@ -166,6 +190,7 @@ def _stage(make_backend: Callable[[], Backend]):
             cache.close()
 
     run_stage.add_fixes = add_fixes  # type: ignore[attr-defined]
+    run_stage.prepare = prepare  # type: ignore[attr-defined]
     return run_stage
 
 
