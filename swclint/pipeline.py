@@ -315,7 +315,7 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
             # forked with them: the model loads while the main process would only wait for results.
             prepare = getattr(llm_stage, "prepare", None)
             if prepare is not None:
-                prepare()
+                prepare(opts)
             for (_, fs), gr in zip(units, results, strict=True):
                 group_results.append(gr)
                 done += len(fs)
@@ -340,7 +340,7 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
         analysed.update(gr.analysed)
 
     if llm_stage is not None:
-        from .analyze.slither_run import static_gap  # Slither's import cost only where it is needed
+        from .analyze.gaps import static_gap
 
         # Code Slither could not see gets all its functions reviewed by the model, not only those
         # static signals point at.

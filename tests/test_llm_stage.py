@@ -271,8 +271,8 @@ def test_prepare_loads_the_model_in_the_background_once_and_the_stage_reuses_it(
         return backend
 
     run = stage._stage(factory)
-    run.prepare()
-    run.prepare()  # a second call starts nothing
+    run.prepare(Options(llm_scope="all"))
+    run.prepare(Options(llm_scope="all"))  # a second call starts nothing
     assert backend.loaded.wait(10)
     src = SourceFile(Path("/x/Bank.sol"), "Bank.sol", SOURCE)
     findings, errors, files, _ = run([src], [], Options(llm_scope="all"))
@@ -284,7 +284,7 @@ def test_prepare_loads_the_model_in_the_background_once_and_the_stage_reuses_it(
 def test_a_background_load_that_fails_is_reported_by_the_foreground_stage():
     backend = WarmingBackend(fail="weights unreadable")
     run = stage._stage(lambda: backend)
-    run.prepare()
+    run.prepare(Options(llm_scope="all"))
     src = SourceFile(Path("/x/Bank.sol"), "Bank.sol", SOURCE)
     findings, errors, _, _ = run([src], [], Options(llm_scope="all"))
     assert findings == [] and [(e.path, e.message) for e in errors] == [("<model>", "weights unreadable")]
@@ -298,7 +298,7 @@ def test_a_backend_that_cannot_be_made_in_the_background_is_reported_once_in_the
         raise stage.BackendError("no adapter weights")
 
     run = stage._stage(factory)
-    run.prepare()
+    run.prepare(Options(llm_scope="all"))
     src = SourceFile(Path("/x/Bank.sol"), "Bank.sol", SOURCE)
     findings, errors, _, notes = run([src], [], Options(llm_scope="all"))
     assert findings == [] and notes == ["model: off (no adapter weights)"]
@@ -311,7 +311,7 @@ class RecordingStage:
     def __init__(self) -> None:
         self.prepared = 0
 
-    def prepare(self) -> None:
+    def prepare(self, opts) -> None:
         self.prepared += 1
 
     def __call__(self, sources, static, opts, progress=None):
@@ -330,3 +330,21 @@ def test_the_pipeline_prepares_the_model_only_while_worker_processes_run_the_sta
     result = run([str(tmp_path)], Options(jobs=jobs, cache=False), root=tmp_path, llm_stage=recorder)
     assert recorder.prepared == prepared
     assert any(f.swc_id == "SWC-107" for f in result.findings)
+
+
+def test_after_a_finished_run_here_prepare_leaves_the_load_until_it_is_needed():
+    src = SourceFile(Path("/x/Bank.sol"), "Bank.sol", SOURCE)
+    first = stage._stage(lambda: WarmingBackend())
+    first.prepare(Options(llm_scope="all"))
+    before = first([src], [], Options(llm_scope="all"))
+
+    again = WarmingBackend()
+    second = stage._stage(lambda: again)
+    second.prepare(Options(llm_scope="all"))
+    assert second([src], [], Options(llm_scope="all"))[:2] == before[:2]
+    assert again.loaded_in == []  # every answer came from the cache: the model was never loaded
+
+    uncached = WarmingBackend()
+    third = stage._stage(lambda: uncached)
+    third.prepare(Options(llm_scope="all", llm_cache=False))  # a run that will not read the cache loads at once
+    assert uncached.loaded.wait(10) and uncached.loaded_in == ["swclint-model-load"]

@@ -19,6 +19,7 @@ from crytic_compile.platform.solc_standard_json import SolcStandardJson, parse_s
 from ..discover import relpath
 from ..findings import Evidence, FileError, Finding, Location
 from ..rules import get_rule, swc_for_check
+from .gaps import FAILED, PARTIAL, static_gap  # noqa: F401 - the pipeline's and tests' names
 from .guards import mutex_guarded_functions
 
 IMPACT_TO_SEVERITY = {"High": "high", "Medium": "medium", "Low": "low", "Informational": "info",
@@ -159,15 +160,6 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
 
         findings = calibrate(contextualize(findings, slither, root))
     return findings, errors
-
-
-PARTIAL = "analysed partially"  # FileError message prefix: the file is in the report, with gaps
-FAILED = "Slither failed"  # FileError message prefix: Slither saw none of the unit
-
-
-def static_gap(error: FileError) -> bool:
-    """Code Slither could not see: it failed on the file, or built no IR for some of its functions."""
-    return error.stage == "analyze" and error.message.startswith((FAILED, PARTIAL))
 
 
 def _partial_slither(cc: CryticCompile, root: Path, cause: Exception, label: str):

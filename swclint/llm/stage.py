@@ -116,19 +116,27 @@ def _stage(make_backend: Callable[[], Backend]):
                 made.append(make_backend())
             return made[0]
 
-    def prepare() -> None:
-        """Load the model in a background thread, once. The pipeline calls this while worker processes
-        run the static stage, so the imports and weights (most of a cold run's model cost before the
-        first forward) use time the main process would spend waiting. A failure is not reported here:
-        the stage meets it again in the foreground and says why there."""
+    def prepare(opts: Options) -> None:
+        """Load the model in a background thread, once, on a first run here. The pipeline calls this
+        while worker processes run the static stage, so the imports and weights (most of a cold run's
+        model cost before the first forward) use time the main process would spend waiting. After a
+        run of this model here has finished, answers are likely cached and the load may not be
+        needed at all, so it waits until asked. A failure is not reported here: the stage meets it
+        again in the foreground and says why there."""
         if warming:
+            return
+        try:
+            model = backend()
+        except Exception as exc:  # noqa: BLE001 - reported by the foreground attempt
+            log.debug("model backend unavailable: %s", exc)
+            return
+        warm_up = getattr(model, "warm_up", None)
+        if warm_up is None or (opts.llm_cache and _has_run_here(model.identity)):
             return
 
         def load() -> None:
             try:
-                warm_up = getattr(backend(), "warm_up", None)
-                if warm_up is not None:
-                    warm_up()
+                warm_up()
             except Exception as exc:  # noqa: BLE001 - reported by the foreground attempt
                 log.debug("background model load failed: %s", exc)
 
@@ -143,6 +151,8 @@ def _stage(make_backend: Callable[[], Backend]):
         try:
             return _judge(sources, static, opts, progress, cache)
         finally:
+            if made:
+                cache.put_many({_ran_key(made[0].identity): True})
             cache.close()
 
     def _judge(sources, static: list[Finding], opts: Options, progress, cache: AnswerCache):
@@ -192,6 +202,19 @@ def _stage(make_backend: Callable[[], Backend]):
     run_stage.add_fixes = add_fixes  # type: ignore[attr-defined]
     run_stage.prepare = prepare  # type: ignore[attr-defined]
     return run_stage
+
+
+def _ran_key(identity: str) -> str:
+    return cache_key(identity, "ran", "")
+
+
+def _has_run_here(identity: str) -> bool:
+    """Whether a model stage with this identity has finished with this cache before."""
+    cache = AnswerCache()
+    try:
+        return bool(cache.get_many([_ran_key(identity)]))
+    finally:
+        cache.close()
 
 
 def _classify_one(backend: Backend, cache: AnswerCache, chunk: Chunk) -> dict[str, float] | None:
