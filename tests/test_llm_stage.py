@@ -239,6 +239,15 @@ def test_functions_reach_the_model_shortest_first_so_batches_pad_little():
     assert len(lengths) == 40 and lengths == sorted(lengths) and lengths[0] < lengths[-1]
 
 
+def test_a_function_two_files_share_is_classified_once_and_reported_in_both():
+    one = SourceFile(Path("/x/A.sol"), "A.sol", SOURCE)
+    two = SourceFile(Path("/x/B.sol"), "B.sol", SOURCE)  # a flattened copy: the same prompts
+    backend = FakeBackend({"function withdraw": probs("SWC-107", 0.93)}, default=probs("none", 0.9))
+    findings, errors, _, _ = stage._stage(lambda: backend)([one, two], [], Options(llm_scope="all"))
+    assert errors == [] and len(backend.classified) == 2  # withdraw and name, once each
+    assert sorted(f.location.path for f in findings if f.swc_id == "SWC-107") == ["A.sol", "B.sol"]
+
+
 class WarmingBackend(FakeBackend):
     """A fake that loads like HFBackend: once, under a lock, on warm_up or the first classify."""
 
