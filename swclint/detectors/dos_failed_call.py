@@ -46,13 +46,10 @@ def _recipient(roots: set) -> str:
 
 
 def _open_to_all(function: Function) -> bool:
-    """A failed payment here blocks someone else's business: the code is, or is reached from, a
-    public entry point without a privileged check (the owner paying the owner's wallet blocks nobody
-    else) that takes Ether or records something besides the payment (a purchase, a bid, a vote; a
-    bare "send the owner the balance" that anyone may trigger blocks only that payment)."""
+    """Someone other than the owner can run this code: it is, or is reached from, a public entry
+    point without a privileged check (the owner paying the owner's wallet blocks nobody else)."""
     reached_from = [function, *function.all_reachable_from_functions]
     return any(f.visibility in ("public", "external") and not f.is_constructor and not privileged(f)
-               and (f.payable or bool(f.all_state_variables_written()))
                for f in reached_from)
 
 
