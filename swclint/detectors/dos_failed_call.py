@@ -35,24 +35,6 @@ def _replaceable_by_anyone(contract: Contract, variable: StateVariable) -> bool:
     return False
 
 
-def _pays(ir) -> bool:
-    """Ether leaves with the call: transfer and send always, a low-level call when it carries value."""
-    return isinstance(ir, (Transfer, Send)) or getattr(ir, "call_value", None) is not None
-
-
-def _recipient(roots: set) -> str:
-    stored = sorted(v.name for v in roots if isinstance(v, StateVariable))
-    return f"`{stored[0]}`" if stored else "a fixed address"
-
-
-def _open_to_all(function: Function) -> bool:
-    """Someone other than the owner can run this code: it is, or is reached from, a public entry
-    point without a privileged check (the owner paying the owner's wallet blocks nobody else)."""
-    reached_from = [function, *function.all_reachable_from_functions]
-    return any(f.visibility in ("public", "external") and not f.is_constructor and not privileged(f)
-               for f in reached_from)
-
-
 class DoSFailedCall(SWCDetector):
     ARGUMENT = "swclint-dos-failed-call"
     HELP = "A single failing external call blocks the whole operation"
@@ -68,11 +50,9 @@ class DoSFailedCall(SWCDetector):
     def _check(self, contract: Contract, function: Function):
         deps = Dependencies(function)
         in_loop = loop_nodes(function)
-        open_to_all = _open_to_all(function)
         results = []
         for node in function.nodes:
             message = None
-            impact = None
             for ir in node.irs:
                 if isinstance(ir, HighLevelCall) and not isinstance(ir, LowLevelCall):
                     dest = ir.destination
@@ -101,13 +81,6 @@ class DoSFailedCall(SWCDetector):
                             f"`{replaceable[0].name}`"
                         )
                         break
-                    if open_to_all and _pays(ir) and not dest_roots & (CALLER_VALUES | set(function.parameters)):
-                        # Nobody calling this chose the recipient: if it cannot take Ether (a contract
-                        # whose fallback reverts or needs more than the 2300-gas stipend), every call fails.
-                        message = (f"payment to {_recipient(dest_roots)} must succeed, and no caller "
-                                   f"chose that recipient: if it cannot take Ether, every call reverts")
-                        impact = "Low"  # accidental, not an attacker's choice: below a takeover
-                        break
             if message:
-                results.append(self.node_result(node, message, impact=impact))
+                results.append(self.node_result(node, message))
         return results
