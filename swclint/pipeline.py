@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__
+from .analyze.gaps import FAILED, static_gap
 from .config import Options
 from .discover import discover, load_remappings, relpath
 from .findings import FileError, Finding, RunResult, merge
@@ -174,7 +175,7 @@ def _no_release_compiles(f: SourceFile, attempts: list[tuple[str, list[FileError
 
 def _analyse_group(version: str, files: list[SourceFile], root: Path, remappings: list[str],
                    opts: Options) -> GroupResult:
-    from .analyze.slither_run import FAILED, AnalysisError, run_slither
+    from .analyze.slither_run import AnalysisError, run_slither
     from .solc.compile import compile_group
     from .solc.errors import SolcError
 
@@ -340,8 +341,6 @@ def run(paths: list[str], opts: Options, root: Path | None = None, progress: Pro
         analysed.update(gr.analysed)
 
     if llm_stage is not None:
-        from .analyze.gaps import static_gap
-
         # Code Slither could not see gets all its functions reviewed by the model, not only those
         # static signals point at.
         gaps = {e.path for e in result.errors if static_gap(e)}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from swclint.analyze.slither_run import PARTIAL
+from swclint.analyze.gaps import PARTIAL
 from swclint.config import Options
 
 pytestmark = [

@@ -19,7 +19,7 @@ from crytic_compile.platform.solc_standard_json import SolcStandardJson, parse_s
 from ..discover import relpath
 from ..findings import Evidence, FileError, Finding, Location
 from ..rules import get_rule, swc_for_check
-from .gaps import FAILED, PARTIAL, static_gap  # noqa: F401 - the pipeline's and tests' names
+from .gaps import PARTIAL
 from .guards import mutex_guarded_functions
 
 IMPACT_TO_SEVERITY = {"High": "high", "Medium": "medium", "Low": "low", "Informational": "info",

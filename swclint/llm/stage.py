@@ -239,7 +239,9 @@ def _classify(backend: Backend, cache: AnswerCache, chunks: list[Chunk], static:
     # Shortest first across the whole run: a batch pads to its longest prompt, so neighbours in
     # length waste a quarter fewer forward tokens than functions in file order.
     # One forward per distinct prompt: flattened files often carry the same library function.
-    first = {k: i for i, k in reversed(list(enumerate(keys)))}
+    first: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        first.setdefault(k, i)
     todo = sorted((i for k, i in first.items() if k not in known), key=lambda i: len(prompts[i]))
     batch = 16
     for start in range(0, len(todo), batch):
