@@ -21,6 +21,7 @@ EXPECTED = {
     "swclint-function-visibility": "SWC-100",
     "swclint-state-visibility": "SWC-108",
     "swclint-hardcoded-gas": "SWC-134",
+    "swclint-balance-equality": "SWC-132",
     "swclint-growing-array-work": "SWC-128",
     "swclint-compiler-bugs": "SWC-102",
 }

@@ -36,6 +36,7 @@ OUR_DETECTORS = {
     "swclint:swclint-function-visibility": "SWC-100",
     "swclint:swclint-state-visibility": "SWC-108",
     "swclint:swclint-hardcoded-gas": "SWC-134",
+    "swclint:swclint-balance-equality": "SWC-132",
     "swclint:swclint-growing-array-work": "SWC-128",
     "swclint:swclint-compiler-bugs": "SWC-102",
 }

@@ -134,8 +134,10 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
         raise AnalysisError("Slither found no contracts in the compiler's output (no usable AST)")
     plain = _PLAIN.get()
     ours = {c.ARGUMENT for c in our_detector_classes()}
+    # plain Slither runs none of ours; swclint runs ours instead of the Slither checks they refine
+    skipped = ours if plain else {getattr(c, "SUPERSEDES", None) for c in our_detector_classes()}
     for cls in detector_classes(all_checks):
-        if not (plain and cls.ARGUMENT in ours):
+        if cls.ARGUMENT not in skipped:
             slither.register_detector(cls)
     findings: list[Finding] = []
     errors: list[FileError] = list(partial)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from swclint.detectors.arithmetic import ArithmeticOverflow
 from swclint.detectors.assertion import AssertViolation
+from swclint.detectors.balance_equality import BalanceStrictEquality
 from swclint.detectors.compiler_bugs import CompilerBugs
 from swclint.detectors.constructor_name import IncorrectConstructorName
 from swclint.detectors.dos_failed_call import DoSFailedCall
@@ -31,6 +32,7 @@ DETECTORS = [
     StateDefaultVisibility,
     HardcodedGas,
     GrowingArrayWork,
+    BalanceStrictEquality,
 ]
 
 

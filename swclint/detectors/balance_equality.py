@@ -1,0 +1,50 @@
+"""SWC-132: strict equality on an Ether or token balance, which anyone can move by forcing funds in.
+
+Slither's `incorrect-equality` also taints `now`, `block.timestamp` and `block.number`, and its
+contract-wide dependency reaches any `==` a time value flows into: on real code most of its
+reports are flags and counters (`totalMonths == 0`, `claimed[x] == false`), not balances. Those
+are no unexpected balance, and time is SWC-116's business. This check is Slither's own taint
+analysis with balances as its only sources, followed within the function that reads them (the
+contract-wide dependency reaches the zero checks of shared math helpers); it supersedes `incorrect-equality` in swclint's runs,
+while plain Slither (the benchmark baseline) keeps the original.
+"""
+
+from __future__ import annotations
+
+from slither.analyses.data_dependency.data_dependency import is_dependent_ssa
+from slither.detectors.abstract_detector import DetectorClassification
+from slither.detectors.statements.incorrect_strict_equality import IncorrectStrictEquality
+
+from swclint.detectors.base import SWCDetector
+
+
+class BalanceStrictEquality(SWCDetector, IncorrectStrictEquality):
+    ARGUMENT = "swclint-balance-equality"
+    HELP = "Strict equality on an Ether or token balance"
+    CONFIDENCE = DetectorClassification.HIGH
+    SUPERSEDES = IncorrectStrictEquality.ARGUMENT
+
+    sources_taint: list = []  # balances only: `balance(address)` and `balanceOf` results
+
+    @staticmethod
+    def is_any_tainted(variables, taints, function) -> bool:
+        return any(is_dependent_ssa(var, taint, function) for var in variables for taint in taints)
+
+    def detect_strict_equality(self, contract):
+        # Per function, with the balances that function reads: Slither's contract-wide dependency
+        # follows arguments into shared helpers and flags `a == 0` in SafeMath.mul for every
+        # caller that multiplies a balance.
+        found = {}
+        for function in contract.all_functions_called + contract.modifiers:
+            if taints := self.taint_balance_equalities([function]):
+                found.update(self.tainted_equality_nodes([function], taints))
+        return found
+
+    def _detect(self):
+        results = []
+        for contract in self.compilation_unit.contracts_derived:
+            found = self.detect_strict_equality(contract)
+            for function in sorted(found, key=lambda f: f.canonical_name):
+                for node in sorted(found[function], key=lambda n: n.node_id):
+                    results.append(self.node_result(node, "compares a balance with strict equality"))
+        return results
