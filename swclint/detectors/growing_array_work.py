@@ -10,7 +10,7 @@ not at who controls the loop's bound.
 from __future__ import annotations
 
 from slither.core.cfg.node import NodeType
-from slither.core.declarations import Contract, Function, SolidityVariableComposed
+from slither.core.declarations import Contract, Function, SolidityVariable, SolidityVariableComposed
 from slither.core.solidity_types import ArrayType
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
@@ -21,6 +21,7 @@ from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import Dependencies, condition_values, declared_functions, origin
 
 MSG_SENDER = SolidityVariableComposed("msg.sender")
+THIS = SolidityVariable("this")
 
 
 def _dynamic_array(variable) -> bool:
@@ -30,13 +31,14 @@ def _dynamic_array(variable) -> bool:
 
 def _restricted(function: Function) -> bool:
     """Some check in the function or its modifiers compares the caller with stored state
-    (`msg.sender == owner`, `admins[msg.sender]`, `hasRole(r, msg.sender)`)."""
+    (`msg.sender == owner`, `admins[msg.sender]`, `hasRole(r, msg.sender)`) or with the contract
+    itself (`msg.sender == address(this)`: a multisig's confirmed self-call)."""
     for part in [function, *function.modifiers]:
         deps = Dependencies(part)
         for node in part.all_nodes():
             for tested in condition_values(node):
                 roots = deps.roots(tested)
-                if MSG_SENDER in roots and any(isinstance(r, StateVariable) for r in roots):
+                if MSG_SENDER in roots and any(isinstance(r, StateVariable) or r == THIS for r in roots):
                     return True
     return False
 
