@@ -79,3 +79,20 @@ def test_reports_exactly_the_marked_lines(fixture: str, reported) -> None:
     for swc in sorted(checks):
         assert reported.get((fixture, swc, "finding"), set()) == expected.get(swc, set()), swc
         assert reported.get((fixture, swc, "note"), set()) == notes.get(swc, set()), f"{swc} (info)"
+
+
+def test_plain_slither_keeps_the_check_ours_supersedes() -> None:
+    """The benchmark's plain Slither runs `incorrect-equality`; swclint runs its balance-only refinement
+    instead, so the helper's zero check and the day counter are Slither's findings, not ours."""
+    from bench.detect import static_run
+
+    fixture = SHAPES / "balance_equality.sol"
+    runs = {}
+    for tool in ("slither", "swclint"):
+        result, _, error = static_run(tool, fixture)
+        assert error is None, error
+        runs[tool] = {(f.location.start_line, e.source) for f in result.findings if f.swc_id == "SWC-132"
+                      for e in f.evidence}
+    assert {source for _, source in runs["slither"]} == {"slither:incorrect-equality"}
+    assert {source for _, source in runs["swclint"]} == {"swclint:swclint-balance-equality"}
+    assert {line for line, _ in runs["swclint"]} < {line for line, _ in runs["slither"]}

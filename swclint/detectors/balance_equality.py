@@ -1,12 +1,11 @@
 """SWC-132: strict equality on an Ether or token balance, which anyone can move by forcing funds in.
 
-Slither's `incorrect-equality` also taints `now`, `block.timestamp` and `block.number`, and its
-contract-wide dependency reaches any `==` a time value flows into: on real code most of its
-reports are flags and counters (`totalMonths == 0`, `claimed[x] == false`), not balances. Those
-are no unexpected balance, and time is SWC-116's business. This check is Slither's own taint
-analysis with balances as its only sources, followed within the function that reads them (the
-contract-wide dependency reaches the zero checks of shared math helpers); it supersedes `incorrect-equality` in swclint's runs,
-while plain Slither (the benchmark baseline) keeps the original.
+Slither's `incorrect-equality` also taints `now`, `block.timestamp` and `block.number`, and follows
+values across the whole contract: on real code most of its reports are flags, counters and the zero
+checks of math helpers (`totalMonths == 0`, `claimed[x] == false`, SafeMath's `a == 0`), not
+balances; time is SWC-116's business. This check is the same taint analysis with balances as the
+only sources, within the function that reads them. It supersedes `incorrect-equality` in swclint's
+runs; plain Slither (the benchmark baseline) keeps the original.
 """
 
 from __future__ import annotations
@@ -31,9 +30,7 @@ class BalanceStrictEquality(SWCDetector, IncorrectStrictEquality):
         return any(is_dependent_ssa(var, taint, function) for var in variables for taint in taints)
 
     def detect_strict_equality(self, contract):
-        # Per function, with the balances that function reads: Slither's contract-wide dependency
-        # follows arguments into shared helpers and flags `a == 0` in SafeMath.mul for every
-        # caller that multiplies a balance.
+        # per function: contract-wide dependency follows arguments into shared helpers
         found = {}
         for function in contract.all_functions_called + contract.modifiers:
             if taints := self.taint_balance_equalities([function]):
