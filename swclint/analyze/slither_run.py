@@ -135,7 +135,7 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
     plain = _PLAIN.get()
     ours = {c.ARGUMENT for c in our_detector_classes()}
     # plain Slither runs none of ours; swclint runs ours instead of the Slither checks they refine
-    skipped = ours if plain else {getattr(c, "SUPERSEDES", None) for c in our_detector_classes()}
+    skipped = ours if plain else {c.SUPERSEDES for c in our_detector_classes() if getattr(c, "SUPERSEDES", "")}
     for cls in detector_classes(all_checks):
         if cls.ARGUMENT not in skipped:
             slither.register_detector(cls)

@@ -11,6 +11,8 @@ runs; plain Slither (the benchmark baseline) keeps the original.
 from __future__ import annotations
 
 from slither.analyses.data_dependency.data_dependency import is_dependent_ssa
+from slither.core.cfg.node import Node
+from slither.core.declarations import Contract, Function
 from slither.detectors.abstract_detector import DetectorClassification
 from slither.detectors.statements.incorrect_strict_equality import IncorrectStrictEquality
 
@@ -26,18 +28,18 @@ class BalanceStrictEquality(SWCDetector, IncorrectStrictEquality):
     sources_taint: list = []  # balances only: `balance(address)` and `balanceOf` results
 
     @staticmethod
-    def is_any_tainted(variables, taints, function) -> bool:
+    def is_any_tainted(variables: list, taints: list, function: Function) -> bool:
         return any(is_dependent_ssa(var, taint, function) for var in variables for taint in taints)
 
-    def detect_strict_equality(self, contract):
+    def detect_strict_equality(self, contract: Contract) -> dict[Function, list[Node]]:
         # per function: contract-wide dependency follows arguments into shared helpers
-        found = {}
+        found: dict[Function, list[Node]] = {}
         for function in contract.all_functions_called + contract.modifiers:
             if taints := self.taint_balance_equalities([function]):
                 found.update(self.tainted_equality_nodes([function], taints))
         return found
 
-    def _detect(self):
+    def _detect(self) -> list:
         results = []
         for contract in self.compilation_unit.contracts_derived:
             found = self.detect_strict_equality(contract)
