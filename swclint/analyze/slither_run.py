@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import copy
+import functools
 import logging
 import re
 from collections.abc import Iterator
@@ -95,6 +96,20 @@ def our_detector_classes() -> list[type]:
     return list(make_plugin()[0])
 
 
+@functools.cache
+def _our_checks() -> frozenset[str]:
+    return frozenset(c.ARGUMENT for c in our_detector_classes())
+
+
+@functools.cache
+def _skipped_checks(plain: bool) -> frozenset[str]:
+    """Checks not registered: plain Slither runs none of ours; swclint runs ours instead of the
+    Slither checks they refine (`SUPERSEDES`)."""
+    if plain:
+        return _our_checks()
+    return frozenset(c.SUPERSEDES for c in our_detector_classes() if getattr(c, "SUPERSEDES", ""))
+
+
 def detector_classes(all_checks: bool) -> list[type]:
     """Slither's own detectors plus ours; unmapped checks only with `all_checks`."""
     from slither.detectors import all_detectors
@@ -133,9 +148,7 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
     if output.get("contracts") and not slither.contracts:  # never report an unseen file as analysed
         raise AnalysisError("Slither found no contracts in the compiler's output (no usable AST)")
     plain = _PLAIN.get()
-    ours = {c.ARGUMENT for c in our_detector_classes()}
-    # plain Slither runs none of ours; swclint runs ours instead of the Slither checks they refine
-    skipped = ours if plain else {c.SUPERSEDES for c in our_detector_classes() if getattr(c, "SUPERSEDES", "")}
+    skipped = _skipped_checks(plain)
     for cls in detector_classes(all_checks):
         if cls.ARGUMENT not in skipped:
             slither.register_detector(cls)
@@ -149,7 +162,7 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
             errors.append(FileError(label, "analyze",
                                     f"detector {det.ARGUMENT} failed: {_one_line(exc)}"))
             continue
-        origin = "swclint" if det.ARGUMENT in ours else "slither"
+        origin = "swclint" if det.ARGUMENT in _our_checks() else "slither"
         for res in results:
             f = _to_finding(res, origin, root)
             # Slither does not model locks: drop SWC-107 only where every function sharing the
