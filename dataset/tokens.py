@@ -28,6 +28,8 @@ def _gemma_counter() -> tuple[str, Callable[[list[str]], list[int]]] | None:
         return None
 
     def count(texts: list[str]) -> list[int]:
+        if not texts:  # the fast tokenizer raises IndexError on an empty batch (an empty split)
+            return []
         return [len(ids) for ids in tokenizer(texts, add_special_tokens=True)["input_ids"]]
 
     return f"tokenizer: {models.DEFAULT_BASE}", count

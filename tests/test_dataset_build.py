@@ -2,6 +2,8 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
 from dataset.cli import main
 from dataset.normalise import near_key
 from dataset.records import chunk_of
@@ -72,3 +74,15 @@ def test_bad_input_is_a_one_line_error(tmp_path, capsys):
     assert main(["build", "--seed", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "missing: not a directory" in err
+
+
+def test_token_counter_takes_an_empty_split():
+    """A split with no records (a small --cgt-limit import) counts as no lengths, not a traceback."""
+    from dataset.tokens import _gemma_counter
+
+    found = _gemma_counter()
+    if found is None:
+        pytest.skip("the embedded base model's tokenizer is not on disk (make setup converts it)")
+    _, count = found
+    assert count([]) == []
+    assert count(["contract A {}"])[0] > 1
