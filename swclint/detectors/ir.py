@@ -60,6 +60,11 @@ REQUIRE_ASSERT = {
 }
 ASSERT = SolidityFunction("assert(bool)")
 BLOCKHASH = {SolidityFunction("blockhash(uint256)")}
+# (a + b) % k and (a * b) % k: a modular reduction like `%`, written as a builtin
+MODULAR = {
+    SolidityFunction("addmod(uint256,uint256,uint256)"),
+    SolidityFunction("mulmod(uint256,uint256,uint256)"),
+}
 HASHES = {
     SolidityFunction("keccak256()"),
     SolidityFunction("keccak256(bytes)"),

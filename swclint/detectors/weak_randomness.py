@@ -21,6 +21,7 @@ from swclint.detectors.ir import (
     BLOCKHASH,
     COMPARISON,
     HASHES,
+    MODULAR,
     Dependencies,
     condition_values,
     declared_functions,
@@ -186,6 +187,8 @@ class WeakRandomness(SWCDetector):
                     sink_inputs = [(a, BLOCK_VALUES) for a in ir.arguments]
                 elif isinstance(ir, Binary) and ir.type == BinaryType.MODULO:
                     sink_inputs = [(ir.variable_left, sources)]
+                elif isinstance(ir, SolidityCall) and ir.function in MODULAR:
+                    sink_inputs = [(a, sources) for a in ir.arguments[:2]]
                 slice_: set = set()
                 for value, wanted in sink_inputs:
                     roots = deps.roots(value)
