@@ -6,9 +6,11 @@ so the functions a `bench detect --llm` run saw cost nothing). Then, per thresho
 p <= t is doubted (severity info: it flags nothing, as in bench/cgt.py) and the labels are scored with
 bench.cgt.score_cgt. `none` is static alone. Confirmations and model-only findings do not change
 what is flagged at the contract level, so the sweep leaves them out. Dev split only: thresholds are
-tuned there, and the test split stays for reporting.
+tuned there, and the test split stays for reporting. To judge an adapter trained on CGT dev records,
+`--held-out-of <its data folder>` leaves out the files whose records are in that folder's train split.
 
     python -m bench.triage_sweep --corpus ../shared/cgt --sample 20
+    python -m bench.triage_sweep --corpus ../shared/cgt --adapter runs/adapter --held-out-of runs/data
 """
 
 from __future__ import annotations
@@ -75,14 +77,30 @@ def collect(file: Path, probability) -> FileFlags:
     return out
 
 
-def model_probability():
-    """chunk -> label probabilities from the shipped adapter, through the answer cache."""
+def model_probability(adapter: Path | None = None):
+    """chunk -> label probabilities from an adapter (the shipped one by default), through the answer cache."""
     from swclint.llm.backends import DEFAULT_ADAPTER, HFBackend
     from swclint.llm.cache import AnswerCache
     from swclint.llm.stage import _classify_one
 
-    backend, cache = HFBackend(DEFAULT_ADAPTER), AnswerCache()
+    backend, cache = HFBackend(adapter or DEFAULT_ADAPTER), AnswerCache()
     return lambda chunk: _classify_one(backend, cache, chunk)
+
+
+def trained_files(data_dir: Path) -> set[str]:
+    """Names of the CGT files whose records are in `data_dir`'s train split (group `cgt:<path>`)."""
+    from dataset.cgt import SOURCE
+
+    path = data_dir / "train.jsonl"
+    if not path.is_file():
+        raise CorpusError(f"{path}: no train split here (give the folder swclint-data build wrote)")
+    names = set()
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            group = json.loads(line).get("group", "")
+            if group.startswith(f"{SOURCE}:"):
+                names.add(Path(group.split(":", 1)[1]).name)
+    return names
 
 
 def as_results(files: list[FileFlags], threshold: float | None) -> list[FileResult]:
@@ -121,19 +139,26 @@ def format_sweep(result: dict) -> str:
 @click.command(context_settings=HELP)
 @click.option("--corpus", type=click.Path(path_type=Path), required=True, help="CGT corpus (labels.csv + sources/).")
 @click.option("--sample", type=click.IntRange(min=1), help="A deterministic subset of N dev files.")
+@click.option("--adapter", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Adapter folder to judge (default: the shipped one).")
+@click.option("--held-out-of", "held_out_of", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Data folder an adapter was trained on: leave out the files in its train split.")
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result.")
-def main_cmd(corpus: Path, sample: int | None, as_json: bool) -> None:
+def main_cmd(corpus: Path, sample: int | None, adapter: Path | None, held_out_of: Path | None,
+             as_json: bool) -> None:
     """Score the model's triage on the CGT dev split at several doubt thresholds."""
     logging.disable(logging.WARNING)
     labels = read_cgt(corpus, "dev")
-    files = [f for f in sample_files((x.file for x in labels), sample) if f.is_file()]
+    trained = trained_files(held_out_of) if held_out_of else set()
+    files = [f for f in sample_files((x.file for x in labels if x.file.name not in trained), sample)
+             if f.is_file()]
     labels = [x for x in labels if x.file in set(files)]
-    probability = model_probability()
+    probability = model_probability(adapter)
     started = time.perf_counter()
     flags = [collect(f, probability) for f in files]
     result = sweep(labels, flags)
     result.update(command="python -m bench.triage_sweep " + " ".join(invoked_args()),
-                  seconds=round(time.perf_counter() - started))
+                  seconds=round(time.perf_counter() - started), trained_files_left_out=len(trained))
     click.echo(json.dumps(result, indent=2) if as_json else format_sweep(result))
 
 

@@ -160,3 +160,24 @@ def test_model_card_carries_the_cgt_numbers_of_a_run(monkeypatch, capsys, tmp_pa
     assert card_main(["--result", str(static_only), "--command", "x", "--adapter", str(adapter)]) == 2
     err = capsys.readouterr().err
     assert "static.json" in err and "swclint+llm" in err and "Traceback" not in err
+
+
+def test_held_out_of_leaves_out_the_files_an_adapter_was_trained_on(tmp_path, monkeypatch, capsys):
+    import bench.triage_sweep as ts
+
+    data = tmp_path / "data"
+    data.mkdir()
+    vault = "1f2e3d4c5b6a79808172635445362718.sol"
+    (data / "train.jsonl").write_text(json.dumps({"group": f"cgt:sources/{vault}"}) + "\n"
+                                      + json.dumps({"group": "seed:x"}) + "\n")
+    assert ts.trained_files(data) == {vault}
+    seen: list[str] = []
+    monkeypatch.setattr(ts, "model_probability", lambda adapter=None: lambda chunk: None)
+    monkeypatch.setattr(ts, "collect", lambda f, p: seen.append(f.name) or ts.FileFlags(f, True))
+    assert ts.main(["--corpus", str(CGT_MINI), "--held-out-of", str(data), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert vault not in seen and seen and out["files"] == len(seen) and out["trained_files_left_out"] == 1
+    (data / "train.jsonl").unlink()
+    assert ts.main(["--corpus", str(CGT_MINI), "--held-out-of", str(data)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no train split here" in err[0]
