@@ -37,6 +37,7 @@ class BuildConfig:
     synth_seed: int | None = None  # generator seed; None: the split seed
     cgt: Path | None = None  # CGT corpus (labels.csv + sources/); its dev split only
     cgt_limit: int | None = None  # at most this many CGT files (a spread sample); None: all
+    jobs: int = 1  # CGT files analysed at once
 
 
 def _import_all(cfg: BuildConfig, stats: Counter, compile_status: dict | None) -> tuple[list, list]:
@@ -60,7 +61,7 @@ def _import_all(cfg: BuildConfig, stats: Counter, compile_status: dict | None) -
     if cfg.cgt is not None:
         if not cfg.cgt.exists():
             raise DatasetError(f"{cfg.cgt}: no such CGT corpus")
-        add(CGT, cfg.cgt, import_cgt(cfg.cgt, stats, cfg.cgt_limit))
+        add(CGT, cfg.cgt, import_cgt(cfg.cgt, stats, cfg.cgt_limit, jobs=cfg.jobs))
     if not sources:
         raise DatasetError("nothing to build: give --seed, --swc-registry, --extra, --extra-csv or --cgt")
     return records, sources

@@ -19,10 +19,12 @@ the weakness; this function is where static analysis points, not a labelled line
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from bench.corpus import CgtLabel, CorpusError, cgt_split_of, read_cgt
@@ -102,8 +104,9 @@ def _warn(line: str) -> None:
 
 
 def import_cgt(root: Path, stats: Counter, limit: int | None = None, analyse: StaticRun = static_findings,
-               warn: Callable[[str], None] = _warn) -> list[dict]:
-    """Records from the CGT dev split under `root` (labels.csv + sources/); `limit` files at most."""
+               warn: Callable[[str], None] = _warn, jobs: int = 1) -> list[dict]:
+    """Records from the CGT dev split under `root` (labels.csv + sources/); `limit` files at most,
+    `jobs` files analysed at once (records keep the file order either way)."""
     try:
         every = read_cgt(root)
     except CorpusError as exc:
@@ -115,17 +118,24 @@ def import_cgt(root: Path, stats: Counter, limit: int | None = None, analyse: St
     files = _spread(list(verdicts), limit)
     stats[f"{SOURCE}.files_with_model_class_labels"] = len(verdicts)
     base = (root if root.is_dir() else root.parent).resolve()
-    out: list[dict] = []
-    for n, file in enumerate(files, 1):
+    for file in files:
         require_dev(file)
-        out.extend(_import_file(file, base, verdicts[file], stats, analyse, warn))
-        if n % 25 == 0 or n == len(files):
-            _warn(f"cgt: {n}/{len(files)} files, {len(out)} records")
+    out: list[dict] = []
+    with contextlib.ExitStack() as stack:
+        if jobs > 1 and len(files) > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(min(jobs, len(files))))
+            results: Iterable = pool.map(analyse, files)
+        else:
+            results = map(analyse, files)
+        for n, (file, result) in enumerate(zip(files, results, strict=True), 1):
+            out.extend(_import_file(file, base, verdicts[file], stats, result, warn))
+            if n % 25 == 0 or n == len(files):
+                _warn(f"cgt: {n}/{len(files)} files, {len(out)} records")
     return out
 
 
 def _import_file(file: Path, base: Path, by_swc: dict[str, dict[str, bool]], stats: Counter,
-                 analyse: StaticRun, warn: Callable[[str], None]) -> list[dict]:
+                 analysed: tuple[list[Finding] | None, str | None], warn: Callable[[str], None]) -> list[dict]:
     rel = file.relative_to(base).as_posix() if file.is_relative_to(base) else file.name
     try:
         text = file.read_text(encoding="utf-8", errors="replace")
@@ -133,7 +143,7 @@ def _import_file(file: Path, base: Path, by_swc: dict[str, dict[str, bool]], sta
         warn(f"{file}: cgt: cannot read ({exc.strerror})")
         stats[f"{SOURCE}.files_failed"] += 1
         return []
-    findings, error = analyse(file)
+    findings, error = analysed
     if findings is None:
         warn(f"{file}: cgt: no static result ({error})")
         stats[f"{SOURCE}.files_failed"] += 1

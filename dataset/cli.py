@@ -27,6 +27,8 @@ def cli() -> None:
 @click.option("--cgt", type=_PATH, help="CGT corpus (labels.csv + sources/): its dev split, weakly labelled.")
 @click.option("--cgt-limit", type=click.IntRange(min=1), default=None, metavar="N",
               help="Import at most N CGT files (a spread sample; default: every dev file).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="CGT files analysed in parallel (the import's cost is the static stage).")
 @click.option("--synth", type=int, default=0, show_default=True, metavar="N",
               help="Add N generated vulnerable/fixed pairs per pattern family to train.")
 @click.option("--synth-seed", type=int, default=None, metavar="N",
@@ -38,14 +40,14 @@ def cli() -> None:
 @click.option("--tokenizer", type=click.Choice(("auto", "estimate")), default="auto", show_default=True,
               help="Token lengths: Gemma tokenizer if on disk (auto) or len/3.5 (estimate).")
 def build(seed: Path | None, swc_registry: Path | None, extra: tuple[Path, ...], extra_csv: tuple[Path, ...],
-          cgt: Path | None, cgt_limit: int | None, synth: int, synth_seed: int | None, out: Path, seed_value: int,
+          cgt: Path | None, cgt_limit: int | None, jobs: int, synth: int, synth_seed: int | None, out: Path, seed_value: int,
           min_test: int, compile_check: bool, tokenizer: str) -> None:
     """Build train/valid/test JSONL and the data card."""
     from dataset.build import BuildConfig
     from dataset.build import build as run_build
 
     cfg = BuildConfig(out=out, seed=seed, swc_registry=swc_registry, extra=list(extra), extra_csv=list(extra_csv),
-                      cgt=cgt, cgt_limit=cgt_limit, synth=synth, synth_seed=synth_seed, seed_value=seed_value,
+                      cgt=cgt, cgt_limit=cgt_limit, jobs=jobs, synth=synth, synth_seed=synth_seed, seed_value=seed_value,
                       compile_check=compile_check, tokenizer=tokenizer, min_test=min_test)
     card = run_build(cfg)
     counts = card["counts"]

@@ -85,6 +85,17 @@ def test_limit_takes_a_sample_of_the_files():
     assert len(seen) == 1
 
 
+def _static_of(file: Path):
+    return STATIC.get(file.name), None if file.name in STATIC else "compile: broken"
+
+
+def test_jobs_analyse_files_in_worker_processes_and_keep_the_records_in_file_order():
+    one, two = Counter(), Counter()
+    serial = import_cgt(CGT, one, analyse=_static_of, warn=lambda line: None)
+    parallel = import_cgt(CGT, two, analyse=_static_of, warn=lambda line: None, jobs=2)
+    assert parallel == serial and one == two and len(serial) == 2
+
+
 def test_test_split_files_are_refused_loudly():
     require_dev(CGT / "sources" / BANK)
     with pytest.raises(DatasetError, match="test-split file; only the dev split"):
@@ -106,7 +117,7 @@ def test_build_with_cgt_runs_the_real_static_stage_and_trains(tmp_path, capsys):
     fix = Path(__file__).parent / "fixtures" / "dataset"
     out = tmp_path / "data"
     assert main(["build", "--seed", str(fix / "seed"), "--extra", str(fix / "extra"), "--cgt", str(CGT),
-                 "--out", str(out), "--min-test", "1", "--tokenizer", "estimate"]) == 0
+                 "--jobs", "2", "--out", str(out), "--min-test", "1", "--tokenizer", "estimate"]) == 0
     card = json.loads((out / "card.json").read_text())
     cgt = next(s for s in card["sources"] if s["name"] == SOURCE)
     assert cgt["imported"] == 2 and cgt["kept"] == 2 and cgt["input"] == str(CGT)
