@@ -102,8 +102,8 @@ def split_for_jobs(groups: dict[str, list[SourceFile]], jobs: int) -> list[tuple
     return units
 
 
-def _doubt_at(opts: Options) -> float | None:
-    """The local adapter's declared doubt threshold (llm/triage.py); a remote model declares none."""
+def _doubt_at(opts: Options) -> float | dict[str, float] | None:
+    """The local adapter's declared doubt threshold(s) (llm/triage.py); a remote model declares none."""
     from .llm.backends import adapter_dir
     from .llm.triage import adapter_doubt_at
 

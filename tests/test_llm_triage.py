@@ -132,6 +132,25 @@ def test_an_adapter_without_a_declared_threshold_never_demotes(tmp_path):
     assert f.triage == "" and f.severity == "high"
     (tmp_path / "calibration.json").write_text(json.dumps({"temperature": 1.0, "triage_doubt_at": 0.05}))
     assert adapter_doubt_at(tmp_path) == 0.05
-    for bad in ('{"triage_doubt_at": "low"}', '{"triage_doubt_at": 1.5}', "not json", "[]"):
+    per_class = {"temperature": 1.0, "triage_doubt_at": {"SWC-113": 0.1, "SWC-114": 0.05}}
+    (tmp_path / "calibration.json").write_text(json.dumps(per_class))
+    assert adapter_doubt_at(tmp_path) == {"SWC-113": 0.1, "SWC-114": 0.05}
+    for bad in ('{"triage_doubt_at": "low"}', '{"triage_doubt_at": 1.5}', "not json", "[]",
+                '{"triage_doubt_at": {"SWC-113": 0.1, "SWC-114": 2}}', '{"triage_doubt_at": {}}',
+                '{"triage_doubt_at": true}'):
         (tmp_path / "calibration.json").write_text(bad)
         assert adapter_doubt_at(tmp_path) is None
+
+
+def test_per_class_thresholds_demote_only_the_classes_they_name():
+    def with_p(swc: str, p: float) -> Finding:
+        f = Finding(swc, "t", "medium", 0.6, Location("Bank.sol", 6, 6), "m", contract="Bank", function="f",
+                    evidence=[Evidence("slither:x", 0.6, "d"), Evidence("llm:test-model", p, "model")])
+        return f
+
+    doubt = {"SWC-113": 0.1}
+    a, b = triage([with_p("SWC-113", 0.05), with_p("SWC-101", 0.01)], doubt)
+    assert a.triage == "doubted" and a.severity == "info"
+    assert b.triage == "" and b.severity == "medium"  # no threshold declared for SWC-101
+    (c,) = triage([with_p("SWC-101", 0.01)], 0.05)  # a number applies to every class
+    assert c.triage == "doubted"

@@ -110,3 +110,11 @@ def test_card_names_base_data_hash_metrics_and_gemma_terms():
     assert "| r | 8 |" in card and "| targets | q_proj |" in card
     assert f"**{40 / 63:.3f}**" in card
     assert "140.0 tokens/s" in card
+
+
+def test_the_card_states_per_class_doubt_thresholds():
+    from trainer.card import _doubt_text
+
+    text = _doubt_text({"SWC-114": 0.05, "SWC-113": 0.1})
+    assert text.startswith("SWC-113 p <= 0.1, SWC-114 p <= 0.05") and "never demoted" in text
+    assert _doubt_text(0.1).startswith("p <= 0.1: a static finding")

@@ -17,6 +17,15 @@ LLAMA_TERMS = (
 )
 
 
+def _doubt_text(doubt) -> str:
+    """The declared threshold(s) in words: one for every class, or one per class."""
+    if isinstance(doubt, dict):
+        per = ", ".join(f"{swc} p <= {t}" for swc, t in sorted(doubt.items()))
+        return f"{per}: a static finding of that class the model doubts that much drops to info; " \
+               "other classes are never demoted."
+    return f"p <= {doubt}: a static finding the model doubts that much drops to info."
+
+
 def _f(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if isinstance(value, int | float) else "n/a"
 
@@ -170,7 +179,7 @@ def _cgt_section(cgt: dict[str, Any] | None) -> list[str]:
     if "doubt_at" in cgt:
         doubt = cgt["doubt_at"]
         lines.append("\nTriage doubt threshold declared in calibration.json: " + (
-            f"p <= {doubt}: a static finding the model doubts that much drops to info." if doubt is not None
+            _doubt_text(doubt) if doubt is not None
             else "none, so the model confirms findings (p >= 0.8 raises confidence) but never demotes one; "
                  "flags, and so these scores, change only through demotions."))
     if cgt.get("time_ratio") is not None:

@@ -13,7 +13,9 @@ finding's function as `llm:` evidence; after the merge, `triage` reads it:
 Findings with only model evidence are not triaged: `--llm-threshold` already decided they exist.
 
 Doubting is a property of the adapter: it demotes only with the threshold its calibration.json
-declares (`triage_doubt_at`, fitted on CGT dev code with `python -m bench.triage_sweep`). The shipped
+declares (`triage_doubt_at`, fitted on CGT dev code with `python -m bench.triage_sweep`): a number for
+every class, or one per class (`{"SWC-113": 0.1}`; a class left out is never demoted), because a
+model's doubts can be right for one class and wrong for another. The shipped
 adapter declares none, because it lowered F1 at every threshold measured (BENCHMARKS.md, "The model
 as triage"): with it the model confirms, and shows its p, but never demotes.
 """
@@ -21,6 +23,7 @@ as triage"): with it the model confirms, and shows its p, but never demotes.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,18 +44,37 @@ def _is_model(source: str) -> bool:
     return source.startswith("llm:")
 
 
-def adapter_doubt_at(adapter: Path) -> float | None:
-    """The doubt threshold an adapter declares in its calibration.json, or None (never demote)."""
+DoubtAt = float | Mapping[str, float] | None
+
+
+def _threshold(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value < 1.0
+
+
+def adapter_doubt_at(adapter: Path) -> float | dict[str, float] | None:
+    """The doubt threshold(s) an adapter declares in its calibration.json: one for every class, one per
+    class, or None (never demote). A declaration with any invalid value is ignored as a whole."""
     try:
         value = json.loads((adapter / "calibration.json").read_text(encoding="utf-8")).get(DOUBT_KEY)
     except (OSError, ValueError, AttributeError):
         return None
-    return float(value) if isinstance(value, int | float) and 0.0 <= value < 1.0 else None
+    if _threshold(value):
+        return float(value)
+    if isinstance(value, dict) and value and all(_threshold(v) for v in value.values()):
+        return {str(k): float(v) for k, v in value.items()}
+    return None
 
 
-def triage(findings: list[Finding], doubt_at: float | None) -> list[Finding]:
+def doubt_threshold(doubt_at: DoubtAt, swc_id: str) -> float | None:
+    """The threshold that applies to a finding of `swc_id`, or None."""
+    if isinstance(doubt_at, Mapping):
+        return doubt_at.get(swc_id)
+    return doubt_at
+
+
+def triage(findings: list[Finding], doubt_at: DoubtAt) -> list[Finding]:
     """Each finding with static and model evidence, re-ranked by the model's probability."""
-    return [_triage_one(f, doubt_at) for f in findings]
+    return [_triage_one(f, doubt_threshold(doubt_at, f.swc_id)) for f in findings]
 
 
 def _triage_one(f: Finding, doubt_at: float | None) -> Finding:
