@@ -28,6 +28,7 @@ from bench.cgt import FileResult, ToolResult, sample_files, score_cgt
 from bench.corpus import CorpusError, read_cgt
 from swclint.analyze.contracts import contract_at, contract_spans
 from swclint.cliutil import HELP, invoked_args, run_click
+from swclint.llm.triage import DoubtAt, doubt_threshold
 
 ISSUE_SWC = ("SWC-101", "SWC-107", "SWC-113", "SWC-114")  # issue 15's macro-F1 classes
 THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
@@ -103,26 +104,39 @@ def trained_files(data_dir: Path) -> set[str]:
     return names
 
 
-def as_results(files: list[FileFlags], threshold: float | None) -> list[FileResult]:
-    """What the harness would record with every finding at p <= threshold doubted (None: none)."""
-    name = "static" if threshold is None else f"doubt p<={threshold:g}"
-    return [FileResult(ff.file, {name: ToolResult(0.0, ff.analysed, {
-        (x.swc, x.owner) for x in ff.flags if threshold is None or x.p is None or x.p > threshold})})
-        for ff in files]
+def _doubted(flag: Flag, threshold: DoubtAt) -> bool:
+    t = doubt_threshold(threshold, flag.swc)
+    return t is not None and flag.p is not None and flag.p <= t
+
+
+def as_results(files: list[FileFlags], threshold: DoubtAt) -> list[FileResult]:
+    """What the harness would record with every finding at p <= its class's threshold doubted (None: none)."""
+    return [FileResult(ff.file, {"swept": ToolResult(0.0, ff.analysed, {
+        (x.swc, x.owner) for x in ff.flags if not _doubted(x, threshold)})}) for ff in files]
+
+
+def _row(labels, files: list[FileFlags], t: DoubtAt) -> dict:
+    (tool,) = score_cgt(labels, as_results(files, t))["tools"].values()
+    f1 = {s: tool["swc"].get(s, {}).get("f1") for s in ISSUE_SWC}
+    present = [v or 0.0 for s, v in f1.items() if s in tool["swc"]]
+    return {"threshold": t, "macro_f1": round(sum(present) / len(present), 3) if present else None,
+            "f1": f1, "doubted": sum(1 for ff in files for x in ff.flags if _doubted(x, t))}
 
 
 def sweep(labels, files: list[FileFlags], thresholds=THRESHOLDS) -> dict:
-    rows = []
-    for t in (None, *thresholds):
-        scored = score_cgt(labels, as_results(files, t))
-        (tool,) = scored["tools"].values()
-        f1 = {s: tool["swc"].get(s, {}).get("f1") for s in ISSUE_SWC}
-        present = [v or 0.0 for s, v in f1.items() if s in tool["swc"]]
-        rows.append({"threshold": t, "macro_f1": round(sum(present) / len(present), 3) if present else None,
-                     "f1": f1, "doubted": sum(1 for ff in files for x in ff.flags
-                                              if t is not None and x.p is not None and x.p <= t)})
+    """One row per threshold (None first: static alone), then the best threshold of each class on its
+    own (a class keeps None unless some threshold raises its F1), as calibration.json would declare it."""
+    rows = [_row(labels, files, t) for t in (None, *thresholds)]
+    best: dict[str, float] = {}
+    for swc in ISSUE_SWC:
+        top = max(rows, key=lambda r: r["f1"][swc] or 0.0)
+        if (top["f1"][swc] or 0.0) > (rows[0]["f1"][swc] or 0.0):
+            best[swc] = top["threshold"]
+    if best:
+        rows.append(_row(labels, files, best))
     with_p = sum(1 for ff in files for x in ff.flags if x.p is not None)
-    return {"files": len(files), "labels": len(labels), "findings_with_p": with_p, "rows": rows}
+    return {"files": len(files), "labels": len(labels), "findings_with_p": with_p, "rows": rows,
+            "per_class": best}
 
 
 def format_sweep(result: dict) -> str:
@@ -130,9 +144,12 @@ def format_sweep(result: dict) -> str:
     lines = [f"files: {result['files']}, labels: {result['labels']}, static findings with a model p: "
              f"{result['findings_with_p']}", head]
     for r in result["rows"]:
-        t = "none" if r["threshold"] is None else f"p<={r['threshold']:g}"
+        t = r["threshold"]
+        t = "none" if t is None else "per class" if isinstance(t, dict) else f"p<={t:g}"
         cells = " ".join(f"{'-' if v is None else f'{v:.3f}':>8}" for v in r["f1"].values())
         lines.append(f"{t:>10} {r['macro_f1'] if r['macro_f1'] is not None else '-':>8} {cells} {r['doubted']:>8}")
+    if result.get("per_class"):
+        lines.append("per class: " + ", ".join(f"{k} p<={v:g}" for k, v in result["per_class"].items()))
     return "\n".join(lines)
 
 

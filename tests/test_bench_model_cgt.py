@@ -181,3 +181,18 @@ def test_held_out_of_leaves_out_the_files_an_adapter_was_trained_on(tmp_path, mo
     assert ts.main(["--corpus", str(CGT_MINI), "--held-out-of", str(data)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no train split here" in err[0]
+
+
+def test_the_sweep_picks_each_class_threshold_on_its_own():
+    from bench.corpus import read_cgt
+    from bench.triage_sweep import FileFlags, Flag, format_sweep, sweep
+
+    labels = read_cgt(CGT_MINI, "dev")
+    # Bank's reentrancy is real (p 0.04), Token's is a false alarm (p 0.02)
+    files = [FileFlags(CGT_MINI_BANK, True, [Flag("SWC-107", "Bank", 0.04), Flag("SWC-107", "Token", 0.02)])]
+    out = sweep(labels, files, thresholds=(0.02, 0.05))
+    static, at02, at05, per_class = out["rows"]
+    assert static["f1"]["SWC-107"] == 0.667 and at02["f1"]["SWC-107"] == 1.0 and at05["f1"]["SWC-107"] == 0.0
+    assert out["per_class"] == {"SWC-107": 0.02}
+    assert per_class["threshold"] == {"SWC-107": 0.02} and per_class["f1"]["SWC-107"] == 1.0
+    assert "per class: SWC-107 p<=0.02" in format_sweep(out)
