@@ -147,6 +147,31 @@ def _decides_value(function: Function, hashed) -> bool:
     return False
 
 
+def _fixed_in_code(value, deps: Dependencies) -> bool:
+    """A literal, a constant, or a local only ever assigned those."""
+    return all(isinstance(r, StateVariable) and r.is_constant for r in deps.inputs(value))
+
+
+def _identity_check(function: Function, hashed, deps: Dependencies) -> bool:
+    """Every use of a block hash compares it for (in)equality with a hash fixed in the code: which chain
+    this is (replay protection after a fork), not a draw. A comparison with a guess is a draw."""
+    uses, compared = {hashed}, False
+    for node in function.nodes:
+        for ir in node.irs:
+            if not set(ir.read) & uses:
+                continue
+            if isinstance(ir, Assignment) and ir.lvalue is not None:
+                uses.add(ir.lvalue)
+                continue
+            if isinstance(ir, Binary) and ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
+                other = ir.variable_right if ir.variable_left in uses else ir.variable_left
+                if other not in uses and _fixed_in_code(other, deps):
+                    compared = True
+                    continue
+            return False
+    return compared
+
+
 class WeakRandomness(SWCDetector):
     ARGUMENT = "swclint-weak-randomness"
     HELP = "Randomness derived from block values"
@@ -184,7 +209,8 @@ class WeakRandomness(SWCDetector):
                             (node, "blockhash of a block that may be older than 256 blocks (returns 0)")
                         )
                         break
-                    sink_inputs = [(a, BLOCK_VALUES) for a in ir.arguments]
+                    if not _identity_check(function, ir.lvalue, deps):
+                        sink_inputs = [(a, BLOCK_VALUES) for a in ir.arguments]
                 elif isinstance(ir, Binary) and ir.type == BinaryType.MODULO:
                     sink_inputs = [(ir.variable_left, sources)]
                 elif isinstance(ir, SolidityCall) and ir.function in MODULAR:
