@@ -55,6 +55,23 @@ def build(seed: Path | None, swc_registry: Path | None, extra: tuple[Path, ...],
     click.echo(f"wrote {out}: {summary}; clean {card['total']['clean_fraction']:.1%}; leakage 0")
 
 
+@cli.command(context_settings=HELP)
+@click.option("--data", type=_PATH, required=True, help="A folder `swclint-data build` wrote.")
+@click.option("--source", "sources", multiple=True, required=True, metavar="NAME",
+              help="Records of this source all go in (repeatable): cgt, seed, swc-registry, synth, extra.")
+@click.option("--replay", type=float, default=1.0, show_default=True, metavar="X",
+              help="Draw X times as many records from the other sources, so training does not forget them.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Draw seed.")
+@click.option("--out", type=_PATH, required=True, help="Output folder.")
+def mix(data: Path, sources: tuple[str, ...], replay: float, seed: int, out: Path) -> None:
+    """Train split for continued training: chosen sources plus a replay of the rest."""
+    from dataset.mix import mix as run_mix
+
+    s = run_mix(data, out, list(sources), replay=replay, seed=seed)
+    click.echo(f"wrote {out}: train {s['records'] + s['replayed']} ({s['records']} of "
+               f"{', '.join(s['sources'])}, {s['replayed']} replayed); valid and test as in {data}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `swclint-data` (and `python -m dataset`); returns the exit status."""
     return run_click(cli, argv, PROG, errors=(DatasetError,))
