@@ -150,6 +150,8 @@ def format_sweep(result: dict) -> str:
         lines.append(f"{t:>10} {r['macro_f1'] if r['macro_f1'] is not None else '-':>8} {cells} {r['doubted']:>8}")
     if result.get("per_class"):
         lines.append("per class: " + ", ".join(f"{k} p<={v:g}" for k, v in result["per_class"].items()))
+    else:  # say so: a missing row would read as a sweep that forgot to look
+        lines.append("per class: no class gains over static alone at any threshold")
     return "\n".join(lines)
 
 

@@ -196,3 +196,8 @@ def test_the_sweep_picks_each_class_threshold_on_its_own():
     assert out["per_class"] == {"SWC-107": 0.02}
     assert per_class["threshold"] == {"SWC-107": 0.02} and per_class["f1"]["SWC-107"] == 1.0
     assert "per class: SWC-107 p<=0.02" in format_sweep(out)
+    # both findings doubted alike: no threshold helps, and the table says so
+    files = [FileFlags(CGT_MINI_BANK, True, [Flag("SWC-107", "Bank", 0.02), Flag("SWC-107", "Token", 0.02)])]
+    out = sweep(labels, files, thresholds=(0.02, 0.05))
+    assert out["per_class"] == {} and len(out["rows"]) == 3
+    assert "per class: no class gains over static alone at any threshold" in format_sweep(out)
