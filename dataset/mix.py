@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from dataset.errors import DatasetError
+from dataset.records import dumps
 
 MIX_FILE = "mix.json"
 COPIED = ("valid.jsonl", "test.jsonl", "card.json", "CARD.md")
@@ -58,7 +59,7 @@ def mix(data: Path, out: Path, sources: list[str], replay: float = 1.0, seed: in
     rng.shuffle(train)
     out.mkdir(parents=True, exist_ok=True)
     with (out / "train.jsonl").open("w", encoding="utf-8") as fh:
-        fh.writelines(json.dumps(r) + "\n" for r in train)
+        fh.writelines(dumps(r) + "\n" for r in train)  # as the build writes its splits
     for name in COPIED:
         if (data / name).is_file():
             shutil.copyfile(data / name, out / name)

@@ -7,16 +7,17 @@ from collections import Counter
 from pathlib import Path
 
 from dataset.cli import main
+from dataset.records import dumps
 
 
 def _write(path: Path, rows: list[dict]) -> None:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    path.write_text("".join(dumps(r) + "\n" for r in rows), encoding="utf-8")  # as the build writes
 
 
 def _data(tmp_path: Path) -> Path:
     data = tmp_path / "data"
     data.mkdir()
-    rows = [{"text": f"cgt {i}", "labels": ["SWC-101"] if i % 2 else [], "source": "cgt"} for i in range(4)]
+    rows = [{"text": f"cgt {i} é", "labels": ["SWC-101"] if i % 2 else [], "source": "cgt"} for i in range(4)]
     rows += [{"text": f"seed {i}", "labels": ["SWC-107"], "source": "seed"} for i in range(10)]
     rows += [{"text": f"synth {i}", "labels": [], "source": "synth"} for i in range(10)]
     _write(data / "train.jsonl", rows)
@@ -36,6 +37,8 @@ def test_mix_keeps_every_chosen_record_and_replays_the_others(tmp_path, capsys):
     by_source = Counter(r["source"] for r in train)
     assert by_source["cgt"] == 4
     assert by_source["seed"] + by_source["synth"] == 6
+    build_lines = set((data / "train.jsonl").read_text(encoding="utf-8").splitlines())
+    assert set((tmp_path / "m" / "train.jsonl").read_text(encoding="utf-8").splitlines()) <= build_lines
     assert (tmp_path / "m" / "valid.jsonl").read_bytes() == (data / "valid.jsonl").read_bytes()
     assert (tmp_path / "m" / "test.jsonl").read_bytes() == (data / "test.jsonl").read_bytes()
     summary = json.loads((tmp_path / "m" / "mix.json").read_text(encoding="utf-8"))
