@@ -15,26 +15,10 @@ from collections import Counter
 from pathlib import Path
 
 from dataset.errors import DatasetError
-from dataset.records import dumps
+from dataset.records import dumps, read_jsonl
 
 MIX_FILE = "mix.json"
 COPIED = ("valid.jsonl", "test.jsonl", "card.json", "CARD.md")
-
-
-def _read(path: Path) -> list[dict]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DatasetError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    rows = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except ValueError:
-            raise DatasetError(f"{path}:{n}: not a JSON record") from None
-    return rows
 
 
 def _label_counts(rows: list[dict]) -> dict[str, int]:
@@ -45,7 +29,7 @@ def mix(data: Path, out: Path, sources: list[str], replay: float = 1.0, seed: in
     """Write `out`: train = every record of `sources` + replay x as many drawn from the other sources."""
     if replay < 0:
         raise DatasetError(f"--replay {replay}: must be 0 or more")
-    rows = _read(data / "train.jsonl")
+    rows = [row for _, row in read_jsonl(data / "train.jsonl")]
     wanted = set(sources)
     chosen = [r for r in rows if r.get("source") in wanted]
     if not chosen:

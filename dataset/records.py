@@ -5,7 +5,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
+from dataset.errors import DatasetError
 from swclint.chunk import Chunk
 from swclint.llm.prompt import render_chunk
 
@@ -39,3 +42,27 @@ def chunk_of(record: dict) -> Chunk:
 
 def dumps(record: dict) -> str:
     return json.dumps(record, sort_keys=True, ensure_ascii=False)
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for every non-blank line of a JSONL file.
+
+    The one reader of the project's JSONL inputs (seed files, dataset splits): a line that is not a
+    JSON object raises DatasetError naming the file and line, so every caller reports it the same way.
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            raise DatasetError(f"{path}:{lineno}: not valid JSON ({getattr(exc, 'msg', exc)})") from None
+        if not isinstance(obj, dict):
+            raise DatasetError(f"{path}:{lineno}: expected a JSON object, got {type(obj).__name__}")
+        yield lineno, obj

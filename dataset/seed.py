@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 from dataset.code_extract import extract_code
 from dataset.errors import DatasetError
 from dataset.normalise import near_key
-from dataset.records import make_record
+from dataset.records import make_record, read_jsonl
 from swclint.analyze.chunks import extract_chunks
 from swclint.analyze.patterns import signals
 from swclint.chunk import Chunk
@@ -27,15 +26,7 @@ def read_seed_dir(seed_dir: Path, stats: Counter) -> list[dict]:
     seen: set[tuple] = set()
     out: list[dict] = []
     for path in files:
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DatasetError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-            if not isinstance(raw, dict):
-                raise DatasetError(f"{path}:{lineno}: expected a JSON object")
+        for _lineno, raw in read_jsonl(path):
             stats["seed.lines_read"] += 1
             key = (raw.get("instruction"), raw.get("response"), raw.get("category"))
             if key in seen:

@@ -99,3 +99,19 @@ def test_csv_bad_row_names_file_and_line(tmp_path):
     (tmp_path / "l.csv").write_text("file,line,swc\nA.sol,x,SWC-101\n")
     with pytest.raises(DatasetError, match=r"l\.csv:2: expected"):
         import_csv(tmp_path / "l.csv", Counter())
+
+
+def test_read_jsonl_skips_blank_lines_and_names_file_and_line(tmp_path):
+    from dataset.records import read_jsonl
+
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"a": 1}\n\n  \n{"b": 2}\n', encoding="utf-8")
+    assert list(read_jsonl(path)) == [(1, {"a": 1}), (4, {"b": 2})]
+    path.write_text('{"a": 1}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"d\.jsonl:2: expected a JSON object, got list"):
+        list(read_jsonl(path))
+    path.write_bytes(b'{"a": "\xff"}\n')
+    with pytest.raises(DatasetError, match=r"d\.jsonl: not UTF-8 text"):
+        list(read_jsonl(path))
+    with pytest.raises(DatasetError, match=r"missing\.jsonl: cannot read"):
+        list(read_jsonl(tmp_path / "missing.jsonl"))

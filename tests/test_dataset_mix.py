@@ -71,6 +71,6 @@ def test_mix_names_the_file_and_the_cause_on_bad_input(tmp_path, capsys):
     assert "Traceback" not in err
     (data / "train.jsonl").write_text('{"source": "cgt"}\nnot json\n', encoding="utf-8")
     assert main(["mix", "--data", str(data), "--source", "cgt", "--out", str(tmp_path / "m")]) == 2
-    assert "train.jsonl:2: not a JSON record" in capsys.readouterr().err
+    assert "train.jsonl:2: not valid JSON" in capsys.readouterr().err
     assert main(["mix", "--data", str(data), "--source", "cgt", "--replay", "-1", "--out", str(tmp_path / "m")]) == 2
     assert "--replay -1.0: must be 0 or more" in capsys.readouterr().err

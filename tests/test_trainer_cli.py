@@ -128,4 +128,4 @@ def test_errors_are_one_line_without_traceback(tmp_path, capsys):
     assert "not a PEFT adapter" in capsys.readouterr().err
     (tmp_path / "train.jsonl").write_text("not json\n")
     assert main(["-q", "train", "--data", str(tmp_path), "--out", str(tmp_path / "y")]) == 2
-    assert "train.jsonl:1: invalid JSON" in capsys.readouterr().err
+    assert "train.jsonl:1: not valid JSON" in capsys.readouterr().err

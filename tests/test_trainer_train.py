@@ -66,7 +66,7 @@ def test_record_labels_follow_the_label_set():
 
 def test_bad_jsonl_names_file_and_line(tmp_path):
     (tmp_path / "train.jsonl").write_text('{"id": "a", "chunk": {"source": "x"}, "labels": []}\n{oops\n')
-    with pytest.raises(DataError, match=r"train\.jsonl:2: invalid JSON"):
+    with pytest.raises(DataError, match=r"train\.jsonl:2: not valid JSON"):
         read_split(tmp_path, "train")
     with pytest.raises(DataError, match=r"valid\.jsonl: no such file"):
         read_split(tmp_path, "valid")

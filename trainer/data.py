@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dataset.errors import DatasetError
+from dataset.records import chunk_of, read_jsonl
 from swclint.chunk import Chunk
 from swclint.llm.prompt import LABELS, build_prompt, format_answer, render_chunk, verdict_continuations
 
@@ -66,17 +67,12 @@ def read_split(
         raise DataError(f"{path}: no such file (expected the dataset's {split} split)")
     records: list[Record] = []
     skipped = 0
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
+    try:
+        for lineno, raw in read_jsonl(path):
             try:
-                raw = json.loads(line)
                 label = record_label(raw.get("labels"))
-                chunk = Chunk(**{**raw["chunk"], **_tuples(raw["chunk"])})
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from exc
-            except (KeyError, TypeError, AttributeError) as exc:
+                chunk = chunk_of(raw)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise DataError(
                     f"{path}:{lineno}: not a dataset record ({type(exc).__name__}: {exc})"
                 ) from exc
@@ -92,12 +88,9 @@ def read_split(
             )
             if limit is not None and len(records) >= limit:
                 break
+    except DatasetError as exc:
+        raise DataError(str(exc)) from None
     return records, skipped
-
-
-def _tuples(chunk: dict[str, Any]) -> dict[str, Any]:
-    # JSON has lists; Chunk is frozen/hashable and declares tuples.
-    return {k: tuple(chunk[k]) for k in ("state_vars", "modifiers") if isinstance(chunk.get(k), list)}
 
 
 def answer_pieces(label: str, fix: str | None) -> list[tuple[str, bool]]:
