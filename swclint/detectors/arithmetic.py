@@ -8,14 +8,24 @@ from slither.core.solidity_types import ElementaryType
 from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
-from slither.slithir.operations import Assignment, Binary, BinaryType, SolidityCall, TypeConversion
+from slither.slithir.operations import (
+    Assignment,
+    Binary,
+    BinaryType,
+    InternalCall,
+    LibraryCall,
+    SolidityCall,
+    TypeConversion,
+)
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
 from swclint.detectors.base import SWCDetector
+from swclint.detectors.conservation import moved_within
 from swclint.detectors.ir import (
     ARITHMETIC,
     CALLER_VALUES,
     EXTERNAL_RESULT,
+    REQUIRE_ASSERT,
     Dependencies,
     comparisons,
     dead_nodes,
@@ -26,26 +36,11 @@ from swclint.detectors.ir import (
     is_pre_08,
     is_unchecked,
     origin,
+    value_key,
+    value_producers,
     written_after_deploy,
 )
 from swclint.detectors.ranges import Bounds, type_max
-
-
-def _value_key(value, producers: dict):
-    """What a temporary stands for: `address(this).balance` read twice is two temporaries but one
-    value, so a guard on one bounds an operation on the other."""
-    ir = producers.get(value)
-    if isinstance(ir, TypeConversion):
-        return ("convert", str(ir.type), _value_key(ir.variable, producers))
-    if isinstance(ir, SolidityCall) and ir.function.name not in _NOT_PURE:
-        return ("call", ir.function.name, tuple(_value_key(a, producers) for a in ir.arguments))
-    if isinstance(value, Constant):
-        return ("constant", value.value)
-    return origin(value) if isinstance(value, ReferenceVariable) else value
-
-
-# built-ins whose two calls in one function can return different values
-_NOT_PURE = {"gasleft()"}
 
 
 def _shallow(value, producers: dict) -> set:
@@ -53,7 +48,7 @@ def _shallow(value, producers: dict) -> set:
     by what they compute rather than by which temporary holds them)."""
     if isinstance(value, Constant) or value is None:
         return set()
-    found = {_value_key(value, producers)}
+    found = {value_key(value, producers)}
     ir = producers.get(value)
     if ir is not None and isinstance(ir, Binary):
         found |= _shallow(ir.variable_left, producers) | _shallow(ir.variable_right, producers)
@@ -194,6 +189,86 @@ def _bounded(binary: Binary, bounds: Bounds, producers: dict) -> bool:
     return found is not None and found <= max(limits)
 
 
+def _only_write(value, bounds: Bounds):
+    writes = bounds.writes.get(value, [])
+    return writes[0] if len(writes) == 1 and value not in bounds.function.parameters else None
+
+
+def _multiplies_parameters(function) -> bool:
+    """A helper like SafeMath's `mul(a, b)`: its body multiplies its two parameters."""
+    params = list(getattr(function, "parameters", []))
+    if len(params) != 2 or not isinstance(function, Function):
+        return False
+    return any(isinstance(ir, Binary) and ir.type == BinaryType.MULTIPLICATION
+               and {ir.variable_left, ir.variable_right} == set(params)
+               for node in function.nodes for ir in node.irs)
+
+
+def _factors(value, bounds: Bounds) -> list | None:
+    """The two factors of a product `x * k` or `x.mul(k)`; None for anything else."""
+    ir = _only_write(value, bounds)
+    if isinstance(ir, Binary) and ir.type == BinaryType.MULTIPLICATION:
+        return [ir.variable_left, ir.variable_right]
+    if isinstance(ir, (InternalCall, LibraryCall)) and len(ir.arguments) == 2 and _multiplies_parameters(ir.function):
+        return list(ir.arguments)
+    return None
+
+
+def _capped(value, function: Function, producers: dict) -> int | None:
+    """The least constant a require/assert caps `value` at (`require(x <= 100)`), where no `||` can
+    bypass the comparison."""
+    key, best = value_key(value, producers), None
+    for node in function.nodes:
+        if not any(isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT for ir in node.irs):
+            continue
+        if any(isinstance(ir, Binary) and ir.type == BinaryType.OROR for ir in node.irs):
+            continue
+        for cmp in comparisons(node):
+            for var, limit, kind in ((cmp.variable_left, cmp.variable_right, cmp.type),
+                                     (cmp.variable_right, cmp.variable_left, _FLIPPED.get(cmp.type))):
+                if not (isinstance(limit, Constant) and isinstance(limit.value, int)):
+                    continue
+                if value_key(var, producers) != key or kind not in (BinaryType.LESS, BinaryType.LESS_EQUAL):
+                    continue
+                cap = limit.value - (kind == BinaryType.LESS)
+                best = cap if best is None else min(best, cap)
+    return best
+
+
+_FLIPPED = {BinaryType.GREATER: BinaryType.LESS, BinaryType.GREATER_EQUAL: BinaryType.LESS_EQUAL}
+
+
+def _part_of(part, whole, function: Function, bounds: Bounds, producers: dict, depth: int = 0) -> bool:
+    """`part` is at most `whole`: `whole / d`, or `whole * k / d` with k never above the constant d
+    (a fee in basis points, a percentage). Division by zero reverts, so `whole / d <= whole`."""
+    ir = _only_write(part, bounds)
+    if isinstance(ir, Assignment) and depth < 4:
+        return _part_of(ir.rvalue, whole, function, bounds, producers, depth + 1)
+    if not (isinstance(ir, Binary) and ir.type == BinaryType.DIVISION):
+        return False
+    key = value_key(whole, producers)
+    if value_key(ir.variable_left, producers) == key:
+        return True
+    factors = _factors(ir.variable_left, bounds)
+    if not factors or not is_constant(ir.variable_right):
+        return False
+    denominator = bounds.upper(ir.variable_right)  # a constant's bound is its value
+    for mine, rate in (factors, factors[::-1]):
+        if value_key(mine, producers) != key:
+            continue
+        caps = [c for c in (bounds.upper(rate) if is_constant(rate) else None,
+                            _capped(rate, function, producers)) if c is not None]
+        if denominator is not None and caps and min(caps) <= denominator:
+            return True
+    return False
+
+
+def _takes_a_part(binary: Binary, function: Function, bounds: Bounds, producers: dict) -> bool:
+    """Unsigned `whole - part` where the part is a fraction of the whole cannot wrap."""
+    return (binary.type == BinaryType.SUBTRACTION and type_max(getattr(binary.variable_left, "type", None)) is not None
+            and _part_of(binary.variable_right, binary.variable_left, function, bounds, producers))
+
+
 class ArithmeticOverflow(SWCDetector):
     ARGUMENT = "swclint-arithmetic"
     HELP = "Unchecked arithmetic on caller-controlled values can wrap"
@@ -204,6 +279,7 @@ class ArithmeticOverflow(SWCDetector):
         for operand in operands:
             keys |= _shallow(operand, producers) - {binary.lvalue}
         results = _result_names(function, binary.lvalue)
+        results |= {value_key(r, producers) for r in results}
         for node in function.nodes:
             if not is_guard_node(node):
                 continue
@@ -228,12 +304,7 @@ class ArithmeticOverflow(SWCDetector):
         deps = Dependencies(function)
         counters = _loop_counters(function)
         dead = dead_nodes(function)
-        producers = {
-            ir.lvalue: ir
-            for node in function.nodes
-            for ir in node.irs
-            if isinstance(ir, (Binary, TypeConversion, SolidityCall)) and isinstance(ir.lvalue, TemporaryVariable)
-        }
+        producers = value_producers(function)
         bounds = Bounds(function)
         conversions = {ir.lvalue: ir for node in function.nodes for ir in node.irs if isinstance(ir, TypeConversion)}
         reported: set[Node] = set()
@@ -253,8 +324,10 @@ class ArithmeticOverflow(SWCDetector):
                     continue  # `i++` bounded by the loop condition
                 if _small_increment(ir):
                     continue  # counting up one by one cannot realistically reach 2^64
-                computed = {t for t, p in producers.items() if isinstance(p, Binary)}
+                computed = {t for t, p in producers.items() if isinstance(p, Binary) and isinstance(t, TemporaryVariable)}
                 if _cannot_wrap(ir, conversions, computed) or _bounded(ir, bounds, producers):
+                    continue
+                if _takes_a_part(ir, function, bounds, producers) or moved_within(ir, function):
                     continue
                 roots: set = set()
                 for op in variable:

@@ -31,6 +31,7 @@ from slither.slithir.operations import (
     Index,
     InternalCall,
     LowLevelCall,
+    Member,
     NewContract,
     Operation,
     OperationWithLValue,
@@ -38,8 +39,9 @@ from slither.slithir.operations import (
     Send,
     SolidityCall,
     Transfer,
+    TypeConversion,
 )
-from slither.slithir.variables import Constant, ReferenceVariable
+from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
 from swclint.solc.versions import has_checked_arithmetic
 
@@ -514,3 +516,35 @@ def loop_nodes(function: Function) -> set[Node]:
         for son in node.sons:
             stack.append((son, depth))
     return inside
+
+
+def value_producers(function: Function) -> dict:
+    """The IR computing each temporary and reference of `function`: what `value_key` reads."""
+    return {ir.lvalue: ir for node in function.nodes for ir in node.irs
+            if (isinstance(ir, (Binary, TypeConversion, SolidityCall)) and isinstance(ir.lvalue, TemporaryVariable))
+            or (isinstance(ir, (Index, Member)) and isinstance(ir.lvalue, ReferenceVariable))}
+
+
+def value_key(value, producers: dict):
+    """What a temporary or reference stands for: `address(this).balance` read twice is two
+    temporaries but one value, so a guard on one bounds an operation on the other."""
+    ir = producers.get(value)
+    if isinstance(ir, TypeConversion):
+        return ("convert", str(ir.type), value_key(ir.variable, producers))
+    if isinstance(ir, SolidityCall) and ir.function.name not in _NOT_PURE:
+        return ("call", ir.function.name, tuple(value_key(a, producers) for a in ir.arguments))
+    if isinstance(ir, Binary):
+        # `a > r - o ? a - (r - o) : 0` computes `r - o` twice, into two temporaries
+        return ("binary", ir.type, value_key(ir.variable_left, producers), value_key(ir.variable_right, producers))
+    if isinstance(ir, Index):
+        # `balances[from]` and `balances[to]` are different values of one mapping
+        return ("index", value_key(ir.variable_left, producers), value_key(ir.variable_right, producers))
+    if isinstance(ir, Member):
+        return ("member", value_key(ir.variable_left, producers), str(ir.variable_right))
+    if isinstance(value, Constant):
+        return ("constant", value.value)
+    return origin(value) if isinstance(value, ReferenceVariable) else value
+
+
+# built-ins whose two calls in one function can return different values
+_NOT_PURE = {"gasleft()"}

@@ -194,7 +194,7 @@ def _state_upper(variable: StateVariable) -> int | None:
             except ValueError:
                 return None
     bound = 0
-    for function in _writers(variable):
+    for function in state_writers(variable):
         bounds = Bounds(function)
         for node in function.nodes:
             for ir in node.irs:
@@ -231,7 +231,8 @@ def _write_upper(ir, variable: StateVariable, bounds: Bounds) -> int | None:
     return None
 
 
-def _writers(variable: StateVariable) -> list[Function]:
+def state_writers(variable: StateVariable) -> list[Function]:
+    """Functions and modifiers, of the contract and of those deriving from it, that write `variable`."""
     contract = variable.contract
     out = []
     for candidate in contract.compilation_unit.contracts:

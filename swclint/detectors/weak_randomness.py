@@ -6,6 +6,7 @@ from slither.core.cfg.node import Node, NodeType
 from slither.core.declarations import Function, SolidityVariableComposed
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
+from slither.detectors.operations.bad_prng import BadPRNG
 from slither.slithir.operations import (
     Assignment,
     Binary,
@@ -14,6 +15,7 @@ from slither.slithir.operations import (
     SolidityCall,
     TypeConversion,
 )
+from slither.slithir.variables import Constant
 
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
@@ -172,10 +174,45 @@ def _identity_check(function: Function, hashed, deps: Dependencies) -> bool:
     return compared
 
 
+_FOLD = {
+    BinaryType.POWER: lambda a, b: a**b if 0 <= b <= 256 else None,
+    BinaryType.MULTIPLICATION: lambda a, b: a * b,
+    BinaryType.ADDITION: lambda a, b: a + b,
+    BinaryType.SUBTRACTION: lambda a, b: a - b,
+    BinaryType.LEFT_SHIFT: lambda a, b: a << b if 0 <= b <= 256 else None,
+}
+
+
+def _literal(value, defs: dict, depth: int = 0) -> int | None:
+    """The integer a literal expression (`2 ** 32`) evaluates to; None for anything else."""
+    if isinstance(value, Constant):
+        return value.value if isinstance(value.value, int) and not isinstance(value.value, bool) else None
+    ir = defs.get(value)
+    if depth > 6 or not isinstance(ir, Binary) or ir.type not in _FOLD:
+        return None
+    left, right = _literal(ir.variable_left, defs, depth + 1), _literal(ir.variable_right, defs, depth + 1)
+    return None if left is None or right is None else _FOLD[ir.type](left, right)
+
+
+def _narrowing(function: Function, ir: Binary, defs: dict) -> bool:
+    """`x % 2**n` (n >= 32) whose every use converts it to uint<n>: the conversion to a narrower type,
+    a clock kept modulo 2^n (`uint32(block.timestamp % 2**32)`; 2^32 seconds is 136 years), not a
+    draw among a few outcomes, which a smaller modulus can be."""
+    modulus = _literal(ir.variable_right, defs)
+    if modulus is None or modulus < 2**32 or modulus & (modulus - 1):
+        return False
+    width = f"uint{modulus.bit_length() - 1}"
+    uses = [use for node in function.nodes for use in node.irs if ir.lvalue in use.read]
+    return bool(uses) and all(isinstance(use, TypeConversion) and str(use.type) == width for use in uses)
+
+
 class WeakRandomness(SWCDetector):
     ARGUMENT = "swclint-weak-randomness"
     HELP = "Randomness derived from block values"
     CONFIDENCE = DetectorClassification.MEDIUM
+    # the same sinks (`%` of block values) plus hashes and blockhash age, without Slither's reading of
+    # every `% 2**n` narrowing as a draw
+    SUPERSEDES = BadPRNG.ARGUMENT
 
     def _detect(self):
         results = []
@@ -212,7 +249,8 @@ class WeakRandomness(SWCDetector):
                     if not _identity_check(function, ir.lvalue, deps):
                         sink_inputs = [(a, BLOCK_VALUES) for a in ir.arguments]
                 elif isinstance(ir, Binary) and ir.type == BinaryType.MODULO:
-                    sink_inputs = [(ir.variable_left, sources)]
+                    if not _narrowing(function, ir, _definitions(function)):
+                        sink_inputs = [(ir.variable_left, sources)]
                 elif isinstance(ir, SolidityCall) and ir.function in MODULAR:
                     sink_inputs = [(a, sources) for a in ir.arguments[:2]]
                 slice_: set = set()

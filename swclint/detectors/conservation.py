@@ -1,0 +1,190 @@
+"""Amounts moved between entries of one mapping (a token's balances) cannot make an entry wrap.
+
+`balances[to] += x` cannot wrap when the same function takes x from an entry of the same mapping
+with a checked subtraction (x was there, so the mapping's total is unchanged) and that total is
+bounded: every write that adds to an entry either moves an amount the same way, or adds the same
+amount to a state variable with checked arithmetic (the total supply), and every plain assignment
+to an entry is a constructor storing a value it also stores in state (the initial supply). No
+entry can then exceed that variable, which cannot exceed its type: the reasoning solmate and
+OpenZeppelin write next to their `unchecked` transfers.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from slither.core.declarations import Function
+from slither.core.solidity_types import MappingType
+from slither.core.variables.state_variable import StateVariable
+from slither.slithir.operations import (
+    Assignment,
+    Binary,
+    BinaryType,
+    Delete,
+    Index,
+    InternalCall,
+    LibraryCall,
+    Member,
+    OperationWithLValue,
+    SolidityCall,
+)
+from slither.slithir.variables import Constant, TemporaryVariable
+
+from swclint.detectors.ir import (
+    REQUIRE_ASSERT,
+    comparisons,
+    is_guard_node,
+    is_unchecked,
+    origin,
+    value_key,
+    value_producers,
+)
+from swclint.detectors.ranges import state_writers
+
+_ADD, _SUB = BinaryType.ADDITION, BinaryType.SUBTRACTION
+
+
+def _producers(function: Function) -> dict:
+    """`value_producers`, plus the helper calls (`a.add(b)`) that compute temporaries."""
+    return {**{ir.lvalue: ir for node in function.nodes for ir in node.irs
+               if isinstance(ir, OperationWithLValue) and isinstance(ir.lvalue, TemporaryVariable)},
+            **value_producers(function)}
+
+
+@lru_cache(maxsize=1024)
+def _checked_helper(function, kind: BinaryType) -> bool:
+    """A helper like SafeMath's `add(a, b)`/`sub(a, b)`: its body applies `kind` to its two
+    parameters and reverts through require/assert (or compiles to checked arithmetic)."""
+    params = list(getattr(function, "parameters", []))
+    if not isinstance(function, Function) or len(params) != 2:
+        return False
+    ops = [(node, ir) for node in function.nodes for ir in node.irs
+           if isinstance(ir, Binary) and ir.type == kind and {ir.variable_left, ir.variable_right} <= set(params)]
+    guards = any(isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT
+                 for node in function.nodes for ir in node.irs)
+    return bool(ops) and (guards or not any(is_unchecked(node) for node, _ in ops))
+
+
+def _change(ir, producers: dict, depth: int = 0):
+    """(kind, entry, amount, checked) of an addition/subtraction `m[k] +/- amount`, seen through the
+    temporary a plain `m[k] = m[k] + x` assigns; None for anything else."""
+    if isinstance(ir, Assignment) and depth < 3:
+        return _change(producers.get(ir.rvalue), producers, depth + 1)
+    node = getattr(ir, "node", None)
+    if isinstance(ir, Binary) and ir.type in (_ADD, _SUB) and node is not None:
+        return ir.type, ir.variable_left, ir.variable_right, not is_unchecked(node)
+    if isinstance(ir, (InternalCall, LibraryCall)) and len(ir.arguments) == 2:
+        for kind in (_ADD, _SUB):
+            if _checked_helper(ir.function, kind):
+                return kind, ir.arguments[0], ir.arguments[1], True
+    return None
+
+
+def _guarded_decrease(function: Function, mapping: StateVariable, amount_key, producers: dict) -> bool:
+    """A require/if compares an entry of `mapping` with the amount before an unchecked subtraction."""
+    for node in function.nodes:
+        if not is_guard_node(node):
+            continue
+        for cmp in comparisons(node):
+            sides = (cmp.variable_left, cmp.variable_right)
+            if any(origin(s) is mapping for s in sides) and any(value_key(s, producers) == amount_key for s in sides):
+                return True
+    return False
+
+
+def _writes(function: Function, mapping: StateVariable) -> list:
+    """IRs of `function` that store into an entry of `mapping`."""
+    return [ir for node in function.nodes for ir in node.irs
+            if isinstance(ir, OperationWithLValue) and ir.lvalue is not None and origin(ir.lvalue) is mapping
+            and not isinstance(ir, (Delete, Index, Member))]  # taking a reference writes nothing
+
+
+def _takes_from(function: Function, mapping: StateVariable, amount_key, producers: dict) -> bool:
+    """The function subtracts the amount from an entry of `mapping`, checked (by the compiler, a
+    checked helper or a comparison): the amount was there."""
+    for ir in _writes(function, mapping):
+        change = _change(ir, producers)
+        if change is None:
+            continue
+        kind, entry, amount, checked = change
+        if kind is _SUB and origin(entry) is mapping and value_key(amount, producers) == amount_key and (
+                checked or _guarded_decrease(function, mapping, amount_key, producers)):
+            return True
+    return False
+
+
+def _counted_in_state(function: Function, mapping: StateVariable, amount_key, producers: dict) -> bool:
+    """The function adds the same amount, checked, to another state variable (a total supply)."""
+    for node in function.nodes:
+        for ir in node.irs:
+            if not isinstance(ir, OperationWithLValue) or ir.lvalue is None:
+                continue
+            target = origin(ir.lvalue)
+            if not isinstance(target, StateVariable) or target is mapping or isinstance(target.type, MappingType):
+                continue
+            change = _change(ir, producers)
+            if change and change[0] is _ADD and change[3] and value_key(change[2], producers) == amount_key:
+                return True
+    return False
+
+
+def _stored_in_state(function: Function, value, producers: dict) -> bool:
+    """A constructor's initial allocation: the value is a state variable, or is also stored in one."""
+    if isinstance(value, Constant) and value.value == 0:
+        return True
+    if isinstance(value, StateVariable) and not isinstance(value.type, MappingType):
+        return True
+    key = value_key(value, producers)
+    return any(isinstance(ir, Assignment) and isinstance(origin(ir.lvalue), StateVariable)
+               and not isinstance(origin(ir.lvalue).type, MappingType) and value_key(ir.rvalue, producers) == key
+               for node in function.nodes for ir in node.irs)
+
+
+@lru_cache(maxsize=1024)
+def total_bounded(mapping: StateVariable) -> bool:
+    """Every write to an entry of `mapping`, in every function, keeps the sum of entries bounded."""
+    writers = state_writers(mapping)
+    if not writers:
+        return False
+    for function in writers:
+        producers = _producers(function)
+        for ir in _writes(function, mapping):
+            change = _change(ir, producers)
+            if change is not None:
+                kind, entry, amount, _ = change
+                if kind is _SUB and origin(entry) is mapping:
+                    continue
+                if kind is _ADD and origin(entry) is mapping:
+                    key = value_key(amount, producers)
+                    if _takes_from(function, mapping, key, producers) or _counted_in_state(function, mapping, key,
+                                                                                             producers):
+                        continue
+                return False
+            if isinstance(ir, Assignment) and (function.is_constructor or function.is_constructor_variables) \
+                    and _stored_in_state(function, ir.rvalue, producers):
+                continue
+            if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant) and ir.rvalue.value == 0:
+                continue
+            return False
+    return True
+
+
+def moved_within(binary: Binary, function: Function) -> bool:
+    """`m[k] + x` stored back into `m`, where the function takes x from an entry of `m` (checked) or
+    adds x to the total supply (checked), and `m`'s total is bounded: the addition cannot wrap."""
+    if binary.type is not _ADD:
+        return False
+    mapping = origin(binary.variable_left)
+    amount = binary.variable_right
+    if not (isinstance(mapping, StateVariable) and isinstance(mapping.type, MappingType)):
+        mapping, amount = origin(binary.variable_right), binary.variable_left
+        if not (isinstance(mapping, StateVariable) and isinstance(mapping.type, MappingType)):
+            return False
+    producers = _producers(function)
+    stored = {origin(ir.lvalue) for ir in _writes(function, mapping) if _change(ir, producers) is not None
+              and (ir is binary or getattr(ir, "rvalue", None) is binary.lvalue)}
+    if mapping not in stored:
+        return False
+    key = value_key(amount, producers)
+    return ((_takes_from(function, mapping, key, producers) or _counted_in_state(function, mapping, key, producers))
+            and total_bounded(mapping))
