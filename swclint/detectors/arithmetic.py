@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from slither.core.cfg.node import Node, NodeType
-from slither.core.declarations import Function
+from slither.core.declarations import Function, SolidityVariable, SolidityVariableComposed
 from slither.core.solidity_types import ElementaryType
 from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
@@ -14,6 +14,7 @@ from slither.slithir.operations import (
     BinaryType,
     InternalCall,
     LibraryCall,
+    OperationWithLValue,
     SolidityCall,
     TypeConversion,
 )
@@ -30,6 +31,7 @@ from swclint.detectors.ir import (
     comparisons,
     dead_nodes,
     declared_functions,
+    definitions,
     in_assembly,
     is_constant,
     is_guard_node,
@@ -38,9 +40,10 @@ from swclint.detectors.ir import (
     origin,
     value_key,
     value_producers,
+    wide_modulus_bits,
     written_after_deploy,
 )
-from swclint.detectors.ranges import Bounds, type_max
+from swclint.detectors.ranges import Bounds, state_writers, type_max
 
 
 def _shallow(value, producers: dict) -> set:
@@ -269,6 +272,49 @@ def _takes_a_part(binary: Binary, function: Function, bounds: Bounds, producers:
             and _part_of(binary.variable_right, binary.variable_left, function, bounds, producers))
 
 
+_CLOCKS = {SolidityVariableComposed("block.timestamp"), SolidityVariable("now"), SolidityVariableComposed("block.number")}
+
+
+def _clock_bits(value, function: Function, depth: int = 0) -> int | None:
+    """n when `value` is a chain clock kept modulo 2^n (n >= 32) in a uint<n>: `uint32(block.timestamp)`,
+    `uint32(block.timestamp % 2**32)`, or a variable only ever assigned such readings; None otherwise."""
+    if depth > 4:
+        return None
+    if isinstance(value, StateVariable):
+        found = set()
+        for writer in state_writers(value):
+            for node in writer.nodes:
+                for ir in node.irs:
+                    if isinstance(ir, OperationWithLValue) and ir.lvalue is value:
+                        found.add(_clock_bits(ir.rvalue, writer, depth + 1) if isinstance(ir, Assignment) else None)
+        return found.pop() if len(found) == 1 else None
+    defs = definitions(function)
+    ir = defs.get(value)
+    if isinstance(ir, Assignment):
+        return _clock_bits(ir.rvalue, function, depth + 1)
+    if not isinstance(ir, TypeConversion):
+        return None
+    width = str(ir.type).removeprefix("uint")
+    if not width.isdigit() or not 32 <= int(width) < 256:
+        return None
+    if ir.variable in _CLOCKS:
+        return int(width)
+    reduced = defs.get(ir.variable)
+    if isinstance(reduced, Binary) and reduced.variable_left in _CLOCKS \
+            and wide_modulus_bits(reduced, defs) == int(width):
+        return int(width)
+    return None
+
+
+def _clock_difference(binary: Binary, function: Function) -> bool:
+    """`now32 - last32`, both readings of a clock kept modulo 2^n in uint<n>: the wrap is the design
+    (the elapsed time is exact modulo 2^n; Uniswap's price oracle)."""
+    if binary.type != BinaryType.SUBTRACTION:
+        return False
+    left, right = (_clock_bits(v, function) for v in (binary.variable_left, binary.variable_right))
+    return left is not None and left == right
+
+
 class ArithmeticOverflow(SWCDetector):
     ARGUMENT = "swclint-arithmetic"
     HELP = "Unchecked arithmetic on caller-controlled values can wrap"
@@ -328,6 +374,8 @@ class ArithmeticOverflow(SWCDetector):
                 if _cannot_wrap(ir, conversions, computed) or _bounded(ir, bounds, producers):
                     continue
                 if _takes_a_part(ir, function, bounds, producers) or moved_within(ir, function):
+                    continue
+                if _clock_difference(ir, function):
                     continue
                 roots: set = set()
                 for op in variable:

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from slither.core.declarations import Function
 from slither.core.solidity_types import MappingType
+from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
 from slither.slithir.operations import (
     Assignment,
@@ -80,6 +81,17 @@ def _change(ir, producers: dict, depth: int = 0):
     return None
 
 
+def _is_entry(value, mapping: StateVariable, function: Function) -> bool:
+    """An entry of `mapping`, or a local holding one (`uint256 fromBalance = _balances[from]`)."""
+    if origin(value) is mapping:
+        return True
+    if not isinstance(value, LocalVariable) or value in function.parameters:
+        return False
+    writes = [ir for node in function.nodes for ir in node.irs
+              if isinstance(ir, OperationWithLValue) and ir.lvalue is value]
+    return bool(writes) and all(isinstance(ir, Assignment) and origin(ir.rvalue) is mapping for ir in writes)
+
+
 def _guarded_decrease(function: Function, mapping: StateVariable, amount_key, producers: dict) -> bool:
     """A require/if compares an entry of `mapping` with the amount before an unchecked subtraction."""
     for node in function.nodes:
@@ -87,7 +99,8 @@ def _guarded_decrease(function: Function, mapping: StateVariable, amount_key, pr
             continue
         for cmp in comparisons(node):
             sides = (cmp.variable_left, cmp.variable_right)
-            if any(origin(s) is mapping for s in sides) and any(value_key(s, producers) == amount_key for s in sides):
+            if any(_is_entry(s, mapping, function) for s in sides) and any(
+                    value_key(s, producers) == amount_key for s in sides):
                 return True
     return False
 
@@ -107,7 +120,7 @@ def _takes_from(function: Function, mapping: StateVariable, amount_key, producer
         if change is None:
             continue
         kind, entry, amount, checked = change
-        if kind is _SUB and origin(entry) is mapping and value_key(amount, producers) == amount_key and (
+        if kind is _SUB and _is_entry(entry, mapping, function) and value_key(amount, producers) == amount_key and (
                 checked or _guarded_decrease(function, mapping, amount_key, producers)):
             return True
     return False
@@ -152,9 +165,9 @@ def total_bounded(mapping: StateVariable) -> bool:
             change = _change(ir, producers)
             if change is not None:
                 kind, entry, amount, _ = change
-                if kind is _SUB and origin(entry) is mapping:
+                if kind is _SUB and _is_entry(entry, mapping, function):
                     continue
-                if kind is _ADD and origin(entry) is mapping:
+                if kind is _ADD and _is_entry(entry, mapping, function):
                     key = value_key(amount, producers)
                     if _takes_from(function, mapping, key, producers) or _counted_in_state(function, mapping, key,
                                                                                              producers):
@@ -174,17 +187,18 @@ def moved_within(binary: Binary, function: Function) -> bool:
     adds x to the total supply (checked), and `m`'s total is bounded: the addition cannot wrap."""
     if binary.type is not _ADD:
         return False
-    mapping = origin(binary.variable_left)
-    amount = binary.variable_right
-    if not (isinstance(mapping, StateVariable) and isinstance(mapping.type, MappingType)):
-        mapping, amount = origin(binary.variable_right), binary.variable_left
-        if not (isinstance(mapping, StateVariable) and isinstance(mapping.type, MappingType)):
-            return False
     producers = _producers(function)
-    stored = {origin(ir.lvalue) for ir in _writes(function, mapping) if _change(ir, producers) is not None
-              and (ir is binary or getattr(ir, "rvalue", None) is binary.lvalue)}
-    if mapping not in stored:
-        return False
-    key = value_key(amount, producers)
-    return ((_takes_from(function, mapping, key, producers) or _counted_in_state(function, mapping, key, producers))
-            and total_bounded(mapping))
+    targets = {origin(binary.lvalue)} | {origin(ir.lvalue) for node in function.nodes for ir in node.irs
+                                         if isinstance(ir, Assignment) and ir.rvalue is binary.lvalue}
+    for mapping in targets:
+        if not (isinstance(mapping, StateVariable) and isinstance(mapping.type, MappingType)):
+            continue
+        for entry, amount in ((binary.variable_left, binary.variable_right),
+                              (binary.variable_right, binary.variable_left)):
+            if not _is_entry(entry, mapping, function):
+                continue
+            key = value_key(amount, producers)
+            if (_takes_from(function, mapping, key, producers) or _counted_in_state(function, mapping, key, producers)) \
+                    and total_bounded(mapping):
+                return True
+    return False

@@ -521,7 +521,8 @@ def loop_nodes(function: Function) -> set[Node]:
 def value_producers(function: Function) -> dict:
     """The IR computing each temporary and reference of `function`: what `value_key` reads."""
     return {ir.lvalue: ir for node in function.nodes for ir in node.irs
-            if (isinstance(ir, (Binary, TypeConversion, SolidityCall)) and isinstance(ir.lvalue, TemporaryVariable))
+            if (isinstance(ir, (Binary, TypeConversion, SolidityCall, Assignment))
+                and isinstance(ir.lvalue, TemporaryVariable))
             or (isinstance(ir, (Index, Member)) and isinstance(ir.lvalue, ReferenceVariable))}
 
 
@@ -529,6 +530,8 @@ def value_key(value, producers: dict):
     """What a temporary or reference stands for: `address(this).balance` read twice is two
     temporaries but one value, so a guard on one bounds an operation on the other."""
     ir = producers.get(value)
+    if isinstance(ir, Assignment):  # `type(uint256).max` is a temporary assigned a literal
+        return value_key(ir.rvalue, producers)
     if isinstance(ir, TypeConversion):
         return ("convert", str(ir.type), value_key(ir.variable, producers))
     if isinstance(ir, SolidityCall) and ir.function.name not in _NOT_PURE:
@@ -548,3 +551,43 @@ def value_key(value, producers: dict):
 
 # built-ins whose two calls in one function can return different values
 _NOT_PURE = {"gasleft()"}
+
+
+def definitions(function: Function) -> dict:
+    """The one IR that computes each temporary or once-written local."""
+    writes: dict = {}
+    for node in function.nodes:
+        for ir in node.irs:
+            if isinstance(ir, OperationWithLValue) and ir.lvalue is not None:
+                writes.setdefault(ir.lvalue, []).append(ir)
+    return {v: irs[0] for v, irs in writes.items() if len(irs) == 1}
+
+
+_FOLD = {
+    BinaryType.POWER: lambda a, b: a**b if 0 <= b <= 256 and abs(a).bit_length() * b <= 1024 else None,
+    BinaryType.MULTIPLICATION: lambda a, b: a * b,
+    BinaryType.ADDITION: lambda a, b: a + b,
+    BinaryType.SUBTRACTION: lambda a, b: a - b,
+    BinaryType.LEFT_SHIFT: lambda a, b: a << b if 0 <= b <= 256 else None,
+}
+
+
+def literal_value(value, defs: dict, depth: int = 0) -> int | None:
+    """The integer a literal expression (`2 ** 32`) evaluates to; None for anything else."""
+    if isinstance(value, Constant):
+        return value.value if isinstance(value.value, int) and not isinstance(value.value, bool) else None
+    ir = defs.get(value)
+    if depth > 6 or not isinstance(ir, Binary) or ir.type not in _FOLD:
+        return None
+    left, right = literal_value(ir.variable_left, defs, depth + 1), literal_value(ir.variable_right, defs, depth + 1)
+    return None if left is None or right is None else _FOLD[ir.type](left, right)
+
+
+def wide_modulus_bits(ir: Binary, defs: dict) -> int | None:
+    """n for `x % 2**n` with n >= 32: a modulus a clock can be kept in (2^32 seconds is 136 years)."""
+    if ir.type != BinaryType.MODULO:
+        return None
+    modulus = literal_value(ir.variable_right, defs)
+    if modulus is None or modulus < 2**32 or modulus & (modulus - 1):
+        return None
+    return modulus.bit_length() - 1

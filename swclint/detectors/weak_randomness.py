@@ -11,11 +11,9 @@ from slither.slithir.operations import (
     Assignment,
     Binary,
     BinaryType,
-    OperationWithLValue,
     SolidityCall,
     TypeConversion,
 )
-from slither.slithir.variables import Constant
 
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
@@ -27,7 +25,9 @@ from swclint.detectors.ir import (
     Dependencies,
     condition_values,
     declared_functions,
+    definitions,
     in_assembly,
+    wide_modulus_bits,
 )
 
 BLOCK_NUMBER = SolidityVariableComposed("block.number")
@@ -48,16 +48,6 @@ def _block_derived_state(contract_functions, state_variables) -> set[StateVariab
             if variable in state_variables and deps.roots(variable) & BLOCK_VALUES:
                 derived.add(variable)
     return derived
-
-
-def _definitions(function: Function) -> dict:
-    """The one IR that computes each temporary or once-written local."""
-    writes: dict = {}
-    for node in function.nodes:
-        for ir in node.irs:
-            if isinstance(ir, OperationWithLValue) and ir.lvalue is not None:
-                writes.setdefault(ir.lvalue, []).append(ir)
-    return {v: irs[0] for v, irs in writes.items() if len(irs) == 1}
 
 
 def _linear(value, defs: dict, deps: Dependencies, sign: int, out: dict, depth: int = 0) -> None:
@@ -117,7 +107,7 @@ def _age_bounded(function: Function, node: Node, argument, deps: Dependencies) -
     targets = deps.roots(argument) - BLOCK_VALUES
     if not targets:
         return False
-    defs = _definitions(function)
+    defs = definitions(function)
     for small, big in _comparisons_that_hold(function, node, defs):
         lo: dict = {}
         hi: dict = {}
@@ -174,36 +164,15 @@ def _identity_check(function: Function, hashed, deps: Dependencies) -> bool:
     return compared
 
 
-_FOLD = {
-    BinaryType.POWER: lambda a, b: a**b if 0 <= b <= 256 else None,
-    BinaryType.MULTIPLICATION: lambda a, b: a * b,
-    BinaryType.ADDITION: lambda a, b: a + b,
-    BinaryType.SUBTRACTION: lambda a, b: a - b,
-    BinaryType.LEFT_SHIFT: lambda a, b: a << b if 0 <= b <= 256 else None,
-}
-
-
-def _literal(value, defs: dict, depth: int = 0) -> int | None:
-    """The integer a literal expression (`2 ** 32`) evaluates to; None for anything else."""
-    if isinstance(value, Constant):
-        return value.value if isinstance(value.value, int) and not isinstance(value.value, bool) else None
-    ir = defs.get(value)
-    if depth > 6 or not isinstance(ir, Binary) or ir.type not in _FOLD:
-        return None
-    left, right = _literal(ir.variable_left, defs, depth + 1), _literal(ir.variable_right, defs, depth + 1)
-    return None if left is None or right is None else _FOLD[ir.type](left, right)
-
-
 def _narrowing(function: Function, ir: Binary, defs: dict) -> bool:
     """`x % 2**n` (n >= 32) whose every use converts it to uint<n>: the conversion to a narrower type,
     a clock kept modulo 2^n (`uint32(block.timestamp % 2**32)`; 2^32 seconds is 136 years), not a
     draw among a few outcomes, which a smaller modulus can be."""
-    modulus = _literal(ir.variable_right, defs)
-    if modulus is None or modulus < 2**32 or modulus & (modulus - 1):
+    bits = wide_modulus_bits(ir, defs)
+    if bits is None:
         return False
-    width = f"uint{modulus.bit_length() - 1}"
     uses = [use for node in function.nodes for use in node.irs if ir.lvalue in use.read]
-    return bool(uses) and all(isinstance(use, TypeConversion) and str(use.type) == width for use in uses)
+    return bool(uses) and all(isinstance(use, TypeConversion) and str(use.type) == f"uint{bits}" for use in uses)
 
 
 class WeakRandomness(SWCDetector):
@@ -249,7 +218,7 @@ class WeakRandomness(SWCDetector):
                     if not _identity_check(function, ir.lvalue, deps):
                         sink_inputs = [(a, BLOCK_VALUES) for a in ir.arguments]
                 elif isinstance(ir, Binary) and ir.type == BinaryType.MODULO:
-                    if not _narrowing(function, ir, _definitions(function)):
+                    if not _narrowing(function, ir, definitions(function)):
                         sink_inputs = [(ir.variable_left, sources)]
                 elif isinstance(ir, SolidityCall) and ir.function in MODULAR:
                     sink_inputs = [(a, sources) for a in ir.arguments[:2]]
