@@ -43,7 +43,7 @@ from swclint.detectors.ir import (
     wide_modulus_bits,
     written_after_deploy,
 )
-from swclint.detectors.ranges import Bounds, state_writers, type_max
+from swclint.detectors.ranges import Bounds, constant_value, state_writers, type_max
 
 
 def _shallow(value, producers: dict) -> set:
@@ -129,6 +129,9 @@ def _operand_range(value, conversions: dict, computed: set) -> tuple[int, int] |
     """
     if isinstance(value, Constant):
         return (value.value, value.value) if isinstance(value.value, int) and not isinstance(value.value, bool) else None
+    if isinstance(value, StateVariable) and value.is_constant:
+        folded = constant_value(value)
+        return (folded, folded) if folded is not None else _int_range(getattr(value, "type", None))
     if value in computed:
         return None
     own = _int_range(getattr(value, "type", None))

@@ -186,7 +186,9 @@ def state_upper(variable: StateVariable) -> int | None:
 def _state_upper(variable: StateVariable) -> int | None:
     from slither.core.expressions import Literal
 
-    if variable.is_constant or variable.is_immutable:
+    if variable.is_constant:
+        return constant_value(variable)
+    if variable.is_immutable:
         expression = variable.expression
         if isinstance(expression, Literal):
             try:
@@ -209,6 +211,20 @@ def _state_upper(variable: StateVariable) -> int | None:
                     return None
                 bound = max(bound, found)
     return bound
+
+
+@lru_cache(maxsize=4096)
+def constant_value(variable: StateVariable) -> int | None:
+    """The integer a `constant` state variable's expression folds to (`uint224 constant Q112 = 2**112`)."""
+    from slither.visitors.expression.constants_folding import ConstantFolding, NotConstant
+
+    if not variable.is_constant or variable.expression is None or type_max(variable.type) is None:
+        return None
+    try:
+        value = ConstantFolding(variable.expression, variable.type).result().value
+        return int(str(value), 0)
+    except (NotConstant, ValueError, TypeError, KeyError, AttributeError, ZeroDivisionError):
+        return None
 
 
 def _write_upper(ir, variable: StateVariable, bounds: Bounds) -> int | None:
