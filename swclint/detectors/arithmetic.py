@@ -38,6 +38,7 @@ from swclint.detectors.ir import (
     is_pre_08,
     is_unchecked,
     origin,
+    parameter_operations,
     value_key,
     value_producers,
     wide_modulus_bits,
@@ -200,22 +201,13 @@ def _only_write(value, bounds: Bounds):
     return writes[0] if len(writes) == 1 and value not in bounds.function.parameters else None
 
 
-def _multiplies_parameters(function) -> bool:
-    """A helper like SafeMath's `mul(a, b)`: its body multiplies its two parameters."""
-    params = list(getattr(function, "parameters", []))
-    if len(params) != 2 or not isinstance(function, Function):
-        return False
-    return any(isinstance(ir, Binary) and ir.type == BinaryType.MULTIPLICATION
-               and {ir.variable_left, ir.variable_right} == set(params)
-               for node in function.nodes for ir in node.irs)
-
-
 def _factors(value, bounds: Bounds) -> list | None:
     """The two factors of a product `x * k` or `x.mul(k)`; None for anything else."""
     ir = _only_write(value, bounds)
     if isinstance(ir, Binary) and ir.type == BinaryType.MULTIPLICATION:
         return [ir.variable_left, ir.variable_right]
-    if isinstance(ir, (InternalCall, LibraryCall)) and len(ir.arguments) == 2 and _multiplies_parameters(ir.function):
+    if isinstance(ir, (InternalCall, LibraryCall)) and len(ir.arguments) == 2 \
+            and parameter_operations(ir.function, BinaryType.MULTIPLICATION):
         return list(ir.arguments)
     return None
 

@@ -37,6 +37,7 @@ from swclint.detectors.ir import (
     is_guard_node,
     is_unchecked,
     origin,
+    parameter_operations,
     value_key,
     value_producers,
 )
@@ -54,15 +55,11 @@ def _producers(function: Function) -> dict:
 
 @lru_cache(maxsize=1024)
 def _checked_helper(function, kind: BinaryType) -> bool:
-    """A helper like SafeMath's `add(a, b)`/`sub(a, b)`: its body applies `kind` to its two
-    parameters and reverts through require/assert (or compiles to checked arithmetic)."""
-    params = list(getattr(function, "parameters", []))
-    if not isinstance(function, Function) or len(params) != 2:
-        return False
-    ops = [(node, ir) for node in function.nodes for ir in node.irs
-           if isinstance(ir, Binary) and ir.type == kind and {ir.variable_left, ir.variable_right} <= set(params)]
+    """A helper like SafeMath's `add(a, b)`/`sub(a, b)`: applies `kind` to its two parameters and
+    reverts through require/assert (or compiles to checked arithmetic)."""
+    ops = parameter_operations(function, kind)
     guards = any(isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT
-                 for node in function.nodes for ir in node.irs)
+                 for node in function.nodes for ir in node.irs) if ops else False
     return bool(ops) and (guards or not any(is_unchecked(node) for node, _ in ops))
 
 

@@ -591,3 +591,12 @@ def wide_modulus_bits(ir: Binary, defs: dict) -> int | None:
     if modulus is None or modulus < 2**32 or modulus & (modulus - 1):
         return None
     return modulus.bit_length() - 1
+
+
+def parameter_operations(function, kind: BinaryType) -> list[tuple[Node, Binary]]:
+    """Where a two-parameter helper like SafeMath's `mul(a, b)` applies `kind` to its parameters."""
+    params = set(getattr(function, "parameters", []))
+    if not isinstance(function, Function) or len(params) != 2:
+        return []
+    return [(node, ir) for node in function.nodes for ir in node.irs
+            if isinstance(ir, Binary) and ir.type == kind and {ir.variable_left, ir.variable_right} == params]
