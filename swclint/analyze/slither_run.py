@@ -155,6 +155,12 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
     findings: list[Finding] = []
     errors: list[FileError] = list(partial)
     guarded = set() if plain else mutex_guarded_functions(slither)
+    if plain:
+        clocks: set[tuple[str, int]] = set()
+    else:
+        from ..detectors.weak_randomness import clock_narrowings
+
+        clocks = clock_narrowings(slither)
     for det in slither.detectors:
         try:
             results = det.detect()
@@ -167,7 +173,9 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
             f = _to_finding(res, origin, root)
             # Slither does not model locks: drop SWC-107 only where every function sharing the
             # state takes the same lock (analyze/guards.py); cross-function re-entry stays reported.
-            if f is not None and not (f.swc_id == "SWC-107" and _key(f, root) in guarded):
+            # Nor clocks: a timestamp kept modulo 2^32 in a uint32 is not a draw (weak_randomness.py).
+            if f is not None and not (f.swc_id == "SWC-107" and _key(f, root) in guarded) \
+                    and not (origin == "slither" and f.swc_id == "SWC-120" and _line(f, root) in clocks):
                 findings.append(f)
     if not plain:  # severity from the function's context; confidence from measured precision
         from ..precision import calibrate
@@ -293,6 +301,10 @@ def _make_opaque(func) -> None:
 
 def _key(f: Finding, root: Path) -> tuple[str, str, str]:
     return str((root / f.location.path).resolve()), f.contract, f.function
+
+
+def _line(f: Finding, root: Path) -> tuple[str, int]:
+    return str((root / f.location.path).resolve()), f.location.start_line
 
 
 def _one_line(exc: BaseException) -> str:

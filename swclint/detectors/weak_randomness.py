@@ -6,7 +6,6 @@ from slither.core.cfg.node import Node, NodeType
 from slither.core.declarations import Function, SolidityVariableComposed
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
-from slither.detectors.operations.bad_prng import BadPRNG
 from slither.slithir.operations import (
     Assignment,
     Binary,
@@ -175,13 +174,30 @@ def _narrowing(function: Function, ir: Binary, defs: dict) -> bool:
     return bool(uses) and all(isinstance(use, TypeConversion) and str(use.type) == f"uint{bits}" for use in uses)
 
 
+def clock_narrowings(slither) -> set[tuple[str, int]]:
+    """(absolute path, line) of statements whose every `%` is a clock narrowing (`_narrowing`).
+
+    Slither's `weak-prng` reads any `%` of a timestamp as a draw; its findings on these lines are
+    dropped, while its contract-wide taint (a block hash passed on through calls) keeps the rest.
+    """
+    found: set[tuple[str, int]] = set()
+    for contract in slither.contracts:
+        for function in contract.functions_and_modifiers_declared:
+            defs = None
+            for node in function.nodes:
+                mods = [ir for ir in node.irs if isinstance(ir, Binary) and ir.type == BinaryType.MODULO]
+                if not mods or node.source_mapping is None or not node.source_mapping.lines:
+                    continue
+                defs = defs if defs is not None else definitions(function)
+                if all(_narrowing(function, ir, defs) for ir in mods):
+                    found.add((node.source_mapping.filename.absolute, node.source_mapping.lines[0]))
+    return found
+
+
 class WeakRandomness(SWCDetector):
     ARGUMENT = "swclint-weak-randomness"
     HELP = "Randomness derived from block values"
     CONFIDENCE = DetectorClassification.MEDIUM
-    # the same sinks (`%` of block values) plus hashes and blockhash age, without Slither's reading of
-    # every `% 2**n` narrowing as a draw
-    SUPERSEDES = BadPRNG.ARGUMENT
 
     def _detect(self):
         results = []
