@@ -103,7 +103,8 @@ def test_the_sweep_runs_the_real_static_stage_and_model(capsys):
     pytest.importorskip("peft")
     assert sweep_main(["--corpus", str(CGT_MINI), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["files"] == 2 and out["findings_with_p"] == 3  # Payer.withdraw, Token.buy, Vault.redeem
+    # Payer.withdraw, Token.buy, Token.transfer (buy's wrapping price lets a balance grow unbounded), Vault.redeem
+    assert out["files"] == 2 and out["findings_with_p"] == 4
     assert out["command"].startswith("python -m bench.triage_sweep --corpus")
     static = out["rows"][0]
     assert static["threshold"] is None and static["f1"]["SWC-101"] == 0.0

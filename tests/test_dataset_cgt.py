@@ -120,13 +120,13 @@ def test_build_with_cgt_runs_the_real_static_stage_and_trains(tmp_path, capsys):
                  "--jobs", "2", "--out", str(out), "--min-test", "1", "--tokenizer", "estimate"]) == 0
     card = json.loads((out / "card.json").read_text())
     cgt = next(s for s in card["sources"] if s["name"] == SOURCE)
-    assert cgt["imported"] == 2 and cgt["kept"] == 2 and cgt["input"] == str(CGT)
+    assert cgt["imported"] == 3 and cgt["kept"] == 3 and cgt["input"] == str(CGT)
     assert card["imports"]["cgt.files_analysed"] == 2 and card["imports"]["cgt.labels_disagree_skipped"] == 1
     assert "| cgt |" in (card_md := (out / "CARD.md").read_text()) and "weak positive" in card_md
     records = [json.loads(line) for s in ("train", "valid", "test") for line in
                (out / f"{s}.jsonl").read_text().splitlines()]
     assert by_function([r for r in records if r["source"] == SOURCE]) == {"Payer.withdraw": ["SWC-107"],
-                                                                         "Token.buy": []}
+                                                                         "Token.buy": [], "Token.transfer": []}
 
     torch = pytest.importorskip("torch")
     pytest.importorskip("peft")
