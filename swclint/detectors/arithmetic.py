@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from slither.core.cfg.node import Node, NodeType
-from slither.core.declarations import Function, SolidityVariable, SolidityVariableComposed
+from slither.core.declarations import Function
 from slither.core.solidity_types import ElementaryType
 from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
@@ -25,6 +25,7 @@ from swclint.detectors.conservation import moved_within
 from swclint.detectors.ir import (
     ARITHMETIC,
     CALLER_VALUES,
+    CLOCKS,
     EXTERNAL_RESULT,
     REQUIRE_ASSERT,
     Dependencies,
@@ -267,9 +268,6 @@ def _takes_a_part(binary: Binary, function: Function, bounds: Bounds, producers:
             and _part_of(binary.variable_right, binary.variable_left, function, bounds, producers))
 
 
-_CLOCKS = {SolidityVariableComposed("block.timestamp"), SolidityVariable("now"), SolidityVariableComposed("block.number")}
-
-
 def _clock_bits(value, function: Function, depth: int = 0) -> int | None:
     """n when `value` is a chain clock kept modulo 2^n (n >= 32) in a uint<n>: `uint32(block.timestamp)`,
     `uint32(block.timestamp % 2**32)`, or a variable only ever assigned such readings; None otherwise."""
@@ -292,11 +290,10 @@ def _clock_bits(value, function: Function, depth: int = 0) -> int | None:
     width = str(ir.type).removeprefix("uint")
     if not width.isdigit() or not 32 <= int(width) < 256:
         return None
-    if ir.variable in _CLOCKS:
+    if ir.variable in CLOCKS:
         return int(width)
     reduced = defs.get(ir.variable)
-    if isinstance(reduced, Binary) and reduced.variable_left in _CLOCKS \
-            and wide_modulus_bits(reduced, defs) == int(width):
+    if isinstance(reduced, Binary) and wide_modulus_bits(reduced, defs) == int(width):
         return int(width)
     return None
 

@@ -583,9 +583,13 @@ def literal_value(value, defs: dict, depth: int = 0) -> int | None:
     return None if left is None or right is None else _FOLD[ir.type](left, right)
 
 
+# the chain's clocks: what a contract keeps modulo 2^32 to store a time in a uint32
+CLOCKS = {SolidityVariableComposed("block.timestamp"), SolidityVariable("now"), SolidityVariableComposed("block.number")}
+
+
 def wide_modulus_bits(ir: Binary, defs: dict) -> int | None:
-    """n for `x % 2**n` with n >= 32: a modulus a clock can be kept in (2^32 seconds is 136 years)."""
-    if ir.type != BinaryType.MODULO:
+    """n for `clock % 2**n` with n >= 32: a clock kept modulo 2^n (2^32 seconds is 136 years)."""
+    if ir.type != BinaryType.MODULO or ir.variable_left not in CLOCKS:
         return None
     modulus = literal_value(ir.variable_right, defs)
     if modulus is None or modulus < 2**32 or modulus & (modulus - 1):

@@ -164,9 +164,9 @@ def _identity_check(function: Function, hashed, deps: Dependencies) -> bool:
 
 
 def _narrowing(function: Function, ir: Binary, defs: dict) -> bool:
-    """`x % 2**n` (n >= 32) whose every use converts it to uint<n>: the conversion to a narrower type,
-    a clock kept modulo 2^n (`uint32(block.timestamp % 2**32)`; 2^32 seconds is 136 years), not a
-    draw among a few outcomes, which a smaller modulus can be."""
+    """`clock % 2**n` (n >= 32) whose every use converts it to uint<n>: a clock kept modulo 2^n
+    (`uint32(block.timestamp % 2**32)`; 2^32 seconds is 136 years), not a draw among a few outcomes,
+    which a smaller modulus, or a hash cut to 32 bits, can be."""
     bits = wide_modulus_bits(ir, defs)
     if bits is None:
         return False
