@@ -198,8 +198,8 @@ def _bounded(binary: Binary, bounds: Bounds, producers: dict) -> bool:
 
 
 def _only_write(value, bounds: Bounds):
-    writes = bounds.writes.get(value, [])
-    return writes[0] if len(writes) == 1 and value not in bounds.function.parameters else None
+    """The one IR that computes `value` (`ir.definitions`); a parameter's value comes from the caller."""
+    return None if value in bounds.function.parameters else definitions(bounds.function).get(value)
 
 
 def _factors(value, bounds: Bounds) -> list | None:

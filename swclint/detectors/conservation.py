@@ -46,8 +46,10 @@ from swclint.detectors.ranges import state_writers
 _ADD, _SUB = BinaryType.ADDITION, BinaryType.SUBTRACTION
 
 
+@lru_cache(maxsize=512)
 def _producers(function: Function) -> dict:
-    """`value_producers`, plus the helper calls (`a.add(b)`) that compute temporaries."""
+    """`value_producers`, plus the helper calls (`a.add(b)`) that compute temporaries (shared: do not
+    mutate; every addition the SWC-101 check weighs asks for its function's)."""
     return {**{ir.lvalue: ir for node in function.nodes for ir in node.irs
                if isinstance(ir, OperationWithLValue) and isinstance(ir.lvalue, TemporaryVariable)},
             **value_producers(function)}

@@ -553,8 +553,9 @@ def value_key(value, producers: dict):
 _NOT_PURE = {"gasleft()"}
 
 
+@lru_cache(maxsize=512)
 def definitions(function: Function) -> dict:
-    """The one IR that computes each temporary or once-written local."""
+    """The one IR that computes each temporary or once-written local (shared: do not mutate)."""
     writes: dict = {}
     for node in function.nodes:
         for ir in node.irs:
