@@ -10,37 +10,21 @@ not at who controls the loop's bound.
 from __future__ import annotations
 
 from slither.core.cfg.node import NodeType
-from slither.core.declarations import Contract, Function, SolidityVariable, SolidityVariableComposed
+from slither.core.declarations import Contract, Function
 from slither.core.solidity_types import ArrayType
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
 from slither.slithir.operations import Assignment, Binary, BinaryType, Delete, InitArray, Length
 from slither.slithir.variables import Constant
 
+from swclint.analyze.access import privileged
 from swclint.detectors.base import SWCDetector
-from swclint.detectors.ir import Dependencies, condition_values, declared_functions, origin
-
-MSG_SENDER = SolidityVariableComposed("msg.sender")
-THIS = SolidityVariable("this")
+from swclint.detectors.ir import declared_functions, origin
 
 
 def _dynamic_array(variable) -> bool:
     return isinstance(variable, StateVariable) and isinstance(variable.type, ArrayType) \
         and variable.type.is_dynamic
-
-
-def _restricted(function: Function) -> bool:
-    """Some check in the function or its modifiers compares the caller with stored state
-    (`msg.sender == owner`, `admins[msg.sender]`, `hasRole(r, msg.sender)`) or with the contract
-    itself (`msg.sender == address(this)`: a multisig's confirmed self-call)."""
-    for part in [function, *function.modifiers]:
-        deps = Dependencies(part)
-        for node in part.all_nodes():
-            for tested in condition_values(node):
-                roots = deps.roots(tested)
-                if MSG_SENDER in roots and any(isinstance(r, StateVariable) or r == THIS for r in roots):
-                    return True
-    return False
 
 
 def _lengths(function: Function) -> dict:
@@ -69,7 +53,7 @@ def _grown(function: Function) -> set:
 def _anyone_can_grow(contract: Contract) -> set:
     grown: set = set()
     for function in contract.functions_entry_points:
-        if function.is_constructor or function.view or function.pure or _restricted(function):
+        if function.is_constructor or function.view or function.pure or privileged(function):
             continue
         grown |= _grown(function)
     return grown

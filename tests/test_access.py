@@ -1,0 +1,48 @@
+"""`analyze.access.privileged` on a contract compiled by the real solc and read by real Slither."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+FIXTURE = Path(__file__).parent / "fixtures" / "access" / "callers.sol"
+
+
+@pytest.fixture(scope="module")
+def functions():
+    from crytic_compile import CryticCompile
+    from slither import Slither
+
+    from swclint.analyze.slither_run import _Precompiled
+    from swclint.solc.compile import compile_group
+    from swclint.solc.providers import get_solc
+
+    solc = get_solc(Version("0.4.24"))
+    result = compile_group(solc, [FIXTURE], FIXTURE.parent)
+    assert result.compiled == [FIXTURE], result.diagnostics
+    with contextlib.chdir(FIXTURE.parent):  # source unit names are relative to the root, as in the pipeline
+        slither = Slither(CryticCompile(_Precompiled(result.output, str(solc.version)), cwd=str(FIXTURE.parent)))
+    (contract,) = [c for c in slither.contracts if c.name == "Callers"]
+    return {f.name: f for f in contract.functions_declared if f.name.endswith(("_few", "_anyone"))}
+
+
+def test_the_fixture_has_both_kinds(functions) -> None:
+    kinds = {name.rsplit("_", 1)[1] for name in functions}
+    assert kinds == {"few", "anyone"} and len(functions) >= 25
+
+
+@pytest.mark.parametrize("name", [
+    "byModifier_few", "byHelperModifier_few", "byStoredArgument_few", "byCallerArgument_few", "byHelper_few",
+    "byEarlyReturn_few", "byBranch_few", "byWhitelist_few", "byComparedEntry_few", "byPendingOwner_few",
+    "bySelfCall_few", "byPolicy_few", "byLiteral_few",
+    "payloadSize_anyone", "paused_anyone", "human_anyone", "chosenAccount_anyone", "chosenAdmin_anyone",
+    "blacklist_anyone", "blacklistBranch_anyone", "comparedFalse_anyone", "balance_anyone", "notOwner_anyone",
+    "tile_anyone", "approvedBy_anyone", "emergencyOnly_anyone", "negatedHelper_anyone",
+])
+def test_who_may_call(functions, name: str) -> None:
+    from swclint.analyze.access import privileged
+
+    assert privileged(functions[name]) == name.endswith("_few")
