@@ -22,26 +22,70 @@ class Roles:
     chosen: frozenset  # the caller's own inputs: a check keyed by them admits whoever picks the key
 
 
-@lru_cache(maxsize=8192)
 def privileged(function) -> bool:
     """Only some accounts get past the checks of the function, its modifiers, or the helpers they
-    call: the caller's address equals stored state or a literal (`msg.sender == owner`, also through `owner()`,
-    `_msgSender()` or a modifier `onlyBy(owner)`; `msg.sender == address(this)`, a multisig's
-    confirmed self-call), a stored bool entry for the caller must hold (`admins[msg.sender]`,
-    `hasRole(role, msg.sender)`, `if (!isOwner[msg.sender]) throw`), or a stored policy contract
-    must approve the caller (a view function). Everyone gets past an ordering test (`balances[msg.sender] >= x`), an
-    entry that must not hold (`!frozen[msg.sender]`), an entry picked by the caller's own input
-    (`ownerOf[tokenId]`, `approved[from][msg.sender]`), or a disjunction with such a branch
-    (`from == msg.sender || ...`)."""
+    call: the caller's address equals stored state or a literal (`msg.sender == owner`, also through
+    `owner()`, `_msgSender()` or a modifier `onlyBy(owner)`; `msg.sender == address(this)`, a
+    multisig's confirmed self-call), a stored bool entry for the caller must hold (`admins[msg.sender]`,
+    `hasRole(role, msg.sender)`, `if (!isOwner[msg.sender]) throw`) and only such checked functions
+    (or constructors) can set an entry, or a stored policy contract must approve the caller (a view
+    function). Everyone gets past an ordering test (`balances[msg.sender] >= x`), an entry that must
+    not hold (`!frozen[msg.sender]`), an entry anyone can set for themselves (`register()` then
+    `members[msg.sender]`), an entry picked by the caller's own input (`ownerOf[tokenId]`,
+    `approved[from][msg.sender]`), or a disjunction with such a branch (`from == msg.sender || ...`)."""
+    return _privileged(function, frozenset())
+
+
+@lru_cache(maxsize=8192)
+def _privileged(function, assumed: frozenset) -> bool:
+    """`privileged`, taking the bool mappings in `assumed` as gated (a set that governs its own
+    writers, like a multisig's owners)."""
     from slither.core.declarations import SolidityVariableComposed
 
     entry = Roles(frozenset({SolidityVariableComposed("msg.sender")}), frozenset(), frozenset(function.parameters))
-    if _checks_restrict(function, entry, _DEPTH, checks_only=True):
+    return _restricts(function, entry, _DEPTH, assumed)
+
+
+def _restricts(function, roles: Roles, depth: int, assumed: frozenset) -> bool:
+    """The checks of `function` or of its modifiers admit only some callers."""
+    if _checks_restrict(function, roles, depth, assumed):
         return True
     for statement in getattr(function, "modifiers_statements", ()):
         for call in _internal_calls(statement.nodes):
-            if _checks_restrict(call.function, _passed(function, call, entry), _DEPTH, checks_only=False):
+            if _checks_restrict(call.function, _passed(function, call, roles), depth - 1, assumed):
                 return True
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _entries_gated(mapping, assumed: frozenset) -> bool:
+    """Every public function that can set an entry of `mapping` true (not only clear it) is itself
+    privileged; a self-governed set (owners add owners) counts as gated."""
+    from ..detectors.ir import public_writers
+
+    declarer = mapping.contract
+    heirs = [c for c in declarer.compilation_unit.contracts if declarer in [c, *c.inheritance]]
+    for writer in {w for c in heirs for w in public_writers(c, mapping)}:
+        if _sets_entries(writer, mapping) and not _privileged(writer, assumed | {mapping}):
+            return False
+    return True
+
+
+def _sets_entries(function, mapping) -> bool:
+    """Some write to `mapping` in `function` or what it calls stores something other than false/0."""
+    from slither.slithir.operations import Assignment, Delete, Index, Member, OperationWithLValue
+    from slither.slithir.variables import Constant
+
+    from ..detectors.ir import origin
+
+    for node in function.all_nodes():
+        for ir in node.irs:
+            if (not isinstance(ir, OperationWithLValue) or isinstance(ir, (Index, Member, Delete))
+                    or ir.lvalue is None or origin(ir.lvalue) is not mapping):
+                continue
+            if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant) and not ir.rvalue.value:
+                continue
+            return True
     return False
 
 
@@ -76,31 +120,46 @@ def _passed(caller, call, roles: Roles) -> Roles:
     return Roles(frozenset(to_caller) | outer, frozenset(to_stored), frozenset(to_chosen))
 
 
-def _checks_restrict(function, roles: Roles, depth: int, *, checks_only: bool) -> bool:
-    """Some require/assert or reverting `if` of `function` admits only some callers, or a helper it
-    calls as a statement (`_checkOwner();`) does. With `checks_only` (an entry point), helpers are
-    followed only from check nodes; a modifier's or checker's statements are all part of its check."""
+def _checks_restrict(function, roles: Roles, depth: int, assumed: frozenset) -> bool:
+    """Some require/assert, reverting `if` or `if` around the rest of `function` admits only some
+    callers, or a function it calls as a statement does (`_checkOwner();`, an override's `super.grantRole(...)`)."""
     from slither.slithir.operations import Condition, SolidityCall
 
     from ..detectors.ir import REQUIRE_ASSERT
 
     if depth <= 0 or not hasattr(function, "nodes"):
         return False
-    values = _Values(function, roles, depth)
+    values = _Values(function, roles, depth, assumed)
     for node in function.nodes:
         for ir in node.irs:
             if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT and values.few(ir.arguments[0], True):
                 return True
-            if isinstance(ir, Condition) and values.few(ir.value, not _rejects_when_true(node)):
-                return True
-        is_check = node.contains_require_or_assert() or node.contains_if()
-        if checks_only and not is_check:
-            continue
-        for call in _internal_calls([node]):
-            if call.lvalue is None and _checks_restrict(call.function, _passed(function, call, roles), depth - 1,
-                                                        checks_only=False):
-                return True
-    return False
+            if isinstance(ir, Condition):
+                if _rejects_when_true(node):
+                    if values.few(ir.value, False):
+                        return True
+                elif _wraps_the_rest(node) and values.few(ir.value, True):
+                    return True
+    return any(call.lvalue is None and _restricts(call.function, _passed(function, call, roles), depth - 1, assumed)
+               for call in _internal_calls(function.nodes))
+
+
+def _wraps_the_rest(node) -> bool:
+    """An `if` without a rejecting branch whose false branch runs nothing more (`if (isOwner()) {
+    ... }` as a function's only statement, a modifier's `if (msg.sender == owner) _;`): the body
+    runs for the admitted callers only. An `if` in the middle of other work guards nothing."""
+    from slither.core.cfg.node import NodeType
+
+    current, steps = node.son_false, 0
+    while current is not None and steps < 50:
+        if current.type == NodeType.RETURN:
+            return True
+        if current.irs or current.type not in (NodeType.ENDIF, NodeType.EXPRESSION):
+            return False
+        if len(current.sons) > 1:
+            return False
+        current, steps = (current.sons[0] if current.sons else None), steps + 1
+    return current is None
 
 
 def _rejects_when_true(node) -> bool:
@@ -114,12 +173,12 @@ def _rejects_when_true(node) -> bool:
 class _Values:
     """Which callers can make a boolean value of one function true (or false)."""
 
-    def __init__(self, function, roles: Roles, depth: int) -> None:
+    def __init__(self, function, roles: Roles, depth: int, assumed: frozenset) -> None:
         from slither.slithir.operations import OperationWithLValue
 
         from ..detectors.ir import Dependencies
 
-        self.function, self.roles, self.depth = function, roles, depth
+        self.function, self.roles, self.depth, self.assumed = function, roles, depth, assumed
         self.deps = Dependencies(function)
         self.producers: dict = {}
         for node in function.nodes:
@@ -187,8 +246,12 @@ class _Values:
                 self._caller(a) and _is_address(a) and (self._stored(b) or self._is_this(b) or isinstance(b, Constant))
                 for a, b in ((ir.variable_left, ir.variable_right), (ir.variable_right, ir.variable_left)))
         if isinstance(ir, Index):
+            mapping = origin(ir.variable_left)
+            # the caller may pick the outer key (`_roles[role].members[msg.sender]`): what counts is
+            # whether anyone can make themselves an entry (`approved[from][msg.sender]` they can)
             return (polarity and str(ir.lvalue.type) == "bool" and self._caller(ir.variable_right)
-                    and isinstance(origin(ir.variable_left), StateVariable) and not self._chosen(ir.variable_left))
+                    and isinstance(mapping, StateVariable)
+                    and (mapping in self.assumed or _entries_gated(mapping, self.assumed)))
         if isinstance(ir, HighLevelCall):  # a stored access policy asked about the caller (a query, not `mint`)
             queried = getattr(ir.function, "view", False) or getattr(ir.function, "pure", False)
             return (polarity and queried and str(getattr(ir.lvalue, "type", "")) == "bool"
@@ -196,7 +259,7 @@ class _Values:
                     and any(self._caller(a) and _is_address(a) for a in ir.arguments)
                     and not any(self._chosen(a) for a in ir.arguments))
         if isinstance(ir, InternalCall) and isinstance(ir.function, Function) and self.depth > 1:
-            inner = _Values(ir.function, _passed(self.function, ir, self.roles), self.depth - 1)
+            inner = _Values(ir.function, _passed(self.function, ir, self.roles), self.depth - 1, self.assumed)
             returned = _returned(ir.function)
             return bool(returned) and all(inner.few(r, polarity) for r in returned)
         if isinstance(ir, TypeConversion):
