@@ -242,9 +242,12 @@ class _Values:
             for a, b in ((ir.variable_left, ir.variable_right), (ir.variable_right, ir.variable_left)):
                 if isinstance(b, Constant) and isinstance(b.value, bool):  # `x == false`
                     return self.few(a, equal == b.value)
-            return equal and any(
-                self._caller(a) and _is_address(a) and (self._stored(b) or self._is_this(b) or isinstance(b, Constant))
-                for a, b in ((ir.variable_left, ir.variable_right), (ir.variable_right, ir.variable_left)))
+            if equal and any(
+                    self._caller(a) and _is_address(a) and (self._stored(b) or self._is_this(b) or isinstance(b, Constant))
+                    for a, b in ((ir.variable_left, ir.variable_right), (ir.variable_right, ir.variable_left))):
+                return True
+        if isinstance(ir, Binary) and ir.type in _comparisons():
+            return self._nonzero_entry(ir, polarity)
         if isinstance(ir, Index):
             mapping = origin(ir.variable_left)
             # the caller may pick the outer key (`_roles[role].members[msg.sender]`): what counts is
@@ -266,12 +269,61 @@ class _Values:
             return self.few(ir.variable, polarity)
         return False
 
+    def _caller_entry(self, value):
+        """The stored mapping when `value` is its entry for the caller (`ownerIndex[uint(msg.sender)]`)."""
+        from slither.core.variables.state_variable import StateVariable
+        from slither.slithir.operations import Index
+
+        from ..detectors.ir import origin
+
+        made = self.producers.get(value, [])
+        if len(made) == 1 and isinstance(made[0], Index) and self._caller(made[0].variable_right):
+            mapping = origin(made[0].variable_left)
+            if isinstance(mapping, StateVariable):
+                return mapping
+        return None
+
+    def _nonzero_entry(self, ir, polarity: bool) -> bool:
+        """`entry > 0`, `entry != 0`, `entry >= 1`, `entry == 3` must hold for the caller's entry of a
+        set only privileged functions can add to (a multisig's owner index); `entry == 0` or
+        `entry < x` admits the callers who are not in it."""
+        from slither.slithir.variables import Constant
+
+        for entry, bound, flip in ((ir.variable_left, ir.variable_right, False),
+                                   (ir.variable_right, ir.variable_left, True)):
+            mapping = self._caller_entry(entry)
+            if mapping is None or not isinstance(bound, Constant) or isinstance(bound.value, bool):
+                continue
+            try:
+                c = int(bound.value)
+            except (TypeError, ValueError):
+                return False
+            op = _comparisons()[ir.type][flip]  # the test read as `entry <op> c`
+            if not polarity:
+                op = _NEGATED[op]
+            needs_entry = {">": c >= 0, ">=": c >= 1, "!=": c == 0, "==": c != 0}.get(op, False)
+            return needs_entry and (mapping in self.assumed or _entries_gated(mapping, self.assumed))
+        return False
+
     def _is_this(self, value) -> bool:
         from slither.core.declarations import SolidityVariable
         from slither.slithir.operations import TypeConversion
 
         return any(isinstance(ir, TypeConversion) and ir.variable == SolidityVariable("this")
                    for ir in self.producers.get(value, []))
+
+
+@lru_cache(maxsize=1)
+def _comparisons() -> dict:
+    """Each comparison as `left <op> right`, and read from the right-hand side."""
+    from slither.slithir.operations import BinaryType
+
+    return {BinaryType.GREATER: (">", "<"), BinaryType.GREATER_EQUAL: (">=", "<="),
+            BinaryType.LESS: ("<", ">"), BinaryType.LESS_EQUAL: ("<=", ">="),
+            BinaryType.EQUAL: ("==", "=="), BinaryType.NOT_EQUAL: ("!=", "!=")}
+
+
+_NEGATED = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "==": "!=", "!=": "=="}
 
 
 def _returned(function) -> list:
