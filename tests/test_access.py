@@ -12,13 +12,13 @@ FIXTURE = Path(__file__).parent / "fixtures" / "access" / "callers.sol"
 NAMES = [
     "byModifier_few", "byHelperModifier_few", "byStoredArgument_few", "byCallerArgument_few", "byHelper_few",
     "byEarlyReturn_few", "byBranch_few", "byWhitelist_few", "byComparedEntry_few", "byPendingOwner_few",
-    "bySelfCall_few", "byPolicy_few", "byLiteral_few", "bySelfGovernedSet_few", "byWrappingModifier_few", "byOwnerIndex_few",
+    "bySelfCall_few", "byPolicy_few", "byLiteral_few", "bySelfGovernedSet_few", "byWrappingModifier_few", "byOwnerIndex_few", "byCheckedHelper_few", "byEveryBranch_few",
     "byOwnerIndexBranch_few", "byChosenRole_few",
     "payloadSize_anyone", "paused_anyone", "human_anyone", "chosenAccount_anyone", "chosenAdmin_anyone",
     "blacklist_anyone", "blacklistBranch_anyone", "comparedFalse_anyone", "balance_anyone", "notOwner_anyone",
     "tile_anyone", "approvedBy_anyone", "emergencyOnly_anyone", "negatedHelper_anyone",
     "openSet_anyone", "operator_anyone", "midBranch_anyone", "depositor_anyone",
-    "notAnOwner_anyone",
+    "notAnOwner_anyone", "oneBranchChecked_anyone",
 ]
 
 

@@ -20,6 +20,7 @@ class Roles:
     caller: frozenset  # the caller's address: msg.sender, and parameters that received it
     held: frozenset  # parameters that received stored state (`onlyBy(owner)`)
     chosen: frozenset  # the caller's own inputs: a check keyed by them admits whoever picks the key
+    home: object = None  # the contract whose entry point is judged: its functions are the writers that count
 
 
 def privileged(function) -> bool:
@@ -42,7 +43,8 @@ def _privileged(function, assumed: frozenset) -> bool:
     writers, like a multisig's owners)."""
     from slither.core.declarations import SolidityVariableComposed
 
-    entry = Roles(frozenset({SolidityVariableComposed("msg.sender")}), frozenset(), frozenset(function.parameters))
+    entry = Roles(frozenset({SolidityVariableComposed("msg.sender")}), frozenset(), frozenset(function.parameters),
+                  function.contract)
     return _restricts(function, entry, _DEPTH, assumed)
 
 
@@ -58,14 +60,13 @@ def _restricts(function, roles: Roles, depth: int, assumed: frozenset) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _entries_gated(mapping, assumed: frozenset) -> bool:
-    """Every public function that can set an entry of `mapping` true (not only clear it) is itself
-    privileged; a self-governed set (owners add owners) counts as gated."""
+def _entries_gated(mapping, home, assumed: frozenset) -> bool:
+    """Every public function of `home` (the deployed contract) that can set an entry of `mapping`
+    non-zero (not only clear it) is itself privileged; a self-governed set (owners add owners)
+    counts as gated. An abstract base's unfinished override elsewhere in the build does not count."""
     from ..detectors.ir import public_writers
 
-    declarer = mapping.contract
-    heirs = [c for c in declarer.compilation_unit.contracts if declarer in [c, *c.inheritance]]
-    for writer in {w for c in heirs for w in public_writers(c, mapping)}:
+    for writer in public_writers(home if home is not None else mapping.contract, mapping):
         if _sets_entries(writer, mapping) and not _privileged(writer, assumed | {mapping}):
             return False
     return True
@@ -117,31 +118,60 @@ def _passed(caller, call, roles: Roles) -> Roles:
         elif roots & roles.held or any(isinstance(r, StateVariable) or r == SolidityVariable("this") for r in roots):
             to_stored.add(param)
     outer = roles.caller - set(caller.parameters)  # msg.sender stays the caller in every callee
-    return Roles(frozenset(to_caller) | outer, frozenset(to_stored), frozenset(to_chosen))
+    return Roles(frozenset(to_caller) | outer, frozenset(to_stored), frozenset(to_chosen), roles.home)
 
 
 def _checks_restrict(function, roles: Roles, depth: int, assumed: frozenset) -> bool:
-    """Some require/assert, reverting `if` or `if` around the rest of `function` admits only some
-    callers, or a function it calls as a statement does (`_checkOwner();`, an override's `super.grantRole(...)`)."""
+    """Every completing run of `function` passes a check that admits only some callers: a
+    require/assert, a rejecting `if`, an `if` around the rest of the function, or a function called
+    as a statement whose own checks do (`_checkOwner();`, an override's `super.grantRole(...)`). A
+    check inside one branch (`if (refunding) { sendRefund(); }`) restricts that branch only; checks
+    in every branch (`if (crossChain) { _checkRole(alias, sender); } else { super._checkRole(role); }`)
+    restrict the function."""
+    if depth <= 0 or not getattr(function, "nodes", None):
+        return False
+    values = _Values(function, roles, depth, assumed)
+    restricting = {node for node in function.nodes if _node_restricts(node, function, values, roles, depth, assumed)}
+    return bool(restricting) and not _completes_without(function, restricting)
+
+
+def _node_restricts(node, function, values, roles: Roles, depth: int, assumed: frozenset) -> bool:
     from slither.slithir.operations import Condition, SolidityCall
 
     from ..detectors.ir import REQUIRE_ASSERT
 
-    if depth <= 0 or not hasattr(function, "nodes"):
-        return False
-    values = _Values(function, roles, depth, assumed)
-    for node in function.nodes:
-        for ir in node.irs:
-            if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT and values.few(ir.arguments[0], True):
-                return True
-            if isinstance(ir, Condition):
-                if _rejects_when_true(node):
-                    if values.few(ir.value, False):
-                        return True
-                elif _wraps_the_rest(node) and values.few(ir.value, True):
+    for ir in node.irs:
+        if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT and values.few(ir.arguments[0], True):
+            return True
+        if isinstance(ir, Condition):
+            if _rejects_when_true(node):
+                if values.few(ir.value, False):
                     return True
+            elif _wraps_the_rest(node) and values.few(ir.value, True):
+                return True
     return any(call.lvalue is None and _restricts(call.function, _passed(function, call, roles), depth - 1, assumed)
-               for call in _internal_calls(function.nodes))
+               for call in _internal_calls([node]))
+
+
+def _completes_without(function, avoided: set) -> bool:
+    """Some run of `function` reaches its end without passing `avoided` (runs that throw or revert
+    do not complete)."""
+    from slither.core.cfg.node import NodeType
+    from slither.slithir.operations import SolidityCall
+
+    stack, seen = [function.entry_point], set()
+    while stack:
+        node = stack.pop()
+        if node is None or node in avoided or node in seen:
+            continue
+        seen.add(node)
+        if node.type == NodeType.THROW or any(
+                isinstance(ir, SolidityCall) and ir.function.name.startswith("revert") for ir in node.irs):
+            continue
+        if not node.sons:
+            return True
+        stack.extend(node.sons)
+    return False
 
 
 def _wraps_the_rest(node) -> bool:
@@ -254,7 +284,7 @@ class _Values:
             # whether anyone can make themselves an entry (`approved[from][msg.sender]` they can)
             return (polarity and str(ir.lvalue.type) == "bool" and self._caller(ir.variable_right)
                     and isinstance(mapping, StateVariable)
-                    and (mapping in self.assumed or _entries_gated(mapping, self.assumed)))
+                    and (mapping in self.assumed or _entries_gated(mapping, self.roles.home, self.assumed)))
         if isinstance(ir, HighLevelCall):  # a stored access policy asked about the caller (a query, not `mint`)
             queried = getattr(ir.function, "view", False) or getattr(ir.function, "pure", False)
             return (polarity and queried and str(getattr(ir.lvalue, "type", "")) == "bool"
@@ -302,7 +332,7 @@ class _Values:
             if not polarity:
                 op = _NEGATED[op]
             needs_entry = {">": c >= 0, ">=": c >= 1, "!=": c == 0, "==": c != 0}.get(op, False)
-            return needs_entry and (mapping in self.assumed or _entries_gated(mapping, self.assumed))
+            return needs_entry and (mapping in self.assumed or _entries_gated(mapping, self.roles.home, self.assumed))
         return False
 
     def _is_this(self, value) -> bool:
