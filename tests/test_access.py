@@ -49,3 +49,21 @@ def test_who_may_call(functions, name: str) -> None:
     from swclint.analyze.access import privileged
 
     assert privileged(functions[name]) == name.endswith("_few")
+
+
+def test_a_slither_run_leaves_no_cached_ir_behind(functions) -> None:
+    """Facts cached about one run's objects are dropped when the run ends (a worker analysing many
+    files must not keep every earlier file's IR alive)."""
+    from swclint.analyze import run_cache
+    from swclint.analyze.access import privileged
+    from swclint.analyze.slither_run import run_slither
+    from swclint.solc.compile import compile_group
+    from swclint.solc.providers import get_solc
+
+    privileged(functions["byModifier_few"])
+    assert sum(c.cache_info().currsize for c in run_cache._CACHES) > 0
+    solc = get_solc(Version("0.4.24"))
+    result = compile_group(solc, [FIXTURE], FIXTURE.parent)
+    findings, errors = run_slither(result.output, str(solc.version), FIXTURE.parent)
+    assert findings and not errors
+    assert sum(c.cache_info().currsize for c in run_cache._CACHES) == 0

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .run_cache import run_cache
+
 _DEPTH = 6  # helper calls followed from one check (`onlyRole` -> `_checkRole` -> `hasRole`)
 
 
@@ -24,23 +26,24 @@ class Roles:
 
 
 def privileged(function) -> bool:
-    """Only some accounts get past the checks of the function, its modifiers, or the helpers they
-    call: the caller's address equals stored state or a literal (`msg.sender == owner`, also through
-    `owner()`, `_msgSender()` or a modifier `onlyBy(owner)`; `msg.sender == address(this)`, a
-    multisig's confirmed self-call), a stored bool entry for the caller must hold (`admins[msg.sender]`,
-    `hasRole(role, msg.sender)`, `if (!isOwner[msg.sender]) throw`) and only such checked functions
-    (or constructors) can set an entry, or a stored policy contract must approve the caller (a view
-    function). Everyone gets past an ordering test (`balances[msg.sender] >= x`), an entry that must
-    not hold (`!frozen[msg.sender]`), an entry anyone can set for themselves (`register()` then
-    `members[msg.sender]`), an entry picked by the caller's own input (`ownerOf[tokenId]`,
-    `approved[from][msg.sender]`), or a disjunction with such a branch (`from == msg.sender || ...`)."""
+    """Only some accounts get past: every completing run passes a check, in the function, its
+    modifiers or what they call, that requires the caller's address to equal stored state or a
+    literal (`msg.sender == owner`, also through `owner()`, `_msgSender()` or a modifier
+    `onlyBy(owner)`; `msg.sender == address(this)`, a multisig's confirmed self-call), a stored bool
+    or nonzero entry for the caller (`hasRole(role, msg.sender)`, `if (!isOwner[msg.sender]) throw`,
+    `ownerIndex[uint(msg.sender)] > 0`) in a set only privileged functions can add to, or a stored
+    policy's view function to approve the caller. Everyone gets past an ordering test
+    (`balances[msg.sender] >= x`), an entry that must not hold (`!frozen[msg.sender]`), a set anyone
+    can join (`register()` then `members[msg.sender]`), an entry picked by the caller's own input
+    (`ownerOf[tokenId]`), a disjunction with such a branch (`from == msg.sender || ...`), or a check
+    in one branch only."""
     return _privileged(function, frozenset())
 
 
-@lru_cache(maxsize=8192)
+@run_cache(maxsize=8192)
 def _privileged(function, assumed: frozenset) -> bool:
-    """`privileged`, taking the bool mappings in `assumed` as gated (a set that governs its own
-    writers, like a multisig's owners)."""
+    """`privileged`, taking the mappings in `assumed` as gated (a set that governs its own writers,
+    like a multisig's owners)."""
     from slither.core.declarations import SolidityVariableComposed
 
     entry = Roles(frozenset({SolidityVariableComposed("msg.sender")}), frozenset(), frozenset(function.parameters),
@@ -59,7 +62,7 @@ def _restricts(function, roles: Roles, depth: int, assumed: frozenset) -> bool:
     return False
 
 
-@lru_cache(maxsize=4096)
+@run_cache(maxsize=4096)
 def _entries_gated(mapping, home, assumed: frozenset) -> bool:
     """Every public function of `home` (the deployed contract) that can set an entry of `mapping`
     non-zero (not only clear it) is itself privileged; a self-governed set (owners add owners)

@@ -22,6 +22,7 @@ from ..findings import Evidence, FileError, Finding, Location
 from ..rules import get_rule, swc_for_check
 from .gaps import PARTIAL
 from .guards import mutex_guarded_functions
+from .run_cache import clear_run_caches
 
 IMPACT_TO_SEVERITY = {"High": "high", "Medium": "medium", "Low": "low", "Informational": "info",
                       "Optimization": "info"}
@@ -127,7 +128,10 @@ def run_slither(output: dict, version: str, root: Path,
     """Run every relevant detector on one compile output. A crashing detector is reported, not fatal."""
     # Source unit names are root-relative; parts of Slither resolve them against the cwd.
     with contextlib.chdir(root):
-        return _run_slither(output, version, root, all_checks, label)
+        try:
+            return _run_slither(output, version, root, all_checks, label)
+        finally:
+            clear_run_caches()  # the next unit's objects are new; keep no IR of this one alive
 
 
 def _run_slither(output: dict, version: str, root: Path, all_checks: bool,

@@ -11,8 +11,6 @@ OpenZeppelin write next to their `unchecked` transfers.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from slither.core.declarations import Function
 from slither.core.solidity_types import MappingType
 from slither.core.variables.local_variable import LocalVariable
@@ -31,6 +29,7 @@ from slither.slithir.operations import (
 )
 from slither.slithir.variables import Constant, TemporaryVariable
 
+from swclint.analyze.run_cache import run_cache
 from swclint.detectors.ir import (
     REQUIRE_ASSERT,
     comparisons,
@@ -46,7 +45,7 @@ from swclint.detectors.ranges import state_writers
 _ADD, _SUB = BinaryType.ADDITION, BinaryType.SUBTRACTION
 
 
-@lru_cache(maxsize=512)
+@run_cache(maxsize=512)
 def _producers(function: Function) -> dict:
     """`value_producers`, plus the helper calls (`a.add(b)`) that compute temporaries (shared: do not
     mutate; every addition the SWC-101 check weighs asks for its function's)."""
@@ -55,7 +54,7 @@ def _producers(function: Function) -> dict:
             **value_producers(function)}
 
 
-@lru_cache(maxsize=1024)
+@run_cache(maxsize=1024)
 def _checked_helper(function, kind: BinaryType) -> bool:
     """A helper like SafeMath's `add(a, b)`/`sub(a, b)`: applies `kind` to its two parameters and
     reverts through require/assert (or compiles to checked arithmetic)."""
@@ -152,7 +151,7 @@ def _stored_in_state(function: Function, value, producers: dict) -> bool:
                for node in function.nodes for ir in node.irs)
 
 
-@lru_cache(maxsize=1024)
+@run_cache(maxsize=1024)
 def total_bounded(mapping: StateVariable) -> bool:
     """Every write to an entry of `mapping`, in every function, keeps the sum of entries bounded."""
     writers = state_writers(mapping)

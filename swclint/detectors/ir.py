@@ -9,7 +9,6 @@ call results are tracked as their own source.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 
 from slither.core.cfg.node import Node, NodeType
 from slither.core.cfg.scope import Scope
@@ -43,6 +42,7 @@ from slither.slithir.operations import (
 )
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
+from swclint.analyze.run_cache import run_cache
 from swclint.solc.versions import has_checked_arithmetic
 
 ARITHMETIC = {BinaryType.ADDITION, BinaryType.SUBTRACTION, BinaryType.MULTIPLICATION, BinaryType.POWER}
@@ -155,7 +155,7 @@ def reads_of(ir: Operation) -> list:
     return [v for v in ir.read if v is not None]
 
 
-@lru_cache(maxsize=4096)
+@run_cache(maxsize=4096)
 def _never_written_cached(variable: StateVariable) -> bool:
     return variable.expression is None and _never_written(variable)
 
@@ -244,7 +244,7 @@ def _is_temporary(value) -> bool:
     return not isinstance(value, (LocalVariable, StateVariable, SolidityVariable))
 
 
-@lru_cache(maxsize=4096)
+@run_cache(maxsize=4096)
 def _returns_roots_cached(function: Function) -> frozenset:
     deps = Dependencies(function)
     found: set = set()
@@ -553,7 +553,7 @@ def value_key(value, producers: dict):
 _NOT_PURE = {"gasleft()"}
 
 
-@lru_cache(maxsize=512)
+@run_cache(maxsize=512)
 def definitions(function: Function) -> dict:
     """The one IR that computes each temporary or once-written local (shared: do not mutate)."""
     writes: dict = {}

@@ -9,8 +9,6 @@ the exact result inside its type cannot wrap, whatever the caller sends.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from slither.core.declarations import Function, SolidityFunction, SolidityVariable, SolidityVariableComposed
 from slither.core.solidity_types import ElementaryType, MappingType
 from slither.core.variables.state_variable import StateVariable
@@ -27,6 +25,8 @@ from slither.slithir.operations import (
     TypeConversion,
 )
 from slither.slithir.variables import Constant, ReferenceVariable
+
+from swclint.analyze.run_cache import run_cache
 
 ETHER_MAX = 2**128  # every wei that exists, with a wide margin
 CHAIN_MAX = 2**64  # block numbers, timestamps, gas, array lengths
@@ -182,7 +182,7 @@ def state_upper(variable: StateVariable) -> int | None:
         _IN_PROGRESS.discard(variable)
 
 
-@lru_cache(maxsize=4096)
+@run_cache(maxsize=4096)
 def _state_upper(variable: StateVariable) -> int | None:
     from slither.core.expressions import Literal
 
@@ -213,7 +213,7 @@ def _state_upper(variable: StateVariable) -> int | None:
     return bound
 
 
-@lru_cache(maxsize=4096)
+@run_cache(maxsize=4096)
 def constant_value(variable: StateVariable) -> int | None:
     """The integer a `constant` state variable's expression folds to (`uint224 constant Q112 = 2**112`)."""
     from slither.visitors.expression.constants_folding import ConstantFolding, NotConstant
