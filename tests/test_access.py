@@ -13,6 +13,7 @@ NAMES = [
     "byModifier_few", "byHelperModifier_few", "byStoredArgument_few", "byCallerArgument_few", "byHelper_few",
     "byEarlyReturn_few", "byBranch_few", "byWhitelist_few", "byComparedEntry_few", "byPendingOwner_few",
     "bySelfCall_few", "byPolicy_few", "byLiteral_few", "bySelfGovernedSet_few", "byWrappingModifier_few", "byOwnerIndex_few", "byCheckedHelper_few", "byEveryBranch_few",
+    "byLoggingModifier_few", "byBareReturnHelper_few",
     "byOwnerIndexBranch_few", "byChosenRole_few",
     "payloadSize_anyone", "paused_anyone", "human_anyone", "chosenAccount_anyone", "chosenAdmin_anyone",
     "blacklist_anyone", "blacklistBranch_anyone", "comparedFalse_anyone", "balance_anyone", "notOwner_anyone",

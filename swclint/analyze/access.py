@@ -182,12 +182,15 @@ def _wraps_the_rest(node) -> bool:
     ... }` as a function's only statement, a modifier's `if (msg.sender == owner) _;`): the body
     runs for the admitted callers only. An `if` in the middle of other work guards nothing."""
     from slither.core.cfg.node import NodeType
+    from slither.slithir.operations import EventCall
 
     current, steps = node.son_false, 0
     while current is not None and steps < 50:
         if current.type == NodeType.RETURN:
             return True
-        if current.irs or current.type not in (NodeType.ENDIF, NodeType.EXPRESSION):
+        # an event logged for the refused caller (`if (msg.sender == oracle) { _; } Error(6);`) changes nothing
+        if any(not isinstance(ir, EventCall) for ir in current.irs) or current.type not in (
+                NodeType.ENDIF, NodeType.EXPRESSION):
             return False
         if len(current.sons) > 1:
             return False
@@ -297,7 +300,17 @@ class _Values:
         if isinstance(ir, InternalCall) and isinstance(ir.function, Function) and self.depth > 1:
             inner = _Values(ir.function, _passed(self.function, ir, self.roles), self.depth - 1, self.assumed)
             returned = _returned(ir.function)
-            return bool(returned) and all(inner.few(r, polarity) for r in returned)
+
+            def admits_few(r) -> bool:  # a constant verdict admits nobody unless it is `polarity`
+                if r is _DEFAULT or (isinstance(r, Constant) and isinstance(r.value, bool)):
+                    return (r is not _DEFAULT and r.value) != polarity
+                return inner.few(r, polarity)
+
+            if returned and all(r is _DEFAULT or isinstance(r, Constant) for r in returned):
+                # the verdict is in the control flow (`if (ownerIndex == 0) return; ... return true;`)
+                return polarity and _checks_restrict(ir.function, _passed(self.function, ir, self.roles),
+                                                     self.depth - 1, self.assumed)
+            return bool(returned) and all(admits_few(r) for r in returned)
         if isinstance(ir, TypeConversion):
             return self.few(ir.variable, polarity)
         return False
@@ -305,11 +318,13 @@ class _Values:
     def _caller_entry(self, value):
         """The stored mapping when `value` is its entry for the caller (`ownerIndex[uint(msg.sender)]`)."""
         from slither.core.variables.state_variable import StateVariable
-        from slither.slithir.operations import Index
+        from slither.slithir.operations import Assignment, Index
 
         from ..detectors.ir import origin
 
         made = self.producers.get(value, [])
+        if len(made) == 1 and isinstance(made[0], Assignment):  # `uint ownerIndex = m_ownerIndex[...]`
+            return self._caller_entry(made[0].rvalue)
         if len(made) == 1 and isinstance(made[0], Index) and self._caller(made[0].variable_right):
             mapping = origin(made[0].variable_left)
             if isinstance(mapping, StateVariable):
@@ -359,6 +374,9 @@ def _comparisons() -> dict:
 _NEGATED = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "==": "!=", "!=": "=="}
 
 
+_DEFAULT = object()  # what a bare `return;` of an unnamed one-value function gives back
+
+
 def _returned(function) -> list:
     """The value each `return` of a one-value function gives back."""
     from slither.slithir.operations import Return
@@ -367,9 +385,10 @@ def _returned(function) -> list:
     for node in function.nodes:
         for ir in node.irs:
             if isinstance(ir, Return):
-                if len(ir.values) != 1:
+                if len(ir.values) > 1:
                     return []
-                out.append(ir.values[0])
+                # a bare `return;` gives back the default: false (Parity's `confirmAndCheck`)
+                out.append(ir.values[0] if ir.values else _DEFAULT)
     if not out and len(function.returns) == 1:  # a named return variable assigned in the body
         out.append(function.returns[0])
     return out
