@@ -242,8 +242,8 @@ class _Values:
         return bool(roots & self.roles.held) or any(
             isinstance(r, StateVariable) or r == SolidityVariable("this") for r in roots)
 
-    def few(self, value, polarity: bool) -> bool:
-        """Only some callers can make `value` equal `polarity`."""
+    def few(self, value, polarity: bool, hops: int = 0) -> bool:
+        """Only some callers can make `value` equal `polarity` (`hops` bounds a chain of copies)."""
         from slither.core.declarations import Function
         from slither.core.variables.state_variable import StateVariable
         from slither.slithir.operations import (
@@ -262,22 +262,22 @@ class _Values:
         from ..detectors.ir import origin
 
         made = self.producers.get(value, [])
-        if len(made) != 1:  # a parameter, a state variable, or a local assigned on several paths
+        if len(made) != 1 or hops > 32:  # a parameter, a state variable, a local assigned on several paths
             return False
         ir = made[0]
         if isinstance(ir, Assignment):
-            return self.few(ir.rvalue, polarity)
+            return self.few(ir.rvalue, polarity, hops + 1)
         if isinstance(ir, Unary) and ir.type == UnaryType.BANG:
-            return self.few(ir.rvalue, not polarity)
+            return self.few(ir.rvalue, not polarity, hops + 1)
         if isinstance(ir, Binary) and ir.type in (BinaryType.OROR, BinaryType.ANDAND):
             both = (ir.type == BinaryType.OROR) == polarity  # `a || b` holds if either does
-            sides = (self.few(ir.variable_left, polarity), self.few(ir.variable_right, polarity))
+            sides = (self.few(ir.variable_left, polarity, hops + 1), self.few(ir.variable_right, polarity, hops + 1))
             return all(sides) if both else any(sides)
         if isinstance(ir, Binary) and ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
             equal = (ir.type == BinaryType.EQUAL) == polarity
             for a, b in ((ir.variable_left, ir.variable_right), (ir.variable_right, ir.variable_left)):
                 if isinstance(b, Constant) and isinstance(b.value, bool):  # `x == false`
-                    return self.few(a, equal == b.value)
+                    return self.few(a, equal == b.value, hops + 1)
             if equal and any(
                     self._caller(a) and _is_address(a) and (self._stored(b) or self._is_this(b) or isinstance(b, Constant))
                     for a, b in ((ir.variable_left, ir.variable_right), (ir.variable_right, ir.variable_left))):
@@ -312,10 +312,10 @@ class _Values:
                                                      self.depth - 1, self.assumed)
             return bool(returned) and all(admits_few(r) for r in returned)
         if isinstance(ir, TypeConversion):
-            return self.few(ir.variable, polarity)
+            return self.few(ir.variable, polarity, hops + 1)
         return False
 
-    def _caller_entry(self, value):
+    def _caller_entry(self, value, hops: int = 0):
         """The stored mapping when `value` is its entry for the caller (`ownerIndex[uint(msg.sender)]`)."""
         from slither.core.variables.state_variable import StateVariable
         from slither.slithir.operations import Assignment, Index
@@ -323,8 +323,8 @@ class _Values:
         from ..detectors.ir import origin
 
         made = self.producers.get(value, [])
-        if len(made) == 1 and isinstance(made[0], Assignment):  # `uint ownerIndex = m_ownerIndex[...]`
-            return self._caller_entry(made[0].rvalue)
+        if len(made) == 1 and isinstance(made[0], Assignment) and hops < 32:  # `uint i = m_ownerIndex[...]`
+            return self._caller_entry(made[0].rvalue, hops + 1)
         if len(made) == 1 and isinstance(made[0], Index) and self._caller(made[0].variable_right):
             mapping = origin(made[0].variable_left)
             if isinstance(mapping, StateVariable):
