@@ -159,8 +159,7 @@ def _node_restricts(node, function, values, roles: Roles, depth: int, assumed: f
 def _completes_without(function, avoided: set) -> bool:
     """Some run of `function` reaches its end without passing `avoided` (runs that throw or revert
     do not complete)."""
-    from slither.core.cfg.node import NodeType
-    from slither.slithir.operations import SolidityCall
+    from ..detectors.ir import reverts
 
     stack, seen = [function.entry_point], set()
     while stack:
@@ -168,8 +167,7 @@ def _completes_without(function, avoided: set) -> bool:
         if node is None or node in avoided or node in seen:
             continue
         seen.add(node)
-        if node.type == NodeType.THROW or any(
-                isinstance(ir, SolidityCall) and ir.function.name.startswith("revert") for ir in node.irs):
+        if reverts(node):
             continue
         if not node.sons:
             return True

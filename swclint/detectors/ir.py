@@ -470,14 +470,18 @@ def dead_nodes(function: Function) -> set[Node]:
     return dead
 
 
+def reverts(node: Node) -> bool:
+    """The node throws or reverts (`throw`, `revert(...)`, a custom error)."""
+    return node.type == NodeType.THROW or any(
+        isinstance(ir, SolidityCall) and ir.function.name.startswith("revert") for ir in node.irs)
+
+
 def _branch_ends(start: Node, *, returns: bool, within_if: bool) -> bool:
     """Following single successors from `start`: a throw or `revert(...)` (or, with `returns`, a
     return) comes before a fork (and, with `within_if`, before the branch's END_IF)."""
-    stop = {NodeType.THROW, NodeType.RETURN} if returns else {NodeType.THROW}
     node, steps = start, 0
     while node is not None and steps < 50 and not (within_if and node.type == NodeType.ENDIF):
-        if node.type in stop or any(
-                isinstance(ir, SolidityCall) and ir.function.name.startswith("revert") for ir in node.irs):
+        if reverts(node) or (returns and node.type == NodeType.RETURN):
             return True
         if len(node.sons) != 1:
             return False
