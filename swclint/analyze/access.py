@@ -199,9 +199,9 @@ def _wraps_the_rest(node) -> bool:
 def _rejects_when_true(node) -> bool:
     """An `if` whose true branch throws, reverts or returns early (`if (msg.sender != owner) throw;`,
     0.4's `if (msg.sender != owner) return false;`)."""
-    from ..detectors.ir import _branch_ends
+    from ..detectors.ir import branch_ends
 
-    return node.son_true is not None and _branch_ends(node.son_true, returns=True, within_if=True)
+    return node.son_true is not None and branch_ends(node.son_true, returns=True, within_if=True)
 
 
 class _Values:

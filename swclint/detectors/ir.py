@@ -301,7 +301,7 @@ def failure_reverts(function: Function, flag) -> bool:
             if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT and ir.arguments[0] in derived:
                 return True
             if (isinstance(ir, Condition) and ir.value in derived
-                    and any(_branch_ends(son, returns=False, within_if=True) for son in node.sons)):
+                    and any(branch_ends(son, returns=False, within_if=True) for son in node.sons)):
                 return True
     return False
 
@@ -456,7 +456,7 @@ def dead_nodes(function: Function) -> set[Node]:
         skipped = node.son_false if truth else node.son_true
         if skipped is None or taken is None:
             continue
-        if not _branch_ends(taken, returns=True, within_if=False):
+        if not branch_ends(taken, returns=True, within_if=False):
             continue
         for other in function.nodes:
             if skipped in other.dominators or other is skipped:
@@ -476,7 +476,7 @@ def reverts(node: Node) -> bool:
         isinstance(ir, SolidityCall) and ir.function.name.startswith("revert") for ir in node.irs)
 
 
-def _branch_ends(start: Node, *, returns: bool, within_if: bool) -> bool:
+def branch_ends(start: Node, *, returns: bool, within_if: bool) -> bool:
     """Following single successors from `start`: a throw or `revert(...)` (or, with `returns`, a
     return) comes before a fork (and, with `within_if`, before the branch's END_IF)."""
     node, steps = start, 0

@@ -10,6 +10,8 @@ from slither.slithir.operations import (
     Assignment,
     Binary,
     BinaryType,
+    Index,
+    Member,
     SolidityCall,
     TypeConversion,
 )
@@ -47,6 +49,91 @@ def _block_derived_state(contract_functions, state_variables) -> set[StateVariab
             if variable in state_variables and deps.roots(variable) & BLOCK_VALUES:
                 derived.add(variable)
     return derived
+
+
+def _lookups(function: Function) -> dict:
+    """The `m[k]` or `s.f` that makes each reference (a reference written through has two writers)."""
+    return {ir.lvalue: ir for node in function.nodes for ir in node.irs if isinstance(ir, (Index, Member))}
+
+
+def _place(value, defs: dict) -> tuple | None:
+    """Where in storage a value lives, index keys dropped: `deposits[a].token` -> (deposits, "token");
+    None for a value outside storage. `defs`: `_lookups` of the function."""
+    members: list[str] = []
+    for _ in range(8):
+        if isinstance(value, StateVariable):
+            return (value, *reversed(members))
+        ir = defs.get(value)
+        if isinstance(ir, Member):
+            members.append(str(ir.variable_right))
+            value = ir.variable_left
+        elif isinstance(ir, Index):
+            value = ir.variable_left
+        else:
+            return None
+    return None
+
+
+def _carried(function: Function, seeds: set) -> set:
+    """Values computed from `seeds` by copies, conversions and arithmetic, not by comparisons or
+    lookups (a hash used as a mapping key picks an entry; the entry is not drawn)."""
+    carried = set(seeds)
+    irs = [ir for node in function.nodes for ir in node.irs]
+    changed = True
+    while changed:
+        changed = False
+        for ir in irs:
+            lvalue = getattr(ir, "lvalue", None)
+            if lvalue is None or lvalue in carried or not set(ir.read) & carried:
+                continue
+            if isinstance(ir, (Assignment, TypeConversion)) or (isinstance(ir, Binary) and ir.type not in COMPARISON):
+                carried.add(lvalue)
+                changed = True
+    return carried
+
+
+def _stored_draws(functions) -> set[tuple]:
+    """Storage places (`_place`) that receive a block hash or a hash of block values: a draw kept for
+    later use."""
+    places: set[tuple] = set()
+    for function in functions:
+        deps = None
+        drawn = set()
+        for node in function.nodes:
+            if in_assembly(node):
+                continue
+            for ir in node.irs:
+                if not isinstance(ir, SolidityCall) or ir.lvalue is None:
+                    continue
+                if ir.function in BLOCKHASH:
+                    drawn.add(ir.lvalue)
+                elif ir.function in HASHES:
+                    deps = deps or Dependencies(function)
+                    if any(deps.roots(a) & BLOCK_VALUES for a in ir.arguments):
+                        drawn.add(ir.lvalue)
+        if drawn:
+            defs = _lookups(function)
+            places |= {place for value in _carried(function, drawn) if (place := _place(value, defs))}
+    return places
+
+
+def _draw_comparisons(function: Function, draws: set[tuple], deps: Dependencies):
+    """Nodes that compare a stored draw (`_stored_draws`) with a value not fixed in the code: a decision
+    made on it (`(guess ^ leaderHash) > difficulty`, `token == deposits[a].token`). A test against a
+    constant (`seed != 0`: has one been drawn?) decides nothing."""
+    defs = _lookups(function)
+    seeds = {v for node in function.nodes for ir in node.irs for v in ir.read if _place(v, defs) in draws}
+    if not seeds:
+        return
+    carried = _carried(function, seeds)
+    for node in function.nodes:
+        for ir in node.irs:
+            if isinstance(ir, Binary) and ir.type in COMPARISON:
+                sides = (ir.variable_left, ir.variable_right)
+                if any(side in carried for side in sides) and not any(
+                        side not in carried and _fixed_in_code(side, deps) for side in sides):
+                    yield node
+                    break
 
 
 def _linear(value, defs: dict, deps: Dependencies, sign: int, out: dict, depth: int = 0) -> None:
@@ -201,21 +288,29 @@ class WeakRandomness(SWCDetector):
 
     def _detect(self):
         results = []
+        own_draws = {c: _stored_draws(c.functions_and_modifiers_declared) for c in self.contracts}
         for contract in self.contracts:
             functions = list(contract.functions_and_modifiers)
             derived = _block_derived_state(functions, set(contract.state_variables))
+            # a base's check on a draw that a derived contract stores (a modifier of the base)
+            draws = set().union(*(found for other, found in own_draws.items()
+                                  if other is contract or contract in other.inheritance
+                                  or other in contract.inheritance))
             used_state: set = set()
             for function in declared_functions(contract):
-                results.extend(self._check(function, derived, used_state))
+                results.extend(self._check(function, derived, used_state, draws))
             for variable in sorted(used_state & set(contract.state_variables_declared), key=str):
                 info = [variable, " is initialised from block values and used as a random seed\n"]
                 results.append(self.result(info))
         return results
 
-    def _check(self, function: Function, derived: set, used_state: set):
+    def _check(self, function: Function, derived: set, used_state: set, draws: set[tuple]):
         deps = Dependencies(function)
         sources = BLOCK_VALUES | derived
         flagged = []
+        if draws:
+            flagged.extend((node, "decides on a value drawn from block values earlier and kept in storage")
+                           for node in _draw_comparisons(function, draws, deps) if not in_assembly(node))
         for node in function.nodes:
             if in_assembly(node):
                 continue
