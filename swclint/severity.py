@@ -20,6 +20,9 @@ a given finding can cost depends on the function it sits in, read from Slither's
   contract's own funds in a function that records nothing loses nothing: the ether or tokens stay
   in the contract and the payment can be made again.
 
+A finding in a modifier takes the facts of the functions using it (any one of them suffices for
+each fact), because the modifier's code runs in them.
+
 `RULE_POLICY` says, per SWC class, which of those facts lower the severity: one step per missing
 fact, never below `low` (so a finding still fails a default build) and never above the check's own
 impact. Informational checks (stipend reentrancy, pragma style) keep `info`. Classes not listed keep
@@ -194,10 +197,13 @@ def contextualize(findings: list[Finding], slither, root: Path) -> list[Finding]
         for function in contract.functions_and_modifiers_declared:
             functions.setdefault((path, contract.name, function.name), []).append(function)
     known: dict[tuple[int, str | None], Context] = {}  # several findings in one function: facts computed once
+    users = _modifier_users(slither)
 
     def context_of(function, required: str | None) -> Context:
         if (id(function), required) not in known:
-            known[id(function), required] = function_context(function, required)
+            using = users.get(function.canonical_name, []) if _is_modifier(function) else []
+            known[id(function), required] = (_most_exposed([context_of(u, required) for u in using]) if using
+                                             else function_context(function, required))
         return known[id(function), required]
 
     out = []
@@ -207,16 +213,37 @@ def contextualize(findings: list[Finding], slither, root: Path) -> list[Finding]
             out.append(f)
             continue
         # overloads share a name: take the most exposed one
-        contexts = [context_of(fn, REQUIRED_FACT.get(f.swc_id)) for fn in candidates]
-        ctx = Context(value=any(c.value for c in contexts), callers=any(c.callers for c in contexts),
-                      input=any(c.input for c in contexts), callee=any(c.callee for c in contexts),
-                      blocking=any(c.blocking for c in contexts), records=any(c.records for c in contexts))
+        ctx = _most_exposed([context_of(fn, REQUIRED_FACT.get(f.swc_id)) for fn in candidates])
         severity = adjust(f.severity, f.swc_id, ctx)
         if severity != f.severity:
             reason = context_reason(f.swc_id, ctx)
             f = _with(f, severity, f"{f.message} (severity {f.severity} -> {severity}: {reason})")
         out.append(f)
     return out
+
+
+def _most_exposed(contexts: list[Context]) -> Context:
+    """Each fact holds when it holds in any of the contexts."""
+    return Context(value=any(c.value for c in contexts), callers=any(c.callers for c in contexts),
+                   input=any(c.input for c in contexts), callee=any(c.callee for c in contexts),
+                   blocking=any(c.blocking for c in contexts), records=any(c.records for c in contexts))
+
+
+def _is_modifier(function) -> bool:
+    from slither.core.declarations import Modifier
+
+    return isinstance(function, Modifier)
+
+
+def _modifier_users(slither) -> dict[str, list]:
+    """Functions using each modifier, by the modifier's canonical name (derived contracts hold their
+    own copies of an inherited modifier): a check in a modifier runs in, and costs what, they do."""
+    users: dict[str, list] = {}
+    for contract in slither.contracts:
+        for function in contract.functions_declared:
+            for modifier in function.modifiers:
+                users.setdefault(modifier.canonical_name, []).append(function)
+    return users
 
 
 def _with(f: Finding, severity: str, message: str) -> Finding:
