@@ -5,7 +5,9 @@ a model class, the model's probability p for that class in its function (through
 so the functions a `bench detect --llm` run saw cost nothing). Then, per threshold t, a finding with
 p <= t is doubted (severity info: it flags nothing, as in bench/cgt.py) and the labels are scored with
 bench.cgt.score_cgt. `none` is static alone. Confirmations and model-only findings do not change
-what is flagged at the contract level, so the sweep leaves them out. Dev split only: thresholds are
+what is flagged at the contract level, so the thresholds leave them out; a last table says, per class,
+how many findings the model confirms (p >= CONFIRM_AT) on contracts labelled with that weakness,
+labelled negative, contested between datasets, or not labelled for it. Dev split only: thresholds are
 tuned there, and the test split stays for reporting. To judge an adapter trained on CGT dev records,
 `--held-out-of <its data folder>` leaves out the files whose records are in that folder's train split.
 
@@ -26,9 +28,9 @@ import click
 
 from bench.cgt import FileResult, ToolResult, sample_files, score_cgt
 from bench.corpus import CorpusError, read_cgt
-from swclint.analyze.contracts import contract_at, contract_spans
+from swclint.analyze.contracts import contract_at, contract_spans, lineage
 from swclint.cliutil import HELP, invoked_args, run_click
-from swclint.llm.triage import DoubtAt, doubt_threshold
+from swclint.llm.triage import CONFIRM_AT, DoubtAt, doubt_threshold
 
 ISSUE_SWC = ("SWC-101", "SWC-107", "SWC-113", "SWC-114")  # issue 15's macro-F1 classes
 THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
@@ -123,6 +125,37 @@ def _row(labels, files: list[FileFlags], t: DoubtAt) -> dict:
             "f1": f1, "doubted": sum(1 for ff in files for x in ff.flags if _doubted(x, t))}
 
 
+VERDICTS = ("weakness", "negative", "contested", "unlabelled")
+
+
+def _verdict(flag: Flag, labels: list, spans) -> str:
+    """What the labels say of the contract a finding counts for (its own, or one inheriting it)."""
+    holds = {x.holds for x in labels if x.swc == flag.swc
+             and (not x.contract or flag.owner in lineage(spans, x.contract))}
+    return "unlabelled" if not holds else "contested" if len(holds) > 1 else "weakness" if True in holds \
+        else "negative"
+
+
+def confirmations(labels, files: list[FileFlags]) -> dict:
+    """Per class, the static findings the model confirms (p >= CONFIRM_AT) and all findings with a p,
+    by what the labels say of their contract: is a confirmation a sign of a real weakness?"""
+    by_file: dict[Path, list] = {}
+    for x in labels:
+        by_file.setdefault(x.file, []).append(x)
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for ff in files:
+        spans = contract_spans(ff.file.read_text(encoding="utf-8", errors="replace")) if ff.flags else []
+        for flag in ff.flags:
+            if flag.p is None:
+                continue
+            verdict = _verdict(flag, by_file.get(ff.file, []), spans)
+            cell = out.setdefault(flag.swc, {"confirmed": dict.fromkeys(VERDICTS, 0), "all": dict.fromkeys(VERDICTS, 0)})
+            cell["all"][verdict] += 1
+            if flag.p >= CONFIRM_AT:
+                cell["confirmed"][verdict] += 1
+    return dict(sorted(out.items()))
+
+
 def sweep(labels, files: list[FileFlags], thresholds=THRESHOLDS) -> dict:
     """One row per threshold (None first: static alone), then the best threshold of each class on its
     own (a class keeps None unless some threshold raises its F1), as calibration.json would declare it."""
@@ -136,7 +169,7 @@ def sweep(labels, files: list[FileFlags], thresholds=THRESHOLDS) -> dict:
         rows.append(_row(labels, files, best))
     with_p = sum(1 for ff in files for x in ff.flags if x.p is not None)
     return {"files": len(files), "labels": len(labels), "findings_with_p": with_p, "rows": rows,
-            "per_class": best}
+            "per_class": best, "confirmations": confirmations(labels, files)}
 
 
 def format_sweep(result: dict) -> str:
@@ -152,6 +185,10 @@ def format_sweep(result: dict) -> str:
         lines.append("per class: " + ", ".join(f"{k} p<={v:g}" for k, v in result["per_class"].items()))
     else:  # say so: a missing row would read as a sweep that forgot to look
         lines.append("per class: no class gains over static alone at any threshold")
+    lines.append(f"confirmed by the model (p >= {CONFIRM_AT:g}) / all with a p, by the labels of the contract:")
+    lines.append(f"{'class':>10} " + " ".join(f"{v:>16}" for v in VERDICTS))
+    for swc, cell in result.get("confirmations", {}).items():
+        lines.append(f"{swc:>10} " + " ".join(f"{cell['confirmed'][v]:>7} / {cell['all'][v]:<6}" for v in VERDICTS))
     return "\n".join(lines)
 
 

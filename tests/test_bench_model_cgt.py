@@ -93,6 +93,12 @@ def test_the_sweep_scores_each_doubt_threshold_on_the_same_findings():
     # at 0.05 the model's doubt removes Token's false overflow and Vault's contested reentrancy
     assert high["doubted"] == 2 and high["f1"]["SWC-101"] is None and high["f1"]["SWC-107"] == 0.667
     assert out["findings_with_p"] == 3 and "p<=0.05" in format_sweep(out)
+    # Payer's confirmed reentrancy counts for Bank (which inherits it, labelled vulnerable); Vault is contested
+    conf = out["confirmations"]
+    assert conf["SWC-107"]["confirmed"] == {"weakness": 1, "negative": 0, "contested": 0, "unlabelled": 0}
+    assert conf["SWC-107"]["all"] == {"weakness": 1, "negative": 0, "contested": 1, "unlabelled": 0}
+    assert conf["SWC-101"]["all"]["negative"] == 1 and "SWC-116" not in conf
+    assert "confirmed by the model (p >= 0.8)" in format_sweep(out)
 
 
 @pytest.mark.e2e
