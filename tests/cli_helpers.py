@@ -31,3 +31,22 @@ def run_json(*args: str, cwd: Path | None = None) -> tuple[dict, subprocess.Comp
     proc = run_cli("--format", "json", "--no-llm", *args, cwd=cwd)
     assert proc.stdout.strip(), f"no JSON on stdout; stderr:\n{proc.stderr}"
     return json.loads(proc.stdout), proc
+
+
+TOOLS_DIR = Path(os.environ.get("SWCLINT_TOOLS_DIR", Path.home() / ".cache" / "swclint" / "tools"))
+
+
+def sarif_multitool() -> tuple[Path | None, str]:
+    """@microsoft/sarif-multitool installed once into the tools cache with npm: (package folder, "") or
+    (None, why not). Every test that needs it installs it, so none depends on running after another."""
+    package = TOOLS_DIR / "node_modules" / "@microsoft" / "sarif-multitool"
+    if package.exists():
+        return package, ""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return None, "node/npm not installed: cannot fetch @microsoft/sarif-multitool"
+    TOOLS_DIR.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(TOOLS_DIR),
+                           "@microsoft/sarif-multitool"], capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0 or not package.exists():
+        return None, f"npm registry unreachable, cannot install sarif-multitool: {proc.stderr.strip()[-300:]}"
+    return package, ""

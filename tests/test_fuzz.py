@@ -8,6 +8,7 @@ fixed the test starts passing and strict xfail turns that into a failure, so the
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -16,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cli_helpers import sarif_multitool
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
@@ -284,25 +286,26 @@ def test_directive_line_survives_string_at_line_end(before: list[str]) -> None:
 # --- SARIF writer ------------------------------------------------------------------------------
 
 def _schema_path() -> Path | None:
-    """The SARIF 2.1.0 schema shipped with @microsoft/sarif-multitool, if it is installed."""
+    """The SARIF 2.1.0 schema shipped with @microsoft/sarif-multitool (installed here when npm can)."""
     env = os.environ.get("SWCLINT_SARIF_SCHEMA")
     if env:
         return Path(env)
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "swclint" / "tools" / "node_modules"
-    found = sorted(base.glob("@microsoft/sarif-multitool*/sarif*2.1.0*.json"))
+    package, _ = sarif_multitool()
+    found = sorted(package.parent.glob("sarif-multitool*/sarif*2.1.0*.json")) if package else []
     return found[0] if found else None
 
 
-def _validator():
+@functools.cache
+def validator():
+    """The SARIF 2.1.0 schema validator, or None offline (the hand-written structure checks still run)."""
     path = _schema_path()
     if path is None or not path.is_file():
-        return None  # no schema offline: the hand-written structure checks below still run
+        return None
     import jsonschema
 
     return jsonschema.Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
 
 
-VALIDATOR = _validator()
 CATALOG = load_catalog()
 
 CONTROL = st.characters(min_codepoint=0, max_codepoint=0x1F)
@@ -383,8 +386,8 @@ def test_sarif_is_valid_and_deterministic(result: RunResult) -> None:
     text = json.dumps(doc, ensure_ascii=False, sort_keys=True)
     assert json.loads(text) == doc, "SARIF must round-trip through JSON"
     _check_structure(doc)
-    if VALIDATOR is not None:
-        problems = sorted(VALIDATOR.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if validator() is not None:
+        problems = sorted(validator().iter_errors(doc), key=lambda e: list(e.absolute_path))
         assert not problems, "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in problems[:3])
     # Same input -> the same bytes; and the same findings in another order too, as long as their
     # sort keys differ (merge() guarantees that in a real run: one finding per SWC id x place).
@@ -402,9 +405,9 @@ def test_sarif_is_valid_and_deterministic(result: RunResult) -> None:
 
 def test_schema_validator_rejects_broken_sarif() -> None:
     """The schema check above can fail: a negative startLine is refused."""
-    if VALIDATOR is None:
+    if validator() is None:
         pytest.skip("SARIF 2.1.0 schema not installed (npm @microsoft/sarif-multitool)")
     f = Finding("SWC-107", "t", "high", 0.9, Location("a.sol", 3, 3), "m")
     doc = to_sarif(RunResult(root="/tmp/r", findings=[f], files=["a.sol"]), CATALOG)
     doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = -1
-    assert list(VALIDATOR.iter_errors(doc))
+    assert list(validator().iter_errors(doc))

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cli_helpers import sarif_multitool
 
 from swclint.findings import FileError, RunResult
 from swclint.precision import finding_precision, precision_label, rule_level, rule_precision
@@ -195,24 +196,15 @@ def test_empty_run_is_valid_without_catalog():
 
 # --- Microsoft SARIF Multitool --------------------------------------------------------------------
 
-TOOLS_DIR = Path(os.environ.get("SWCLINT_TOOLS_DIR", Path.home() / ".cache" / "swclint" / "tools"))
-
-
 def _multitool() -> Path:
     """The native multitool executable, installed once into the tools cache with npm.
 
     The npm package's `bin.js` re-joins arguments through a shell (breaking `"Sarif;Gh"`), so we
     ask node for the platform binary it wraps and run that directly.
     """
-    package = TOOLS_DIR / "node_modules" / "@microsoft" / "sarif-multitool"
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node/npm not installed: cannot fetch @microsoft/sarif-multitool")
-    if not package.exists():
-        TOOLS_DIR.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(TOOLS_DIR),
-                               "@microsoft/sarif-multitool"], capture_output=True, text=True, timeout=300)
-        if proc.returncode != 0 or not package.exists():
-            pytest.skip(f"npm registry unreachable, cannot install sarif-multitool: {proc.stderr.strip()[-300:]}")
+    package, why_not = sarif_multitool()
+    if package is None or shutil.which("node") is None:
+        pytest.skip(why_not or "node not installed")
     binary = Path(subprocess.run(["node", "-p", f"require({json.dumps(str(package))})"],
                                  capture_output=True, text=True, check=True).stdout.strip())
     binary.chmod(binary.stat().st_mode | 0o100)  # npm may skip the package's chmod postinstall
