@@ -145,14 +145,25 @@ def origin(variable):
 
 
 def reads_of(ir: Operation) -> list:
-    """Variables an IR reads. The key of `m[k]` counts like any operand (it picks the entry), except
-    for a state mapping or array nothing ever writes: every entry holds the same default then."""
+    """Variables an IR reads, inline arrays (`keccak256([a, b])`) flattened so every item can go in a
+    set. The key of `m[k]` counts like any operand (it picks the entry), except for a state mapping or
+    array nothing ever writes: every entry holds the same default then."""
     if isinstance(ir, Index):
         base = origin(ir.variable_left)
         if isinstance(base, StateVariable) and _never_written_cached(base):
             return [ir.variable_left]
         return [ir.variable_left, ir.variable_right]
-    return [v for v in ir.read if v is not None]
+    return _flat(ir.read)
+
+
+def _flat(values) -> list:
+    out: list = []
+    for value in values:
+        if isinstance(value, (list, tuple)):
+            out.extend(_flat(value))
+        elif value is not None:
+            out.append(value)
+    return out
 
 
 @run_cache(maxsize=4096)

@@ -28,6 +28,7 @@ from swclint.detectors.ir import (
     declared_functions,
     definitions,
     in_assembly,
+    reads_of,
     wide_modulus_bits,
 )
 
@@ -74,20 +75,6 @@ def _place(value, defs: dict) -> tuple | None:
     return None
 
 
-def _reads(ir) -> list:
-    """What an IR reads, inline arrays (`keccak256([a, b])`) flattened: a list is no set member."""
-    out = []
-    for value in ir.read:
-        out.extend(_reads_of_value(value))
-    return out
-
-
-def _reads_of_value(value) -> list:
-    if isinstance(value, (list, tuple)):
-        return [v for item in value for v in _reads_of_value(item)]
-    return [] if value is None else [value]
-
-
 def _carried(function: Function, seeds: set) -> set:
     """Values computed from `seeds` by copies, conversions and arithmetic, not by comparisons or
     lookups (a hash used as a mapping key picks an entry; the entry is not drawn)."""
@@ -98,7 +85,7 @@ def _carried(function: Function, seeds: set) -> set:
         changed = False
         for ir in irs:
             lvalue = getattr(ir, "lvalue", None)
-            if lvalue is None or lvalue in carried or not set(_reads(ir)) & carried:
+            if lvalue is None or lvalue in carried or not set(reads_of(ir)) & carried:
                 continue
             if isinstance(ir, (Assignment, TypeConversion)) or (isinstance(ir, Binary) and ir.type not in COMPARISON):
                 carried.add(lvalue)
@@ -136,7 +123,7 @@ def _draw_comparisons(function: Function, draws: set[tuple], deps: Dependencies)
     made on it (`(guess ^ leaderHash) > difficulty`, `token == deposits[a].token`). A test against a
     constant (`seed != 0`: has one been drawn?) decides nothing."""
     defs = _lookups(function)
-    seeds = {v for node in function.nodes for ir in node.irs for v in _reads(ir) if _place(v, defs) in draws}
+    seeds = {v for node in function.nodes for ir in node.irs for v in reads_of(ir) if _place(v, defs) in draws}
     if not seeds:
         return
     carried = _carried(function, seeds)
@@ -228,7 +215,7 @@ def _decides_value(function: Function, hashed) -> bool:
     uses = {hashed}
     for node in function.nodes:
         for ir in node.irs:
-            if not set(_reads(ir)) & uses:
+            if not set(reads_of(ir)) & uses:
                 continue
             if isinstance(ir, TypeConversion) and str(ir.type).startswith(("uint", "int")):
                 return True
@@ -250,7 +237,7 @@ def _identity_check(function: Function, hashed, deps: Dependencies) -> bool:
     uses, compared = {hashed}, False
     for node in function.nodes:
         for ir in node.irs:
-            if not set(_reads(ir)) & uses:
+            if not set(reads_of(ir)) & uses:
                 continue
             if isinstance(ir, Assignment) and ir.lvalue is not None:
                 uses.add(ir.lvalue)
