@@ -22,6 +22,7 @@ EXPECTED = {
     "swclint-state-visibility": "SWC-108",
     "swclint-hardcoded-gas": "SWC-134",
     "swclint-balance-equality": "SWC-132",
+    "swclint-array-length": "SWC-124",
     "swclint-growing-array-work": "SWC-128",
     "swclint-compiler-bugs": "SWC-102",
 }

@@ -37,6 +37,7 @@ OUR_DETECTORS = {
     "swclint:swclint-state-visibility": "SWC-108",
     "swclint:swclint-hardcoded-gas": "SWC-134",
     "swclint:swclint-balance-equality": "SWC-132",
+    "swclint:swclint-array-length": "SWC-124",
     "swclint:swclint-growing-array-work": "SWC-128",
     "swclint:swclint-compiler-bugs": "SWC-102",
 }

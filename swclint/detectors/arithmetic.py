@@ -21,7 +21,7 @@ from slither.slithir.operations import (
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
 from swclint.detectors.base import SWCDetector
-from swclint.detectors.conservation import moved_within
+from swclint.detectors.conservation import checked_helper, moved_within
 from swclint.detectors.ir import (
     ARITHMETIC,
     CALLER_VALUES,
@@ -307,6 +307,29 @@ def _clock_difference(binary: Binary, function: Function) -> bool:
     return left is not None and left == right
 
 
+def checked_before(node: Node, binary: Binary, producers: dict) -> bool:
+    """The same operation on the same values ran with a check earlier on every path to `node` (a
+    SafeMath-style helper, or checked 0.8 arithmetic): had it wrapped, that one reverted first
+    (`last = list.length.sub(1); ... list.length--`)."""
+    want = (value_key(binary.variable_left, producers), value_key(binary.variable_right, producers))
+    either_order = binary.type in (BinaryType.ADDITION, BinaryType.MULTIPLICATION)
+    for earlier in node.dominators:
+        if earlier is node:
+            continue
+        for ir in earlier.irs:
+            if isinstance(ir, Binary) and ir.type == binary.type and not is_unchecked(earlier):
+                pair = (ir.variable_left, ir.variable_right)
+            elif (isinstance(ir, (InternalCall, LibraryCall)) and len(ir.arguments) == 2
+                  and isinstance(ir.function, Function) and checked_helper(ir.function, binary.type)):
+                pair = tuple(ir.arguments)
+            else:
+                continue
+            keys = (value_key(pair[0], producers), value_key(pair[1], producers))
+            if keys == want or (either_order and keys[::-1] == want):
+                return True
+    return False
+
+
 class ArithmeticOverflow(SWCDetector):
     ARGUMENT = "swclint-arithmetic"
     HELP = "Unchecked arithmetic on caller-controlled values can wrap"
@@ -374,7 +397,7 @@ class ArithmeticOverflow(SWCDetector):
                     roots |= deps.roots(op)
                 if not _caller_controlled(roots, function):
                     continue
-                if self._guarded(function, ir, operands, producers):
+                if self._guarded(function, ir, operands, producers) or checked_before(node, ir, producers):
                     continue
                 where = "before Solidity 0.8" if is_pre_08(function) else "in an `unchecked` block"
                 message = f"`{ir.type.value}` on caller-controlled values can wrap ({where})"

@@ -55,7 +55,7 @@ def _producers(function: Function) -> dict:
 
 
 @run_cache(maxsize=1024)
-def _checked_helper(function, kind: BinaryType) -> bool:
+def checked_helper(function, kind: BinaryType) -> bool:
     """A helper like SafeMath's `add(a, b)`/`sub(a, b)`: applies `kind` to its two parameters and
     reverts through require/assert (or compiles to checked arithmetic)."""
     ops = parameter_operations(function, kind)
@@ -74,7 +74,7 @@ def _change(ir, producers: dict, depth: int = 0):
         return ir.type, ir.variable_left, ir.variable_right, not is_unchecked(node)
     if isinstance(ir, (InternalCall, LibraryCall)) and len(ir.arguments) == 2:
         for kind in (_ADD, _SUB):
-            if _checked_helper(ir.function, kind):
+            if checked_helper(ir.function, kind):
                 return kind, ir.arguments[0], ir.arguments[1], True
     return None
 

@@ -29,6 +29,7 @@ from slither.slithir.operations import (
     HighLevelCall,
     Index,
     InternalCall,
+    Length,
     LowLevelCall,
     Member,
     NewContract,
@@ -337,9 +338,23 @@ def declared_functions(contract: Contract) -> Iterable[Function]:
 
 
 def comparisons(node: Node) -> Iterator[Binary]:
+    """The node's comparisons, less those that hold whatever the values (`require(0 <= list.length)`
+    checks nothing, so it must not pass for a guard)."""
     for ir in node.irs:
-        if isinstance(ir, Binary) and ir.type in COMPARISON:
+        if isinstance(ir, Binary) and ir.type in COMPARISON and not _vacuous(ir):
             yield ir
+
+
+def _vacuous(ir: Binary) -> bool:
+    """`u >= 0` or `0 <= u` on an unsigned value."""
+    if ir.type == BinaryType.GREATER_EQUAL:
+        value, bound = ir.variable_left, ir.variable_right
+    elif ir.type == BinaryType.LESS_EQUAL:
+        value, bound = ir.variable_right, ir.variable_left
+    else:
+        return False
+    return (isinstance(bound, Constant) and bound.value == 0
+            and str(getattr(value, "type", "")).startswith("uint"))
 
 
 def is_constant(value) -> bool:
@@ -538,7 +553,7 @@ def value_producers(function: Function) -> dict:
     return {ir.lvalue: ir for node in function.nodes for ir in node.irs
             if (isinstance(ir, (Binary, TypeConversion, SolidityCall, Assignment))
                 and isinstance(ir.lvalue, TemporaryVariable))
-            or (isinstance(ir, (Index, Member)) and isinstance(ir.lvalue, ReferenceVariable))}
+            or (isinstance(ir, (Index, Member, Length)) and isinstance(ir.lvalue, ReferenceVariable))}
 
 
 def value_key(value, producers: dict):
@@ -559,6 +574,8 @@ def value_key(value, producers: dict):
         return ("index", value_key(ir.variable_left, producers), value_key(ir.variable_right, producers))
     if isinstance(ir, Member):
         return ("member", value_key(ir.variable_left, producers), str(ir.variable_right))
+    if isinstance(ir, Length):  # `list.length` in a `sub(1)` and in a later `list.length--`
+        return ("length", value_key(ir.value, producers))
     if isinstance(value, Constant):
         return ("constant", value.value)
     return origin(value) if isinstance(value, ReferenceVariable) else value

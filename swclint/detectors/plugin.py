@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from swclint.detectors.arithmetic import ArithmeticOverflow
+from swclint.detectors.array_length import ArrayLengthControl
 from swclint.detectors.assertion import AssertViolation
 from swclint.detectors.balance_equality import BalanceStrictEquality
 from swclint.detectors.compiler_bugs import CompilerBugs
@@ -33,6 +34,7 @@ DETECTORS = [
     HardcodedGas,
     GrowingArrayWork,
     BalanceStrictEquality,
+    ArrayLengthControl,
 ]
 
 
