@@ -15,6 +15,10 @@ a given finding can cost depends on the function it sits in, read from Slither's
 - **blocking** (denial of service by a failed call only): can a failing callee revert the
   transaction (`transfer`, a high-level call, a `send`/`call` whose result a check acts on)? If every
   failure is ignored, one refusing recipient cannot block the others: information.
+- **recipient** (unprotected withdrawal only): does some ether payment go to, or some token pull
+  (`transferFrom`) take from, an address a caller can choose or change? Anyone may trigger a payout
+  to a beneficiary fixed at deployment or set by the owner; the caller cannot redirect it, so
+  Slither's `arbitrary-send-*` there is information.
 - **records** (unchecked call results only): does the function record anything (write state), take
   the caller's ether, or make a call other than a payment? An ignored failed payment of the
   contract's own funds in a function that records nothing loses nothing: the ether or tokens stay
@@ -35,10 +39,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .analyze.access import privileged
-from .analyze.trust import callees, irs_reached, untrusted_callee
+from .analyze.trust import callees, irs_reached, untrusted_callee, untrusted_recipient
 from .findings import SEVERITIES, Finding
 
-VALUE, CALLERS, INPUT, CALLEE, BLOCKING, RECORDS = "value", "callers", "input", "callee", "blocking", "records"
+VALUE, CALLERS, INPUT, CALLEE, BLOCKING, RECORDS, RECIPIENT = (
+    "value", "callers", "input", "callee", "blocking", "records", "recipient")
 
 # Which missing facts lower each class by one step. Value-loss classes need value moved and an
 # outside caller; arithmetic also needs a caller-chosen operand; DoS and ordering need outside callers.
@@ -57,7 +62,7 @@ RULE_POLICY: dict[str, tuple[str, ...]] = {
 }
 
 # Classes whose weakness needs the fact at all: without it the finding is information (`info`).
-REQUIRED_FACT: dict[str, str] = {"SWC-104": RECORDS, "SWC-107": CALLEE, "SWC-113": BLOCKING}
+REQUIRED_FACT: dict[str, str] = {"SWC-104": RECORDS, "SWC-105": RECIPIENT, "SWC-107": CALLEE, "SWC-113": BLOCKING}
 
 TOKEN_CALLS = {"transfer", "transferfrom", "safetransfer", "safetransferfrom", "mint", "burn",
                "approve", "send"}
@@ -73,6 +78,7 @@ class Context:
     callee: bool = True  # some external call goes to an address a caller can choose or change
     blocking: bool = True  # some external call's failure reverts the transaction
     records: bool = True  # writes state, or makes a call that is not a plain payment
+    recipient: bool = True  # some payment goes to (or token pull takes from) an address a caller can choose or change
 
     def missing(self, facts: tuple[str, ...]) -> list[str]:
         return [f for f in facts if not getattr(self, f)]
@@ -95,7 +101,8 @@ def context_reason(swc_id: str, context: Context) -> str:
              INPUT: "no caller-chosen operand",
              CALLEE: "its external calls reach only contracts fixed at deployment or set by a privileged account",
              BLOCKING: "no failed call reverts it: a refusing recipient cannot block the others",
-             RECORDS: "it records nothing, so a failed payment leaves the funds in the contract to pay again"}
+             RECORDS: "it records nothing, so a failed payment leaves the funds in the contract to pay again",
+             RECIPIENT: "it pays only addresses fixed at deployment or set by a privileged account"}
     if swc_id in REQUIRED_FACT and not getattr(context, REQUIRED_FACT[swc_id]):
         return words[REQUIRED_FACT[swc_id]]
     return "; ".join(words[f] for f in context.missing(RULE_POLICY.get(swc_id, ())))
@@ -184,7 +191,8 @@ def function_context(function, required: str | None = None) -> Context:
         return Context(value=_moves_value(function), callers=_reachable(function), input=_caller_input(function),
                        callee=untrusted_callee(function) if required == CALLEE else True,
                        blocking=_any_failure_reverts(function) if required == BLOCKING else True,
-                       records=_records(function) if required == RECORDS else True)
+                       records=_records(function) if required == RECORDS else True,
+                       recipient=untrusted_recipient(function) if required == RECIPIENT else True)
     except Exception:  # Slither's IR has gaps on old compilers; unknown must not lower severity
         return Context()
 
@@ -226,7 +234,8 @@ def _most_exposed(contexts: list[Context]) -> Context:
     """Each fact holds when it holds in any of the contexts."""
     return Context(value=any(c.value for c in contexts), callers=any(c.callers for c in contexts),
                    input=any(c.input for c in contexts), callee=any(c.callee for c in contexts),
-                   blocking=any(c.blocking for c in contexts), records=any(c.records for c in contexts))
+                   blocking=any(c.blocking for c in contexts), records=any(c.records for c in contexts),
+                   recipient=any(c.recipient for c in contexts))
 
 
 def _is_modifier(function) -> bool:

@@ -57,6 +57,7 @@ def test_reentrancy_into_trusted_callees_only_is_information():
 @pytest.mark.parametrize(("swc", "ctx"), [
     ("SWC-113", Context(blocking=False)),  # no failed call reverts: nobody is blocked
     ("SWC-104", Context(records=False)),  # an ignored failed payment of the contract's own funds
+    ("SWC-105", Context(recipient=False)),  # a payout only to addresses fixed at deployment or by the owner
 ])
 def test_a_class_without_its_required_fact_is_information(swc, ctx):
     assert adjust("medium", swc, ctx) == "info"
@@ -98,3 +99,18 @@ def test_same_overflow_in_four_contexts():
         assert (f"severity high -> {severity}" in got[n]["message"]) == (severity != "high")
     (low,) = [n for n, s in want.items() if s == "low"]
     assert "moves no ether or token balance; only privileged callers reach it" in got[low]["message"]
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("node") is None, reason="solc-js needs node")
+def test_payouts_a_caller_cannot_redirect_are_information():
+    """Real solc 0.4 + Slither's arbitrary-send-eth/erc20: fixed or owner-set recipients vs ones any
+    caller picks or changes."""
+    fixture = FIXTURE.parent / "recipient.sol"
+    proc = run_cli("--no-llm", "--no-cache", "--format", "json", "--fail-on", "none", fixture.name, cwd=fixture.parent)
+    assert proc.returncode == 0, proc.stderr
+    got = {f["location"]["start_line"]: f["severity"] for f in json.loads(proc.stdout)["findings"]
+           if f["swc_id"] == "SWC-105"}
+    lines = fixture.read_text().splitlines()
+    want = {n: m.group(1) for n, text in enumerate(lines, 1) if (m := re.search(r"// expect: (\w+)", text))}
+    assert got == want

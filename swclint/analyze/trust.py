@@ -41,6 +41,43 @@ def untrusted_callee(function) -> bool:
     return not _calls_trusted(irs_reached(function, modifiers=True), set())
 
 
+def untrusted_recipient(function) -> bool:
+    """Some ether payment (directly, through internal calls or modifiers) goes to, or some token pull
+    (`transferFrom`) takes from or gives to, an address a caller chooses or an unprivileged function
+    can change.
+    True when the function moves neither: unknown must not lower a finding."""
+    from ..detectors.ir import Dependencies
+
+    parties = list(_value_parties(function))
+    deps: dict = {}
+    for fn, party in parties:
+        if fn not in deps:
+            deps[fn] = Dependencies(fn)
+        if not all(_trusted_root(root, fn, set()) for root in deps[fn].inputs(party)):
+            return True
+    return not parties
+
+
+def _value_parties(function) -> Iterator[tuple[Any, Any]]:
+    """(function, address) for each ether payment's recipient and each token pull's two parties."""
+    from slither.slithir.operations import HighLevelCall, LibraryCall, LowLevelCall, Send, Transfer
+
+    for fn, ir in irs_reached(function, modifiers=True):
+        if isinstance(ir, (Send, Transfer)) or (
+                isinstance(ir, (LowLevelCall, HighLevelCall)) and ir.call_value is not None):
+            yield fn, ir.destination
+        elif isinstance(ir, HighLevelCall) and str(ir.function_name).lower() in _PULLS:
+            # `token.transferFrom(from, to, ...)`; a library's `safeTransferFrom(token, from, to, ...)`:
+            # a pull from a fixed holder to an address the caller picks is theft all the same
+            args = ir.arguments[1:] if isinstance(ir, LibraryCall) else ir.arguments
+            if len(args) >= 3:
+                yield fn, args[0]
+                yield fn, args[1]
+
+
+_PULLS = {"transferfrom", "safetransferfrom"}  # ERC-20's pull and the SafeERC20 wrapper of it
+
+
 def _calls_trusted(operations: Iterable[tuple[Any, Any]], seen: set) -> bool:
     """Every external call among `operations` ((function, IR) pairs) targets trusted code."""
     from slither.slithir.operations import HighLevelCall, LowLevelCall

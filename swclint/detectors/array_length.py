@@ -64,10 +64,16 @@ def _step(ir, length_key, producers: dict) -> BinaryType | None:
     return None
 
 
-def _length_checked(function: Function, length_key, producers: dict) -> bool:
-    """A require/if compares the length with something (`list.length > 0`, `i < list.length`)."""
-    return any(length_key in (value_key(cmp.variable_left, producers), value_key(cmp.variable_right, producers))
-               for node in function.nodes if is_guard_node(node) for cmp in comparisons(node))
+def _length_checked(function: Function, node, length_key, producers: dict) -> bool:
+    """The length is known to be above zero at `node`: a require/if compares it with something
+    (`list.length > 0`, `i < list.length`), or an entry of the array was read or written on every
+    path before (`list[i] = list[list.length - 1]`: an index at or past the end reverts)."""
+    if any(length_key in (value_key(cmp.variable_left, producers), value_key(cmp.variable_right, producers))
+           for guard in function.nodes if is_guard_node(guard) for cmp in comparisons(guard)):
+        return True
+    array_key = length_key[1]
+    return any(isinstance(ir, Index) and value_key(ir.variable_left, producers) == array_key
+               for earlier in node.dominators if earlier is not node for ir in earlier.irs)
 
 
 def _openings(function: Function) -> list[tuple[StateVariable, str]]:
@@ -86,7 +92,8 @@ def _openings(function: Function) -> list[tuple[StateVariable, str]]:
             continue  # grows one step at a time, like `push`
         if step == BinaryType.SUBTRACTION:
             shrink = ir if isinstance(ir, Binary) else producers.get(ir.rvalue)
-            if not (_length_checked(function, length_key, producers) or checked_before(node, shrink, producers)):
+            if not (_length_checked(function, node, length_key, producers)
+                    or checked_before(node, shrink, producers)):
                 found.append((array, f"can be shrunk below zero in {function.name}"))
             continue
         value = ir.rvalue if isinstance(ir, Assignment) else ir.lvalue
