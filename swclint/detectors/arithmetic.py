@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slither.core.cfg.node import Node, NodeType
 from slither.core.declarations import Function
-from slither.core.solidity_types import ElementaryType
+from slither.core.solidity_types import ArrayType, ElementaryType
 from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
@@ -12,6 +12,7 @@ from slither.slithir.operations import (
     Assignment,
     Binary,
     BinaryType,
+    Index,
     InternalCall,
     LibraryCall,
     OperationWithLValue,
@@ -40,6 +41,7 @@ from swclint.detectors.ir import (
     is_unchecked,
     origin,
     parameter_operations,
+    shrinks_nonempty,
     value_key,
     value_producers,
     wide_modulus_bits,
@@ -93,6 +95,38 @@ def _caller_controlled(roots: set, function: Function) -> bool:
         if isinstance(root, StateVariable) and written_after_deploy(root):
             return True
     return False
+
+
+def _only_indexes(binary: Binary, function: Function) -> bool:
+    """`x - c` (a constant) used only to pick an array entry, directly or through local copies
+    (`a[a.length - 1]`, `last = i - 1; a[last]`): wrapped, it lies far past the end, so the access
+    reverts instead of going on with the wrapped value."""
+    if binary.type != BinaryType.SUBTRACTION or not isinstance(binary.variable_right, Constant):
+        return False
+    irs = [ir for node in function.nodes for ir in node.irs]
+    values = {binary.lvalue}
+    grew = True
+    while grew:  # local copies of the difference
+        grew = False
+        for ir in irs:
+            if (isinstance(ir, Assignment) and ir.rvalue in values and ir.lvalue not in values
+                    and isinstance(ir.lvalue, (LocalVariable, TemporaryVariable))):
+                values.add(ir.lvalue)
+                grew = True
+    if not all(isinstance(v, (LocalVariable, TemporaryVariable)) for v in values):
+        return False
+    indexed = False
+    for ir in irs:
+        if ir is binary or not any(v in values for v in ir.read if not isinstance(v, list)):
+            continue
+        if isinstance(ir, Assignment) and ir.lvalue in values:
+            continue
+        if (isinstance(ir, Index) and ir.variable_right in values and ir.variable_left not in values
+                and isinstance(getattr(ir.variable_left, "type", None), ArrayType)):
+            indexed = True
+            continue
+        return False
+    return indexed
 
 
 def _small_increment(binary: Binary) -> bool:
@@ -385,6 +419,8 @@ class ArithmeticOverflow(SWCDetector):
                     continue  # `i++` bounded by the loop condition
                 if _small_increment(ir):
                     continue  # counting up one by one cannot realistically reach 2^64
+                if _only_indexes(ir, function) or shrinks_nonempty(node, ir, producers):
+                    continue
                 computed = {t for t, p in producers.items() if isinstance(p, Binary) and isinstance(t, TemporaryVariable)}
                 if _cannot_wrap(ir, conversions, computed) or _bounded(ir, bounds, producers):
                     continue

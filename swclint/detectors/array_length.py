@@ -33,6 +33,7 @@ from swclint.detectors.ir import (
     Dependencies,
     comparisons,
     declared_functions,
+    entry_read_before,
     in_assembly,
     is_guard_node,
     origin,
@@ -71,9 +72,7 @@ def _length_checked(function: Function, node, length_key, producers: dict) -> bo
     if any(length_key in (value_key(cmp.variable_left, producers), value_key(cmp.variable_right, producers))
            for guard in function.nodes if is_guard_node(guard) for cmp in comparisons(guard)):
         return True
-    array_key = length_key[1]
-    return any(isinstance(ir, Index) and value_key(ir.variable_left, producers) == array_key
-               for earlier in node.dominators if earlier is not node for ir in earlier.irs)
+    return entry_read_before(node, length_key[1], producers)
 
 
 def _openings(function: Function) -> list[tuple[StateVariable, str]]:

@@ -581,6 +581,21 @@ def value_key(value, producers: dict):
     return origin(value) if isinstance(value, ReferenceVariable) else value
 
 
+def entry_read_before(node: Node, array_key, producers: dict) -> bool:
+    """An entry of the array `array_key` (a `value_key`) was read or written on every path before
+    `node`: the array is not empty there, since an index at or past the end reverts."""
+    return any(isinstance(ir, Index) and value_key(ir.variable_left, producers) == array_key
+               for earlier in node.dominators if earlier is not node for ir in earlier.irs)
+
+
+def shrinks_nonempty(node: Node, binary: Binary, producers: dict) -> bool:
+    """`list.length - 1` (or `list.length--`) where an entry of `list` was used on every path before."""
+    length = value_key(binary.variable_left, producers)
+    return (binary.type == BinaryType.SUBTRACTION and isinstance(binary.variable_right, Constant)
+            and binary.variable_right.value == 1 and isinstance(length, tuple) and length[0] == "length"
+            and entry_read_before(node, length[1], producers))
+
+
 # built-ins whose two calls in one function can return different values
 _NOT_PURE = {"gasleft()"}
 
