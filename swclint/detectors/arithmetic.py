@@ -98,9 +98,10 @@ def _caller_controlled(roots: set, function: Function) -> bool:
 
 
 def _only_indexes(binary: Binary, function: Function) -> bool:
-    """`x - c` (a constant) used only to pick an array entry, directly or through local copies
-    (`a[a.length - 1]`, `last = i - 1; a[last]`): wrapped, it lies far past the end, so the access
-    reverts instead of going on with the wrapped value."""
+    """`x - c` (a constant) that picks an array entry, directly or through local copies
+    (`a[a.length - 1]`, `j = i - 1; a[j]`), before any other use of it: wrapped, it lies far past the
+    end, so the access reverts before the wrapped value goes anywhere (0.5+ `list.pop()` reads
+    `list[length - 1]`, then stores `length - 1` as the new length)."""
     if binary.type != BinaryType.SUBTRACTION or not isinstance(binary.variable_right, Constant):
         return False
     irs = [ir for node in function.nodes for ir in node.irs]
@@ -115,18 +116,27 @@ def _only_indexes(binary: Binary, function: Function) -> bool:
                 grew = True
     if not all(isinstance(v, (LocalVariable, TemporaryVariable)) for v in values):
         return False
-    indexed = False
-    for ir in irs:
-        if ir is binary or not any(v in values for v in ir.read if not isinstance(v, list)):
-            continue
-        if isinstance(ir, Assignment) and ir.lvalue in values:
-            continue
-        if (isinstance(ir, Index) and ir.variable_right in values and ir.variable_left not in values
-                and isinstance(getattr(ir.variable_left, "type", None), ArrayType)):
-            indexed = True
-            continue
-        return False
-    return indexed
+    picks, uses = [], []
+    for node in function.nodes:
+        for position, ir in enumerate(node.irs):
+            if ir is binary or not any(v in values for v in ir.read if not isinstance(v, list)):
+                continue
+            if isinstance(ir, Assignment) and ir.lvalue in values:
+                continue
+            if (isinstance(ir, Index) and ir.variable_right in values and ir.variable_left not in values
+                    and isinstance(getattr(ir.variable_left, "type", None), ArrayType)):
+                picks.append((node, position))
+            else:
+                uses.append((node, position))
+    return bool(picks) and all(any(_after(use, pick) for pick in picks) for use in uses)
+
+
+def _after(use: tuple, pick: tuple) -> bool:
+    """`use` (node, IR position) runs only after `pick` has."""
+    (use_node, use_at), (pick_node, pick_at) = use, pick
+    if use_node is pick_node:
+        return use_at > pick_at
+    return pick_node in use_node.dominators
 
 
 def _small_increment(binary: Binary) -> bool:

@@ -581,11 +581,19 @@ def value_key(value, producers: dict):
     return origin(value) if isinstance(value, ReferenceVariable) else value
 
 
-def entry_read_before(node: Node, array_key, producers: dict) -> bool:
+def entry_read_before(node: Node, array_key, producers: dict, ir: Operation | None = None) -> bool:
     """An entry of the array `array_key` (a `value_key`) was read or written on every path before
-    `node`: the array is not empty there, since an index at or past the end reverts."""
-    return any(isinstance(ir, Index) and value_key(ir.variable_left, producers) == array_key
-               for earlier in node.dominators if earlier is not node for ir in earlier.irs)
+    `node`, or earlier in `node` than `ir`: the array is not empty there, since an index at or past
+    the end reverts (0.5+ `list.pop()` reads its last entry before it shrinks the length)."""
+    def entry(op) -> bool:
+        return isinstance(op, Index) and value_key(op.variable_left, producers) == array_key
+
+    for op in node.irs if ir is not None else ():
+        if op is ir:
+            break
+        if entry(op):
+            return True
+    return any(entry(op) for earlier in node.dominators if earlier is not node for op in earlier.irs)
 
 
 def shrinks_nonempty(node: Node, binary: Binary, producers: dict) -> bool:
@@ -593,7 +601,7 @@ def shrinks_nonempty(node: Node, binary: Binary, producers: dict) -> bool:
     length = value_key(binary.variable_left, producers)
     return (binary.type == BinaryType.SUBTRACTION and isinstance(binary.variable_right, Constant)
             and binary.variable_right.value == 1 and isinstance(length, tuple) and length[0] == "length"
-            and entry_read_before(node, length[1], producers))
+            and entry_read_before(node, length[1], producers, binary))
 
 
 # built-ins whose two calls in one function can return different values
