@@ -34,6 +34,7 @@ from swclint.detectors.ir import (
     dead_nodes,
     declared_functions,
     definitions,
+    flat_reads,
     in_assembly,
     is_constant,
     is_guard_node,
@@ -119,7 +120,7 @@ def _only_indexes(binary: Binary, function: Function) -> bool:
     picks, uses = [], []
     for node in function.nodes:
         for position, ir in enumerate(node.irs):
-            if ir is binary or not any(v in values for v in ir.read if not isinstance(v, list)):
+            if ir is binary or not any(v in values for v in flat_reads(ir)):
                 continue
             if isinstance(ir, Assignment) and ir.lvalue in values:
                 continue

@@ -32,7 +32,6 @@ from swclint.detectors.ir import (
     CALLER_VALUES,
     Dependencies,
     comparisons,
-    declared_functions,
     entry_read_before,
     in_assembly,
     is_guard_node,
@@ -77,12 +76,13 @@ def _length_checked(function: Function, node, write, length_key, producers: dict
 
 def _openings(function: Function) -> list[tuple[StateVariable, str]]:
     """(array, how) for each way `function` lets its caller make a state array's length huge."""
-    if function.is_constructor or privileged(function):
+    writes = list(_length_writes(function))
+    if not writes or function.is_constructor or privileged(function):
         return []
     producers = value_producers(function)
     found = []
     deps = None
-    for node, array, ir in _length_writes(function):
+    for node, array, ir in writes:
         if in_assembly(node):
             continue
         length_key = value_key(ir.lvalue, producers)
@@ -142,6 +142,7 @@ class ArrayLengthControl(SWCDetector):
 
     def _detect(self):
         results = []
+        reported: set = set()  # a base's write seen again from each contract inheriting it
         for contract in self.contracts:
             opened: dict[StateVariable, str] = {}
             for function in contract.functions_and_modifiers:
@@ -149,16 +150,17 @@ class ArrayLengthControl(SWCDetector):
                     opened.setdefault(array, how)
             if not opened:
                 continue
-            for function in declared_functions(contract):
+            for function in contract.functions_and_modifiers:
                 if privileged(function):
                     continue
                 deps = None
                 for node, array, key in _indexed_writes(function):
-                    if array not in opened:
+                    if array not in opened or node in reported:
                         continue
                     deps = deps or Dependencies(function)
                     if _chosen(deps.roots(key), function):
                         message = (f"writes {array.name} at a caller-chosen index, and its length "
                                    f"{opened[array]}: the index reaches every storage slot")
                         results.append(self.node_result(node, message))
+                        reported.add(node)
         return results

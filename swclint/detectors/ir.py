@@ -154,6 +154,11 @@ def reads_of(ir: Operation) -> list:
         if isinstance(base, StateVariable) and _never_written_cached(base):
             return [ir.variable_left]
         return [ir.variable_left, ir.variable_right]
+    return flat_reads(ir)
+
+
+def flat_reads(ir: Operation) -> list:
+    """Everything `ir.read` lists, inline arrays flattened, no None."""
     return _flat(ir.read)
 
 
