@@ -16,7 +16,7 @@ a given finding can cost depends on the function it sits in, read from Slither's
   transaction (`transfer`, a high-level call, a `send`/`call` whose result a check acts on)? If every
   failure is ignored, one refusing recipient cannot block the others: information.
 - **recipient** (unprotected withdrawal only): does some ether payment go to, or some token pull
-  (`transferFrom`) take from, an address a caller can choose or change? Anyone may trigger a payout
+  (`transferFrom`) take from or give to, an address a caller can choose or change? Anyone may trigger a payout
   to a beneficiary fixed at deployment or set by the owner; the caller cannot redirect it, so
   Slither's `arbitrary-send-*` there is information.
 - **records** (unchecked call results only): does the function record anything (write state), take
@@ -78,7 +78,7 @@ class Context:
     callee: bool = True  # some external call goes to an address a caller can choose or change
     blocking: bool = True  # some external call's failure reverts the transaction
     records: bool = True  # writes state, or makes a call that is not a plain payment
-    recipient: bool = True  # some payment goes to (or token pull takes from) an address a caller can choose or change
+    recipient: bool = True  # a payment or token pull reaches an address a caller can choose or change
 
     def missing(self, facts: tuple[str, ...]) -> list[str]:
         return [f for f in facts if not getattr(self, f)]

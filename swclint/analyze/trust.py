@@ -44,8 +44,7 @@ def untrusted_callee(function) -> bool:
 def untrusted_recipient(function) -> bool:
     """Some ether payment (directly, through internal calls or modifiers) goes to, or some token pull
     (`transferFrom`) takes from or gives to, an address a caller chooses or an unprivileged function
-    can change.
-    True when the function moves neither: unknown must not lower a finding."""
+    can change. True when the function moves neither: unknown must not lower a finding."""
     from ..detectors.ir import Dependencies
 
     parties = list(_value_parties(function))
