@@ -26,6 +26,7 @@ from slither.slithir.operations import (
 from slither.slithir.variables import Constant, ReferenceVariable
 
 from swclint.analyze.access import privileged
+from swclint.analyze.run_cache import run_cache
 from swclint.detectors.arithmetic import checked_before
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
@@ -74,11 +75,13 @@ def _length_checked(function: Function, node, write, length_key, producers: dict
     return entry_read_before(node, length_key[1], producers, write)
 
 
-def _openings(function: Function) -> list[tuple[StateVariable, str]]:
-    """(array, how) for each way `function` lets its caller make a state array's length huge."""
+@run_cache(maxsize=4096)
+def _openings(function: Function) -> tuple[tuple[StateVariable, str], ...]:
+    """(array, how) for each way `function` lets its caller make a state array's length huge (asked
+    once per function, not again for each contract that inherits it)."""
     writes = list(_length_writes(function))
     if not writes or function.is_constructor or privileged(function):
-        return []
+        return ()
     producers = value_producers(function)
     found = []
     deps = None
@@ -99,7 +102,7 @@ def _openings(function: Function) -> list[tuple[StateVariable, str]]:
         deps = deps or Dependencies(function)
         if not isinstance(value, Constant) and _chosen(deps.roots(value), function):
             found.append((array, f"is set from a caller's value in {function.name}"))
-    return found
+    return tuple(found)
 
 
 def _indexed_writes(function: Function):
