@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import signal
 import threading
 from collections.abc import Callable
@@ -126,9 +127,10 @@ def analyse_group(version: str, files: list[SourceFile], root: Path, remappings:
 
     from .solc.compile import closure_files, older_alternatives
 
-    # Only solc's own verdicts (they carry a line) suggest another compiler; a timeout or a missing
-    # compiler would fail the same way again.
-    diagnosed = {e.path for e in result.errors if e.stage == "compile" and e.line}
+    # Only solc's own verdicts (a line, or solc's error type: 0.4's natspec errors carry no location)
+    # suggest another compiler; a timeout or a missing compiler would fail the same way again.
+    diagnosed = {e.path for e in result.errors
+                 if e.stage == "compile" and (e.line or _SOLC_VERDICT.match(e.message))}
     failed = {e.path for e in result.errors if e.stage == "compile"} - set(result.compiled)
     for f in (f for f in files if f.rel in failed):
         closure = {relpath(p, root) for p in closure_files(f.path, root, remappings)} | {f.rel}
@@ -154,6 +156,10 @@ def analyse_group(version: str, files: list[SourceFile], root: Path, remappings:
                 result.errors = [e for e in result.errors if not (e.path == f.rel and e.stage == "compile")]
                 result.errors.append(verdict)
     return result
+
+
+# How `solc/compile.py` words an error solc itself raised: its type, then the message.
+_SOLC_VERDICT = re.compile(r"[A-Z][A-Za-z]*Error: ")
 
 
 def _no_release_compiles(f: SourceFile, attempts: list[tuple[str, list[FileError]]]) -> FileError | None:

@@ -149,3 +149,59 @@ def test_pragma_with_spaces_inside_the_version_is_read_as_solc_reads_it() -> Non
     spaced = parse_constraint("^ 0.4 .6")  # from a verified mainnet contract
     assert spaced.allows(Version("0.4.26")) and not spaced.allows(Version("0.5.0"))
     assert not spaced.allows(Version("0.4.5"))
+
+
+def test_natspec_becomes_plain_comments_keeping_offsets_strings_and_empty_comments() -> None:
+    from swclint.solc.source import plain_comments
+
+    text = '/// @param a\n/** x */ /**/ string s = "/// kept"; // y\n/***/ uint z; //// w\n'
+    plain = plain_comments(text)
+    assert plain == '//  @param a\n/*  x */ /**/ string s = "/// kept"; // y\n/* */ uint z; // / w\n'
+    assert len(plain) == len(text)
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("node") is None, reason="solc-js needs node")
+def test_code_rejected_only_for_its_natspec_is_analysed(tmp_path: Path) -> None:
+    # 0.4.24+ reject a `@param` with no text, which the release the author used accepted; a file
+    # next to it in the same compile must not fail with it either
+    from swclint.config import Options
+    from swclint.pipeline import run
+
+    (tmp_path / "doc.sol").write_text("""pragma solidity ^0.4.21;
+contract Doc {
+    uint total;
+    /// @param amount
+    function add(uint amount) public { total += amount; }
+}
+""")
+    (tmp_path / "other.sol").write_text("pragma solidity ^0.4.21;\ncontract Other { uint x; "
+                                        "function f(uint y) public { x += y; } }\n")
+    result = run([str(tmp_path)], Options(llm=False, jobs=1, cache=False), root=tmp_path)
+    assert sorted(result.files) == ["doc.sol", "other.sol"], result.errors
+    assert not [e for e in result.errors if e.stage == "compile"]
+    assert {(Path(f.location.path).name, f.location.start_line) for f in result.findings if f.swc_id == "SWC-101"} \
+        == {("doc.sol", 5), ("other.sol", 2)}
+
+
+def test_a_solc_error_without_a_location_still_tries_an_older_release(tmp_path: Path, monkeypatch) -> None:
+    import swclint.pipeline as pipeline
+    from swclint.config import Options
+
+    (tmp_path / "a.sol").write_text("pragma solidity ^0.4.21;\ncontract A {}\n")
+    tried = []
+
+    def analyse(version, files, root, remappings, opts):
+        tried.append(version)
+        out = pipeline.GroupResult()
+        if version == "0.4.26":  # solc's typed verdict, no line (as 0.4 reports some of them)
+            out.errors.append(pipeline.FileError("a.sol", "compile", "SomeNewError: rejected here"))
+        else:
+            out.compiled.append("a.sol")
+        return out
+
+    monkeypatch.setattr(pipeline, "_analyse_group", analyse)
+    src = pipeline.SourceFile(tmp_path / "a.sol", "a.sol", (tmp_path / "a.sol").read_text())
+    result = pipeline.analyse_group("0.4.26", [src], tmp_path, [], Options(llm=False, jobs=1, cache=False))
+    assert tried[0] == "0.4.26" and len(tried) == 2 and result.compiled == ["a.sol"]
+    assert result.errors == []

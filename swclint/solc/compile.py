@@ -20,7 +20,7 @@ from swclint.solc import legacy
 from swclint.solc.errors import CompilerBroken, InvalidPragma, SolcError, UnsatisfiablePragma
 from swclint.solc.imports import Remapping, SourceTree, load_tree, parse_remapping, unit_name
 from swclint.solc.providers import Solc, get_solc, get_solc_for_constraint, installed_versions
-from swclint.solc.source import _PRAGMA, mask
+from swclint.solc.source import _PRAGMA, mask, plain_comments
 from swclint.solc.versions import (
     LEGACY_RELEASES,
     OLDEST_SUPPORTED,
@@ -86,12 +86,15 @@ def standard_input(
     remappings: Sequence[Remapping],
     output_selection: dict | None = None,
     version: Version | None = None,
+    *,
+    natspec: bool = True,
 ) -> dict:
     sources: dict[str, dict] = {}
     for unit in units:
         for u in tree.closure(unit):
             if u in tree.contents:
-                sources.setdefault(u, {"content": _for_compiler(tree.contents[u], version)})
+                text = _for_compiler(tree.contents[u], version)
+                sources.setdefault(u, {"content": text if natspec else plain_comments(text)})
     settings: dict = {"outputSelection": output_selection or DEFAULT_OUTPUT_SELECTION}
     if remappings:
         settings["remappings"] = [str(r) for r in remappings]
@@ -266,8 +269,9 @@ def _compile_until_clean(
     diags: set[Diagnostic],
 ) -> list[str]:
     """Compile `roots`; drop roots whose closure has errors and retry. Returns the roots that compiled."""
+    natspec = True
     while roots:
-        inp = standard_input(tree, roots, remaps, selection, solc.version)
+        inp = standard_input(tree, roots, remaps, selection, solc.version, natspec=natspec)
         try:
             output = solc.compile_standard(inp, timeout=timeout)
         except SolcError as exc:
@@ -278,6 +282,9 @@ def _compile_until_clean(
             return []
         if solc.version < OLDEST_SUPPORTED:  # a pre-standard-JSON release, through solc-js's wrapper
             output = legacy.standardise(output, tree.contents, solc.version)
+        if natspec and _natspec_only(output):
+            natspec = False  # compiled again with the NatSpec as plain comments (`plain_comments`)
+            continue
         found, error_units, unattributed = _diagnostics(output, tree)
         diags.update(found)
         bad = [r for r in roots if error_units.intersection(tree.closure(r))]
@@ -290,8 +297,8 @@ def _compile_until_clean(
             bad = roots
         for r in bad:
             result.failed.append(tree.files[r])
-            if r not in error_units:
-                culprits = ", ".join(str(tree.files[u]) for u in tree.closure(r) if u in error_units)
+            culprits = ", ".join(str(tree.files[u]) for u in tree.closure(r) if u in error_units and u != r)
+            if r not in error_units and culprits:  # an error with no location already names this root
                 diags.add(
                     Diagnostic(
                         tree.files[r], None, None, f"not compiled: imported file(s) {culprits} have errors"
@@ -301,6 +308,13 @@ def _compile_until_clean(
             result.input, result.output = inp, output
         roots = [r for r in roots if r not in bad]
     return []
+
+
+def _natspec_only(output: dict) -> bool:
+    """solc's only errors are about NatSpec (which a later release rejects where an earlier did not)."""
+    kinds = {e.get("type") for e in output.get("errors", []) or []
+             if str(e.get("severity", "error")).lower() == "error"}
+    return kinds == {"DocstringParsingError"}
 
 
 def _one_by_one(

@@ -47,6 +47,31 @@ def mask(source: str, *, strings: bool = False) -> str:
     return "".join(out)
 
 
+def plain_comments(source: str) -> str:
+    """NatSpec comments (`///`, `/** */`) turned into plain ones, keeping offsets and newlines.
+
+    solc rejects some NatSpec that an older release accepted (a `@param` with no text); analysis
+    never needs it, so a file rejected only for its NatSpec is compiled with it as plain comments.
+    """
+    out = list(source)
+    masked = mask(source)  # comments blanked, strings kept: a `//` in a string stays as it is
+    i, n = 0, len(source)
+    while i < n:
+        if source.startswith("//", i) and masked[i] == " ":
+            if source.startswith("///", i):
+                out[i + 2] = " "
+            j = source.find("\n", i)
+            i = n if j == -1 else j
+        elif source.startswith("/*", i) and masked[i] == " ":
+            if source.startswith("/**", i) and not source.startswith("/**/", i):
+                out[i + 2] = " "
+            j = source.find("*/", i + 2)
+            i = n if j == -1 else j + 2
+        else:
+            i += 1
+    return "".join(out)
+
+
 def _blank(out: list[str], source: str, start: int, end: int) -> None:
     for k in range(start, end):
         if source[k] != "\n":
