@@ -106,9 +106,9 @@ def _passed(caller, call, roles: Roles) -> Roles:
     from slither.core.declarations import SolidityVariable
     from slither.core.variables.state_variable import StateVariable
 
-    from ..detectors.ir import Dependencies
+    from ..detectors.ir import dependencies
 
-    deps = Dependencies(caller)
+    deps = dependencies(caller)
     to_caller, to_stored, to_chosen = set(), set(), set()
     for param, arg in zip(call.function.parameters, call.arguments, strict=False):
         roots = deps.roots(arg) | {arg}
@@ -210,10 +210,10 @@ class _Values:
     def __init__(self, function, roles: Roles, depth: int, assumed: frozenset) -> None:
         from slither.slithir.operations import OperationWithLValue
 
-        from ..detectors.ir import Dependencies
+        from ..detectors.ir import dependencies
 
         self.function, self.roles, self.depth, self.assumed = function, roles, depth, assumed
-        self.deps = Dependencies(function)
+        self.deps = dependencies(function)
         self.producers: dict = {}
         for node in function.nodes:
             for ir in node.irs:

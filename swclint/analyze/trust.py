@@ -45,14 +45,11 @@ def untrusted_recipient(function) -> bool:
     """Some ether payment (directly, through internal calls or modifiers) goes to, or some token pull
     (`transferFrom`) takes from or gives to, an address a caller chooses or an unprivileged function
     can change. True when the function moves neither: unknown must not lower a finding."""
-    from ..detectors.ir import Dependencies
+    from ..detectors.ir import dependencies
 
     parties = list(_value_parties(function))
-    deps: dict = {}
     for fn, party in parties:
-        if fn not in deps:
-            deps[fn] = Dependencies(fn)
-        if not all(_trusted_root(root, fn, set()) for root in deps[fn].inputs(party)):
+        if not all(_trusted_root(root, fn, set()) for root in dependencies(fn).inputs(party)):
             return True
     return not parties
 
@@ -81,15 +78,12 @@ def _calls_trusted(operations: Iterable[tuple[Any, Any]], seen: set) -> bool:
     """Every external call among `operations` ((function, IR) pairs) targets trusted code."""
     from slither.slithir.operations import HighLevelCall, LowLevelCall
 
-    from ..detectors.ir import Dependencies, is_library_call
+    from ..detectors.ir import dependencies, is_library_call
 
-    deps: dict = {}
     for fn, ir in operations:
         if not isinstance(ir, (HighLevelCall, LowLevelCall)) or is_library_call(ir):
             continue
-        if fn not in deps:
-            deps[fn] = Dependencies(fn)
-        if not all(_trusted_root(root, fn, seen) for root in deps[fn].inputs(ir.destination)):
+        if not all(_trusted_root(root, fn, seen) for root in dependencies(fn).inputs(ir.destination)):
             return False
     return True
 
@@ -117,7 +111,7 @@ def _trusted_state(variable, seen: set) -> bool:
     """Constant or immutable, or every unprivileged write stores a trusted value."""
     from slither.slithir.operations import OperationWithLValue
 
-    from ..detectors.ir import Dependencies, origin, public_writers, reads_of
+    from ..detectors.ir import dependencies, origin, public_writers, reads_of
 
     if variable.is_constant or getattr(variable, "is_immutable", False):
         return True
@@ -129,13 +123,10 @@ def _trusted_state(variable, seen: set) -> bool:
     for writer in {w for c in heirs for w in public_writers(c, variable)}:
         if privileged(writer):
             continue
-        deps: dict = {}
         for fn, ir in irs_reached(writer, modifiers=True):
             if not (isinstance(ir, OperationWithLValue) and origin(ir.lvalue) is variable):
                 continue
-            if fn not in deps:
-                deps[fn] = Dependencies(fn)
-            roots = set().union(*(deps[fn].inputs(r) for r in reads_of(ir)))
+            roots = set().union(*(dependencies(fn).inputs(r) for r in reads_of(ir)))
             if not all(_trusted_root(root, fn, seen) for root in roots):
                 return False
     return True

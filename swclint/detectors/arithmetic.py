@@ -29,11 +29,11 @@ from swclint.detectors.ir import (
     CLOCKS,
     EXTERNAL_RESULT,
     REQUIRE_ASSERT,
-    Dependencies,
     comparisons,
     dead_nodes,
     declared_functions,
     definitions,
+    dependencies,
     flat_reads,
     in_assembly,
     is_constant,
@@ -407,7 +407,7 @@ class ArithmeticOverflow(SWCDetector):
         return results
 
     def _check(self, function: Function):
-        deps = Dependencies(function)
+        deps = dependencies(function)
         counters = _loop_counters(function)
         dead = dead_nodes(function)
         producers = value_producers(function)

@@ -31,8 +31,8 @@ from swclint.detectors.arithmetic import checked_before
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
     CALLER_VALUES,
-    Dependencies,
     comparisons,
+    dependencies,
     entry_read_before,
     in_assembly,
     is_guard_node,
@@ -99,7 +99,7 @@ def _openings(function: Function) -> tuple[tuple[StateVariable, str], ...]:
                 found.append((array, f"can be shrunk below zero in {function.name}"))
             continue
         value = ir.rvalue if isinstance(ir, Assignment) else ir.lvalue
-        deps = deps or Dependencies(function)
+        deps = deps or dependencies(function)
         if not isinstance(value, Constant) and _chosen(deps.roots(value), function):
             found.append((array, f"is set from a caller's value in {function.name}"))
     return tuple(found)
@@ -160,7 +160,7 @@ class ArrayLengthControl(SWCDetector):
                 for node, array, key in _indexed_writes(function):
                     if array not in opened or node in reported:
                         continue
-                    deps = deps or Dependencies(function)
+                    deps = deps or dependencies(function)
                     if _chosen(deps.roots(key), function):
                         message = (f"writes {array.name} at a caller-chosen index, and its length "
                                    f"{opened[array]}: the index reaches every storage slot")

@@ -18,9 +18,9 @@ from swclint.detectors.ir import (
     CALLER_VALUES,
     EXTERNAL_RESULT,
     GASLEFT,
-    Dependencies,
     comparisons,
     declared_functions,
+    dependencies,
     is_guard_node,
     written_after_deploy,
 )
@@ -129,7 +129,7 @@ class AssertViolation(SWCDetector):
         return results
 
     def _check(self, function: Function):
-        deps = Dependencies(function)
+        deps = dependencies(function)
         producers = {ir.lvalue: ir for node in function.nodes for ir in node.irs if isinstance(ir, Binary)}
         guarded = set()
         for node in function.nodes:

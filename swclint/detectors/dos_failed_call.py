@@ -11,8 +11,8 @@ from swclint.analyze.access import privileged
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
     CALLER_VALUES,
-    Dependencies,
     declared_functions,
+    dependencies,
     failure_reverts,
     loop_nodes,
     origin,
@@ -25,7 +25,7 @@ def _replaceable_by_anyone(contract: Contract, variable: StateVariable) -> bool:
     for function in contract.functions_entry_points:
         if function.is_constructor or privileged(function):
             continue
-        deps = Dependencies(function)
+        deps = dependencies(function)
         for node in function.nodes:
             for ir in node.irs:
                 if isinstance(ir, Assignment) and origin(ir.lvalue) == variable:
@@ -48,7 +48,7 @@ class DoSFailedCall(SWCDetector):
         return results
 
     def _check(self, contract: Contract, function: Function):
-        deps = Dependencies(function)
+        deps = dependencies(function)
         in_loop = loop_nodes(function)
         results = []
         for node in function.nodes:

@@ -263,7 +263,7 @@ def _is_temporary(value) -> bool:
 
 @run_cache(maxsize=4096)
 def _returns_roots_cached(function: Function) -> frozenset:
-    deps = Dependencies(function)
+    deps = Dependencies(function)  # inside the chain `_IN_PROGRESS` guards: never the cached one
     found: set = set()
     for node in function.nodes:
         for ir in node.irs:
@@ -277,6 +277,20 @@ def _returns_roots_cached(function: Function) -> frozenset:
 
 
 _IN_PROGRESS: set = set()
+
+
+@run_cache(maxsize=4096)
+def _dependencies_cached(function: Function) -> Dependencies:
+    return Dependencies(function)
+
+
+def dependencies(function: Function) -> Dependencies:
+    """`Dependencies(function)`, built once per Slither run (a dozen checks ask for it).
+
+    Not cached while a chain of return values is followed: a recursive callee then reads as having
+    no sources, which is right only inside that chain.
+    """
+    return Dependencies(function) if _IN_PROGRESS else _dependencies_cached(function)
 
 
 def returns_roots(function: Function) -> set:

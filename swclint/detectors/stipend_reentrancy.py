@@ -15,7 +15,7 @@ from slither.detectors.abstract_detector import DetectorClassification
 from slither.slithir.operations import InternalCall, Send, Transfer
 
 from swclint.detectors.base import SWCDetector
-from swclint.detectors.ir import Dependencies
+from swclint.detectors.ir import Dependencies, dependencies
 
 CALLERS = {SolidityVariableComposed("msg.sender"), SolidityVariableComposed("tx.origin")}
 
@@ -31,7 +31,7 @@ def _caller_assigned(contract: Contract) -> set[StateVariable]:
     for function in contract.functions_entry_points:
         if not _is_entry(function):
             continue
-        deps = Dependencies(function)
+        deps = dependencies(function)
         for variable in function.all_state_variables_written():
             roots = deps.deps.get(variable, set())
             if roots & CALLERS or any(r in function.parameters for r in roots):
@@ -90,7 +90,7 @@ class StipendReentrancy(SWCDetector):
             for function in contract.functions_declared:
                 if not _is_entry(function):
                     continue
-                deps = Dependencies(function)
+                deps = dependencies(function)
                 for node in sorted(function.nodes, key=lambda n: n.node_id):
                     sends = [ir for ir in node.irs if isinstance(ir, (Send, Transfer))
                              and _caller_chosen(ir.destination, function, deps, assigned)]

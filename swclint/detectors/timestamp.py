@@ -14,8 +14,8 @@ from swclint.detectors.ir import (
     ARITHMETIC,
     COMPARISON,
     TIME_VALUES,
-    Dependencies,
     declared_functions,
+    dependencies,
     in_assembly,
     is_guard_node,
     returns_roots,
@@ -72,7 +72,7 @@ def _far_deadline(variable: StateVariable, contract: Contract) -> bool:
             if variable not in node.state_variables_written:
                 continue
             writes += 1
-            deps = deps or Dependencies(function)
+            deps = deps or dependencies(function)
             additions = [ir for ir in node.irs if isinstance(ir, Binary) and ir.type == BinaryType.ADDITION]
             if not additions:
                 if any(isinstance(v, Constant) for ir in node.irs for v in getattr(ir, "read", [])):
@@ -114,7 +114,7 @@ class BlockTimestamp(SWCDetector):
         return results
 
     def _check(self, function: Function):
-        deps = Dependencies(function)
+        deps = dependencies(function)
         results = []
         for node in function.nodes:
             if in_assembly(node):

@@ -15,6 +15,7 @@ from swclint.detectors.ir import (
     Dependencies,
     comparisons,
     condition_values,
+    dependencies,
     is_guard_node,
     value_transfers,
 )
@@ -43,7 +44,7 @@ def _allowance_effects(function: Function, bind: dict, depth: int = 0):
     writes: (allowance variable, roots of the value stored) for each store into an allowance-like
     mapping; guarded: roots read by its require/if checks, with `0` standing for a zero test.
     """
-    deps = Dependencies(function)
+    deps = dependencies(function)
     writes: list = []
     guarded: set = set()
     for node in function.nodes:
@@ -120,7 +121,7 @@ class TransactionOrderDependence(SWCDetector):
             for variable in function.all_state_variables_written():
                 writers.setdefault(variable, []).append(function)
         for function in entries:
-            deps = Dependencies(function)
+            deps = dependencies(function)
             guard_roots: set = set()
             for node in function.nodes:
                 for tested in condition_values(node):

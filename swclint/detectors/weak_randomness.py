@@ -27,6 +27,7 @@ from swclint.detectors.ir import (
     condition_values,
     declared_functions,
     definitions,
+    dependencies,
     in_assembly,
     reads_of,
     wide_modulus_bits,
@@ -45,7 +46,7 @@ def _block_derived_state(contract_functions, state_variables) -> set[StateVariab
     """State variables assigned (anywhere, initialisers included) from block values."""
     derived = set()
     for function in contract_functions:
-        deps = Dependencies(function)
+        deps = dependencies(function)
         for variable in function.state_variables_written:
             if variable in state_variables and deps.roots(variable) & BLOCK_VALUES:
                 derived.add(variable)
@@ -109,7 +110,7 @@ def _stored_draws(functions) -> set[tuple]:
                 if ir.function in BLOCKHASH:
                     drawn.add(ir.lvalue)
                 elif ir.function in HASHES:
-                    deps = deps or Dependencies(function)
+                    deps = deps or dependencies(function)
                     if any(deps.roots(a) & BLOCK_VALUES for a in ir.arguments):
                         drawn.add(ir.lvalue)
         if drawn:
@@ -306,7 +307,7 @@ class WeakRandomness(SWCDetector):
         return results
 
     def _check(self, function: Function, derived: set, used_state: set, draws: set[tuple]):
-        deps = Dependencies(function)
+        deps = dependencies(function)
         sources = BLOCK_VALUES | derived
         flagged = []
         if draws:
