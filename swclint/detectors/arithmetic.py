@@ -430,7 +430,7 @@ class ArithmeticOverflow(SWCDetector):
                     continue  # `i++` bounded by the loop condition
                 if _small_increment(ir):
                     continue  # counting up one by one cannot realistically reach 2^64
-                if _only_indexes(ir, function) or shrinks_nonempty(node, ir, producers):
+                if _only_indexes(ir, function) or shrinks_nonempty(function, node, ir, producers):
                     continue
                 computed = {t for t, p in producers.items() if isinstance(p, Binary) and isinstance(t, TemporaryVariable)}
                 if _cannot_wrap(ir, conversions, computed) or _bounded(ir, bounds, producers):

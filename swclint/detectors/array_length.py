@@ -31,11 +31,9 @@ from swclint.detectors.arithmetic import checked_before
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
     CALLER_VALUES,
-    comparisons,
     dependencies,
-    entry_read_before,
     in_assembly,
-    is_guard_node,
+    nonempty_at,
     origin,
     value_key,
     value_producers,
@@ -65,16 +63,6 @@ def _step(ir, length_key, producers: dict) -> BinaryType | None:
     return None
 
 
-def _length_checked(function: Function, node, write, length_key, producers: dict) -> bool:
-    """The length is known to be above zero at `node`: a require/if compares it with something
-    (`list.length > 0`, `i < list.length`), or an entry of the array was read or written on every
-    path before (`list[i] = list[list.length - 1]`: an index at or past the end reverts)."""
-    if any(length_key in (value_key(cmp.variable_left, producers), value_key(cmp.variable_right, producers))
-           for guard in function.nodes if is_guard_node(guard) for cmp in comparisons(guard)):
-        return True
-    return entry_read_before(node, length_key[1], producers, write)
-
-
 @run_cache(maxsize=4096)
 def _openings(function: Function) -> tuple[tuple[StateVariable, str], ...]:
     """(array, how) for each way `function` lets its caller make a state array's length huge (asked
@@ -94,7 +82,7 @@ def _openings(function: Function) -> tuple[tuple[StateVariable, str], ...]:
             continue  # grows one step at a time, like `push`
         if step == BinaryType.SUBTRACTION:
             shrink = ir if isinstance(ir, Binary) else producers.get(ir.rvalue)
-            if not (_length_checked(function, node, ir, length_key, producers)
+            if not (nonempty_at(function, node, length_key[1], producers, ir)
                     or checked_before(node, shrink, producers)):
                 found.append((array, f"can be shrunk below zero in {function.name}"))
             continue

@@ -615,12 +615,44 @@ def entry_read_before(node: Node, array_key, producers: dict, ir: Operation | No
     return any(entry(op) for earlier in node.dominators if earlier is not node for op in earlier.irs)
 
 
-def shrinks_nonempty(node: Node, binary: Binary, producers: dict) -> bool:
-    """`list.length - 1` (or `list.length--`) where an entry of `list` was used on every path before."""
+def nonempty_at(function: Function, node: Node, array_key, producers: dict, ir: Operation | None = None) -> bool:
+    """The array `array_key` (a `value_key`) has an entry at `node`: a require or condition of the
+    function bounds its length from below (`list.length > 0`, `i < list.length`, `list.length != 0`,
+    `if (list.length == 0) return;`), or an entry of it was used on every path before (see
+    `entry_read_before`). The comparison is matched anywhere in the function, as the SWC-101 guards are;
+    an upper bound (`list.length < 100`) is no such comparison."""
+    length = ("length", array_key)
+    if any(_bounds_from_below(cmp, length, producers)
+           for guard in function.nodes if is_guard_node(guard) for cmp in comparisons(guard)):
+        return True
+    return entry_read_before(node, array_key, producers, ir)
+
+
+def _bounds_from_below(cmp: Binary, length, producers: dict) -> bool:
+    left, right = value_key(cmp.variable_left, producers), value_key(cmp.variable_right, producers)
+    if cmp.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
+        return length in (left, right)  # `!= 0`, or `== 0` deciding an early exit
+    big, small = {BinaryType.GREATER: (left, right), BinaryType.GREATER_EQUAL: (left, right),
+                  BinaryType.LESS: (right, left), BinaryType.LESS_EQUAL: (right, left)}.get(cmp.type, (None, None))
+    if big != length:
+        return False
+    strict = cmp.type in (BinaryType.GREATER, BinaryType.LESS)  # above an unsigned value: at least 1
+    return strict or (isinstance(small, tuple) and small[0] == "constant" and _positive(small[1]))
+
+
+def _positive(value) -> bool:
+    try:
+        return int(value) > 0
+    except (TypeError, ValueError):
+        return False
+
+
+def shrinks_nonempty(function: Function, node: Node, binary: Binary, producers: dict) -> bool:
+    """`list.length - 1` (or `list.length--`) where `list` has an entry (`nonempty_at`)."""
     length = value_key(binary.variable_left, producers)
     return (binary.type == BinaryType.SUBTRACTION and isinstance(binary.variable_right, Constant)
             and binary.variable_right.value == 1 and isinstance(length, tuple) and length[0] == "length"
-            and entry_read_before(node, length[1], producers, binary))
+            and nonempty_at(function, node, length[1], producers, binary))
 
 
 # built-ins whose two calls in one function can return different values
