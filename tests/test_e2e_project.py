@@ -63,3 +63,34 @@ def test_open_pragma_file_rejected_by_newest_solc_is_compiled_with_an_older_one(
         assert [f["location"]["path"] for f in report["findings"] if f["swc_id"] == "SWC-101"] == ["Bits.sol"]
         reports.append(report["findings"])
     assert reports[0] == reports[1]
+
+
+def test_a_project_outside_the_current_folder_reads_its_own_imports(tmp_path):
+    # `swclint /elsewhere/contracts/token/X.sol` run from another folder: X's `../../` imports lie in
+    # its own project (package.json marks the top), so they are read; an import that escapes a folder
+    # with no project marker names where the file is and why it was not read
+    other = tmp_path / "other"
+    (other / "contracts" / "token").mkdir(parents=True)
+    (other / "contracts" / "utils").mkdir()
+    (other / "package.json").write_text("{}")
+    (other / "contracts" / "utils" / "Math.sol").write_text(
+        "pragma solidity ^0.5.0;\nlibrary Math {\n"
+        "    function sub(uint a, uint b) internal pure returns (uint) { return a - b; }\n}\n")
+    (other / "contracts" / "token" / "Token.sol").write_text(
+        'pragma solidity ^0.5.0;\nimport "../utils/Math.sol";\ncontract Token {\n'
+        "    function f(uint a, uint b) external pure returns (uint) { return Math.sub(a, b) - b; }\n}\n")
+    loose = tmp_path / "loose"
+    (loose / "a").mkdir(parents=True)
+    (loose / "b").mkdir()
+    (loose / "b" / "A.sol").write_text("pragma solidity ^0.5.0;\ncontract A {}\n")
+    (loose / "a" / "B.sol").write_text('pragma solidity ^0.5.0;\nimport "../b/A.sol";\ncontract B is A {}\n')
+    here = tmp_path / "here"
+    here.mkdir()
+    proc = run_cli("--no-llm", "--format", "json", "--fail-on", "none", "--jobs", "1",
+                   str(other / "contracts" / "token" / "Token.sol"), str(loose / "a" / "B.sol"), cwd=here)
+    report = json.loads(proc.stdout)
+    (error,) = report["errors"]
+    assert error["path"].endswith("loose/a/B.sol") and error["line"] == 2
+    assert f"found at '{(loose / 'b' / 'A.sol').resolve()}', outside the project being scanned" in error["message"]
+    assert any(f["swc_id"] == "SWC-101" and f["location"]["path"].endswith("token/Token.sol")
+               for f in report["findings"]), report["findings"]

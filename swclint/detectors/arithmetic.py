@@ -35,6 +35,7 @@ from swclint.detectors.ir import (
     definitions,
     dependencies,
     flat_reads,
+    helper_operands,
     in_assembly,
     is_constant,
     is_guard_node,
@@ -252,9 +253,9 @@ def _factors(value, bounds: Bounds) -> list | None:
     ir = _only_write(value, bounds)
     if isinstance(ir, Binary) and ir.type == BinaryType.MULTIPLICATION:
         return [ir.variable_left, ir.variable_right]
-    if isinstance(ir, (InternalCall, LibraryCall)) and len(ir.arguments) == 2 \
+    if isinstance(ir, (InternalCall, LibraryCall)) and helper_operands(ir) \
             and parameter_operations(ir.function, BinaryType.MULTIPLICATION):
-        return list(ir.arguments)
+        return helper_operands(ir)
     return None
 
 
@@ -364,9 +365,9 @@ def checked_before(node: Node, binary: Binary, producers: dict) -> bool:
         for ir in earlier.irs:
             if isinstance(ir, Binary) and ir.type == binary.type and not is_unchecked(earlier):
                 pair = (ir.variable_left, ir.variable_right)
-            elif (isinstance(ir, (InternalCall, LibraryCall)) and len(ir.arguments) == 2
+            elif (isinstance(ir, (InternalCall, LibraryCall)) and helper_operands(ir)
                   and isinstance(ir.function, Function) and checked_helper(ir.function, binary.type)):
-                pair = tuple(ir.arguments)
+                pair = tuple(helper_operands(ir))
             else:
                 continue
             keys = (value_key(pair[0], producers), value_key(pair[1], producers))

@@ -25,6 +25,7 @@ from slither.slithir.operations import (
     LibraryCall,
     Member,
     OperationWithLValue,
+    Return,
     SolidityCall,
 )
 from slither.slithir.variables import Constant, TemporaryVariable
@@ -33,6 +34,7 @@ from swclint.analyze.run_cache import run_cache
 from swclint.detectors.ir import (
     REQUIRE_ASSERT,
     comparisons,
+    helper_operands,
     is_guard_node,
     is_unchecked,
     origin,
@@ -59,9 +61,24 @@ def checked_helper(function, kind: BinaryType) -> bool:
     """A helper like SafeMath's `add(a, b)`/`sub(a, b)`: applies `kind` to its two parameters and
     reverts through require/assert (or compiles to checked arithmetic)."""
     ops = parameter_operations(function, kind)
+    if not ops:
+        return _delegates_to_checked(function, kind)
     guards = any(isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT
-                 for node in function.nodes for ir in node.irs) if ops else False
-    return bool(ops) and (guards or not any(is_unchecked(node) for node, _ in ops))
+                 for node in function.nodes for ir in node.irs)
+    return guards or not any(is_unchecked(node) for node, _ in ops)
+
+
+def _delegates_to_checked(function, kind: BinaryType) -> bool:
+    """`sub(a, b)` that returns `sub(a, b, "message")`, a checked helper taking more parameters (the
+    longer overload: following only those never loops)."""
+    if not isinstance(function, Function) or len(function.parameters) != 2:
+        return False
+    params = list(function.parameters)
+    returned = {v for node in function.nodes for ir in node.irs if isinstance(ir, Return) for v in ir.values}
+    return any(isinstance(ir, (InternalCall, LibraryCall)) and ir.lvalue in returned
+               and isinstance(ir.function, Function) and len(ir.function.parameters) > 2
+               and helper_operands(ir) == params and checked_helper(ir.function, kind)
+               for node in function.nodes for ir in node.irs)
 
 
 def _change(ir, producers: dict, depth: int = 0):
@@ -72,10 +89,11 @@ def _change(ir, producers: dict, depth: int = 0):
     node = getattr(ir, "node", None)
     if isinstance(ir, Binary) and ir.type in (_ADD, _SUB) and node is not None:
         return ir.type, ir.variable_left, ir.variable_right, not is_unchecked(node)
-    if isinstance(ir, (InternalCall, LibraryCall)) and len(ir.arguments) == 2:
+    operands = helper_operands(ir) if isinstance(ir, (InternalCall, LibraryCall)) else None
+    if operands:
         for kind in (_ADD, _SUB):
             if checked_helper(ir.function, kind):
-                return kind, ir.arguments[0], ir.arguments[1], True
+                return kind, operands[0], operands[1], True
     return None
 
 

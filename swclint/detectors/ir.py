@@ -705,9 +705,29 @@ def wide_modulus_bits(ir: Binary, defs: dict) -> int | None:
 
 
 def parameter_operations(function, kind: BinaryType) -> list[tuple[Node, Binary]]:
-    """Where a two-parameter helper like SafeMath's `mul(a, b)` applies `kind` to its parameters."""
-    params = set(getattr(function, "parameters", []))
-    if not isinstance(function, Function) or len(params) != 2:
+    """Where a helper like SafeMath's `mul(a, b)` applies `kind` to its two operands (the first two
+    parameters; a third may only be the revert message, as in `sub(a, b, "...")`)."""
+    operands = _helper_parameters(function)
+    if not operands:
         return []
     return [(node, ir) for node in function.nodes for ir in node.irs
-            if isinstance(ir, Binary) and ir.type == kind and {ir.variable_left, ir.variable_right} == params]
+            if isinstance(ir, Binary) and ir.type == kind and {ir.variable_left, ir.variable_right} == operands]
+
+
+def _helper_parameters(function) -> set:
+    params = list(getattr(function, "parameters", [])) if isinstance(function, Function) else []
+    if len(params) == 2 or (len(params) == 3 and _is_message(params[2])):
+        return set(params[:2])
+    return set()
+
+
+def _is_message(value) -> bool:
+    return str(getattr(value, "type", "")) in ("string", "bytes")
+
+
+def helper_operands(call: Operation) -> list | None:
+    """The two operands of a call to a two-operand helper (`a.sub(b)`, `a.sub(b, "message")`)."""
+    args = list(getattr(call, "arguments", []) or [])
+    if len(args) == 2 or (len(args) == 3 and _is_message(args[2])):
+        return args[:2]
+    return None

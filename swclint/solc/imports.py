@@ -119,6 +119,29 @@ def _locate(unit: str, importer_file: Path | None, root: Path, allowed: Sequence
     return None
 
 
+def _outside(unit: str, root: Path) -> str:
+    """Why an import that exists on disk was not read: it lies outside every project being scanned."""
+    target = Path(unit) if posixpath.isabs(unit) else root / unit
+    if target.is_file():
+        return (f"found at '{target.resolve()}', outside the project being scanned ({root}); "
+                f"scan from that project's folder or map it with --remap")
+    return f"not found as '{unit}'"
+
+
+# What marks the top folder of a Solidity project (git, npm, Foundry, Hardhat, Truffle, remappings).
+_PROJECT_MARKERS = (".git", "package.json", "foundry.toml", "remappings.txt", "hardhat.config.js",
+                    "hardhat.config.ts", "truffle-config.js", "truffle.js")
+
+
+def project_home(folder: Path) -> Path:
+    """The nearest folder at or above `folder` that a project marker names as a project's top, else
+    `folder` itself."""
+    for d in (folder, *folder.parents):
+        if any((d / marker).exists() for marker in _PROJECT_MARKERS):
+            return d
+    return folder
+
+
 def load_tree(files: Iterable[Path], root: Path, remappings: Sequence[Remapping]) -> SourceTree:
     """Read `files` and everything they import; unresolvable imports land in `missing`."""
     root = root.resolve()
@@ -127,6 +150,11 @@ def load_tree(files: Iterable[Path], root: Path, remappings: Sequence[Remapping]
         target = Path(r.target)
         if target.is_absolute():
             allowed.append(target.resolve())
+    files = list(files)
+    for f in files:  # a file given outside the root reads imports from its own project
+        real = f.resolve()
+        if root not in real.parents and (home := project_home(real.parent)) not in allowed:
+            allowed.append(home)
     tree = SourceTree(root)
     queue: list[tuple[str, Path]] = [(unit_name(f, root), f.resolve()) for f in files]
     while queue:
@@ -145,9 +173,7 @@ def load_tree(files: Iterable[Path], root: Path, remappings: Sequence[Remapping]
             dep = apply_remappings(absolute_import(directive.text, unit), unit, remappings)
             dep_file = tree.files.get(dep) or _locate(dep, file, root, allowed)
             if dep_file is None:
-                tree.missing.append(
-                    MissingImport(unit, directive.line, directive.text, f"not found as '{dep}'")
-                )
+                tree.missing.append(MissingImport(unit, directive.line, directive.text, _outside(dep, root)))
                 continue
             if dep not in tree.deps[unit]:
                 tree.deps[unit].append(dep)
