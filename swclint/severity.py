@@ -17,8 +17,9 @@ a given finding can cost depends on the function it sits in, read from Slither's
   failure is ignored, one refusing recipient cannot block the others: information.
 - **recipient** (unprotected withdrawal only): does some ether payment go to, or some token pull
   (`transferFrom`) take from or give to, an address a caller can choose or change? Anyone may trigger a payout
-  to a beneficiary fixed at deployment or set by the owner; the caller cannot redirect it, so
-  Slither's `arbitrary-send-*` there is information.
+  to a beneficiary fixed at deployment or set by the owner, or pay an account the amount kept for
+  it while recording the payout (`released[a] += p`); the caller cannot redirect it, so Slither's
+  `arbitrary-send-*` there is information.
 - **records** (unchecked call results only): does the function record anything (write state), take
   the caller's ether, or make a call other than a payment? An ignored failed payment of the
   contract's own funds in a function that records nothing loses nothing: the ether or tokens stay
@@ -102,7 +103,8 @@ def context_reason(swc_id: str, context: Context) -> str:
              CALLEE: "its external calls reach only contracts fixed at deployment or set by a privileged account",
              BLOCKING: "no failed call reverts it: a refusing recipient cannot block the others",
              RECORDS: "it records nothing, so a failed payment leaves the funds in the contract to pay again",
-             RECIPIENT: "it pays only addresses fixed at deployment or set by a privileged account"}
+             RECIPIENT: "it pays only addresses fixed at deployment or set by a privileged account, "
+                        "or an account what the contract records as owed to it"}
     if swc_id in REQUIRED_FACT and not getattr(context, REQUIRED_FACT[swc_id]):
         return words[REQUIRED_FACT[swc_id]]
     return "; ".join(words[f] for f in context.missing(RULE_POLICY.get(swc_id, ())))

@@ -48,27 +48,72 @@ def untrusted_recipient(function) -> bool:
     from ..detectors.ir import dependencies
 
     parties = list(_value_parties(function))
-    for fn, party in parties:
+    for fn, party, ir in parties:
+        if getattr(ir, "destination", None) is party and pays_what_is_owed(fn, ir):
+            continue
         if not all(_trusted_root(root, fn, set()) for root in dependencies(fn).inputs(party)):
             return True
     return not parties
 
 
-def _value_parties(function) -> Iterator[tuple[Any, Any]]:
-    """(function, address) for each ether payment's recipient and each token pull's two parties."""
+def _value_parties(function) -> Iterator[tuple[Any, Any, Any]]:
+    """(function, address, IR) for each ether payment's recipient and each token pull's two parties."""
     from slither.slithir.operations import HighLevelCall, LibraryCall, LowLevelCall, Send, Transfer
 
     for fn, ir in irs_reached(function, modifiers=True):
         if isinstance(ir, (Send, Transfer)) or (
                 isinstance(ir, (LowLevelCall, HighLevelCall)) and ir.call_value is not None):
-            yield fn, ir.destination
+            yield fn, ir.destination, ir
         elif isinstance(ir, HighLevelCall) and str(ir.function_name).lower() in _PULLS:
             # `token.transferFrom(from, to, ...)`; a library's `safeTransferFrom(token, from, to, ...)`:
             # a pull from a fixed holder to an address the caller picks is theft all the same
             args = ir.arguments[1:] if isinstance(ir, LibraryCall) else ir.arguments
             if len(args) >= 3:
-                yield fn, args[0]
-                yield fn, args[1]
+                yield fn, args[0], ir
+                yield fn, args[1], ir
+
+
+def pays_what_is_owed(function, payment) -> bool:
+    """An ether payment of an amount read from an entry kept for its recipient (`shares[a]`,
+    `balances[a]`), in a function that also records the payout in such an entry (`released[a] += p`,
+    `balances[a] = 0`): whoever triggers it, the recipient gets only what the contract owes it, once.
+    Anyone may start a payee's own withdrawal (OpenZeppelin's `PaymentSplitter.release(account)`)."""
+    from slither.slithir.operations import Index, OperationWithLValue, TypeConversion
+
+
+    writers: dict = {}
+    for node in function.nodes:
+        for ir in node.irs:
+            if isinstance(ir, OperationWithLValue) and ir.lvalue is not None:
+                writers.setdefault(ir.lvalue, []).append(ir)
+
+    def bare(value):  # `address(uint160(a))`, `payable(a)`: the same account
+        while len(writers.get(value, [])) == 1 and isinstance(writers[value][0], TypeConversion):
+            value = writers[value][0].variable
+        return value
+
+    recipient = bare(payment.destination)
+    entries = {ir.lvalue for refs in writers.values() for ir in refs
+               if isinstance(ir, Index) and bare(ir.variable_right) is recipient}
+    recorded = any(not isinstance(ir, Index) for entry in entries for ir in writers.get(entry, []))
+    return recorded and _derived_from(payment.call_value, entries, writers)
+
+
+def _derived_from(value, sources: set, writers: dict) -> bool:
+    """`value` is computed (through the operations writing it, transitively) from one of `sources`."""
+    from ..detectors.ir import flat_reads
+
+    seen, stack = set(), [value]
+    while stack:
+        v = stack.pop()
+        if v in sources:
+            return True
+        if v is None or v in seen:
+            continue
+        seen.add(v)
+        for ir in writers.get(v, []):
+            stack.extend(flat_reads(ir))
+    return False
 
 
 _PULLS = {"transferfrom", "safetransferfrom"}  # ERC-20's pull and the SafeERC20 wrapper of it
