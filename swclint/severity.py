@@ -39,8 +39,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .analyze.access import privileged
-from .analyze.trust import callees, irs_reached, untrusted_callee, untrusted_recipient
+from .analyze.access import anyone_reaches
+from .analyze.trust import irs_reached, untrusted_callee, untrusted_recipient
 from .findings import SEVERITIES, Finding
 
 VALUE, CALLERS, INPUT, CALLEE, BLOCKING, RECORDS, RECIPIENT = (
@@ -134,15 +134,6 @@ def _is_balance_map(variable) -> bool:
     return text.startswith("mapping(address=>") and "uint" in text
 
 
-def _reachable(function) -> bool:
-    """Anyone can run it: public/external itself, or called from such a function that is not privileged."""
-    if function.visibility in ("public", "external"):
-        return not function.is_constructor and not privileged(function)
-    callers = [f for f in function.contract.functions if function in callees(f)]
-    return any(f.visibility in ("public", "external") and not f.is_constructor and not privileged(f)
-               for f in callers)
-
-
 def _caller_input(function) -> bool:
     from slither.core.declarations import SolidityVariableComposed
 
@@ -190,7 +181,7 @@ def function_context(function, required: str | None = None) -> Context:
     """Context of a Slither `Function` (the per-class facts of REQUIRED_FACT only when `required`:
     they follow every call); any IR surprise leaves the fact at its neutral value."""
     try:
-        return Context(value=_moves_value(function), callers=_reachable(function), input=_caller_input(function),
+        return Context(value=_moves_value(function), callers=anyone_reaches(function), input=_caller_input(function),
                        callee=untrusted_callee(function) if required == CALLEE else True,
                        blocking=_any_failure_reverts(function) if required == BLOCKING else True,
                        records=_records(function) if required == RECORDS else True,

@@ -103,10 +103,12 @@ def test_same_overflow_in_four_contexts():
 
 @pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("node") is None, reason="solc-js needs node")
-def test_payouts_a_caller_cannot_redirect_are_information():
-    """Real solc 0.4 + Slither's arbitrary-send-eth/erc20: fixed or owner-set recipients vs ones any
-    caller picks or changes."""
-    fixture = FIXTURE.parent / "recipient.sol"
+@pytest.mark.parametrize("name", ["recipient.sol", "recipient_internal.sol"])
+def test_payouts_a_caller_cannot_redirect_are_information(name):
+    """Real solc 0.4/0.5 + Slither's arbitrary-send-eth/erc20: fixed or owner-set recipients, amounts
+    owed to the payee, internal functions only privileged callers reach vs ones any caller picks or
+    changes."""
+    fixture = FIXTURE.parent / name
     proc = run_cli("--no-llm", "--no-cache", "--format", "json", "--fail-on", "none", fixture.name, cwd=fixture.parent)
     assert proc.returncode == 0, proc.stderr
     got = {f["location"]["start_line"]: f["severity"] for f in json.loads(proc.stdout)["findings"]

@@ -40,6 +40,18 @@ def privileged(function) -> bool:
     return _privileged(function, frozenset())
 
 
+@run_cache(maxsize=4096)
+def anyone_reaches(function) -> bool:
+    """Anyone can run it: public/external itself and not privileged, or called (through internal
+    calls) from such a function. A constructor reaches nobody's code but the deployer's."""
+    from .trust import callees
+
+    if function.visibility in ("public", "external"):
+        return not function.is_constructor and not privileged(function)
+    return any(f.visibility in ("public", "external") and not f.is_constructor and not privileged(f)
+               and function in callees(f) for f in function.contract.functions)
+
+
 @run_cache(maxsize=8192)
 def _privileged(function, assumed: frozenset) -> bool:
     """`privileged`, taking the mappings in `assumed` as gated (a set that governs its own writers,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .access import privileged
+from .access import anyone_reaches, privileged
 
 
 def callees(function) -> list:
@@ -147,9 +147,9 @@ def _trusted_root(root, function, seen: set) -> bool:
     if isinstance(root, StateVariable):
         return _trusted_state(root, seen)
     # A privileged entry point's parameter is the owner's own choice, as trusted as a variable only
-    # the owner can set; any other parameter, msg.sender or local of unknown origin: the caller's.
-    return root in function.parameters and function.visibility in ("public", "external") \
-        and privileged(function)
+    # the owner can set, and so is an internal function's when only privileged entry points (or the
+    # constructor) reach it; any other parameter, msg.sender or local of unknown origin: the caller's.
+    return root in function.parameters and not anyone_reaches(function)
 
 
 def _trusted_state(variable, seen: set) -> bool:

@@ -19,6 +19,7 @@ from slither.core.declarations import (
     SolidityVariable,
     SolidityVariableComposed,
 )
+from slither.core.solidity_types.type import Type
 from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
 from slither.slithir.operations import (
@@ -212,7 +213,7 @@ class Dependencies:
 
     def roots(self, value) -> set:
         """Root sources of a variable (itself when it is a root)."""
-        if isinstance(value, Constant) or value is None:
+        if isinstance(value, (Constant, Type)) or value is None:  # `abi.decode(d, (address, uint))` reads types
             return set()
         if isinstance(value, (list, tuple)):  # an inline array argument (`keccak256([a, b])`)
             found: set = set()
