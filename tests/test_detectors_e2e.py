@@ -84,6 +84,16 @@ def test_reports_exactly_the_marked_lines(fixture: str, argument: str) -> None:
     assert reported_lines(fixture, argument) == expected
 
 
+def test_a_bad_index_in_a_view_getter_is_low_elsewhere_medium() -> None:
+    # a view's out-of-bounds read fails only the asking call, as a public array's own getter does
+    lines = (FIXTURES / "assertion.sol").read_text().splitlines()
+    line_of = {name: n for n, text in enumerate(lines, 1) for name in ("function item(", "function takeItem(")
+               if name in text}
+    got = {f.location.start_line: f.severity for f in by_check("assertion.sol", "swclint-assert")}
+    assert got[line_of["function item("]] == "low"
+    assert got[line_of["function takeItem("]] == "medium"
+
+
 def test_unchecked_block_findings_are_never_high_and_pre_08_can_be() -> None:
     # severity also depends on context (swclint/severity.py); the detector's ceiling differs
     old = {f.severity for f in by_check("arithmetic.sol", "swclint-arithmetic")}

@@ -116,6 +116,10 @@ def _holds_by_arithmetic(function: Function, cmp: Binary) -> bool:
     return op.type == BinaryType.DIVISION and kind == BinaryType.LESS_EQUAL and op.variable_left is right
 
 
+_INDEX_PANIC = "array read with a caller-supplied index and no bounds check panics"
+_IN_A_VIEW = " (in a view: only the asking call fails, as with a public array's getter)"
+
+
 class AssertViolation(SWCDetector):
     ARGUMENT = "swclint-assert"
     HELP = "assert() whose condition a caller can falsify"
@@ -139,7 +143,10 @@ class AssertViolation(SWCDetector):
         results = []
         for node in function.nodes:
             message = self._node_issue(function, node, deps, producers, guarded)
-            if message:
+            if message == _INDEX_PANIC and (function.view or function.pure):
+                # a getter's bad index fails only the asking call, as a public array's own getter does
+                results.append(self.node_result(node, message + _IN_A_VIEW, impact="Low"))
+            elif message:
                 results.append(self.node_result(node, message))
         return results
 
@@ -167,5 +174,5 @@ class AssertViolation(SWCDetector):
                 if isinstance(index, Constant) or index in guarded:
                     continue
                 if isinstance(index, LocalVariable) and index in function.parameters:
-                    return "array read with a caller-supplied index and no bounds check panics"
+                    return _INDEX_PANIC
         return None
