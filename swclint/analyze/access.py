@@ -40,16 +40,28 @@ def privileged(function) -> bool:
     return _privileged(function, frozenset())
 
 
-@run_cache(maxsize=4096)
-def anyone_reaches(function) -> bool:
-    """Anyone can run it: public/external itself and not privileged, or called (through internal
-    calls) from such a function. A constructor reaches nobody's code but the deployer's."""
+def entry_points(function) -> list:
+    """The public/external functions and constructors of `function`'s contract that run it, itself
+    or through internal calls."""
     from .trust import callees
 
-    if function.visibility in ("public", "external"):
-        return not function.is_constructor and not privileged(function)
-    return any(f.visibility in ("public", "external") and not f.is_constructor and not privileged(f)
-               and function in callees(f) for f in function.contract.functions)
+    return [f for f in function.contract.functions
+            if (f.visibility in ("public", "external") or f.is_constructor)
+            and (f is function or function in callees(f))]
+
+
+@run_cache(maxsize=4096)
+def anyone_reaches(function) -> bool:
+    """Anyone can run it: an entry point that is not privileged (nor a constructor) runs it."""
+    return any(not f.is_constructor and not privileged(f) for f in entry_points(function))
+
+
+@run_cache(maxsize=4096)
+def only_privileged_reach(function) -> bool:
+    """Some entry point runs it and each is privileged or a constructor. An internal function nothing
+    in its contract calls (a library's, a base contract's helper) is not: its callers are unknown."""
+    entries = entry_points(function)
+    return bool(entries) and all(f.is_constructor or privileged(f) for f in entries)
 
 
 @run_cache(maxsize=8192)

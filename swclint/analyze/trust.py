@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .access import anyone_reaches, privileged
+from .access import only_privileged_reach, privileged
 
 
 def callees(function) -> list:
@@ -149,7 +149,7 @@ def _trusted_root(root, function, seen: set) -> bool:
     # A privileged entry point's parameter is the owner's own choice, as trusted as a variable only
     # the owner can set, and so is an internal function's when only privileged entry points (or the
     # constructor) reach it; any other parameter, msg.sender or local of unknown origin: the caller's.
-    return root in function.parameters and not anyone_reaches(function)
+    return root in function.parameters and only_privileged_reach(function)
 
 
 def _trusted_state(variable, seen: set) -> bool:
