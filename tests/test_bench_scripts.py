@@ -330,3 +330,22 @@ def test_train_speed_times_our_loop_and_transformers_trainer(tmp_path, capsys):
     assert out.count("train r=8 q/v, answer-only logits") == 2
     assert "same step in transformers.Trainer" in out
     assert "Trainer / own loop: " in out and "over 1 Trainer and 2 loop runs" in out
+
+
+def test_bench_children_import_the_tree_the_bench_measures(tmp_path, monkeypatch):
+    # `PYTHONPATH=. python -m bench ...` in a clone: the CLI runs in other folders, where `.` is
+    # something else (here, a folder with a stray `swclint` package): children must import this tree
+    import importlib
+    import subprocess
+    import sys
+
+    import bench
+
+    (tmp_path / "swclint").mkdir()
+    (tmp_path / "swclint" / "__init__.py").write_text("")
+    monkeypatch.setenv("PYTHONPATH", ".")
+    importlib.reload(bench)
+    # -P: no script folder first on the path, as for the `swclint` console script run elsewhere
+    proc = subprocess.run([sys.executable, "-P", "-c", "import swclint; print(swclint.__file__)"],
+                          cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert Path(proc.stdout.strip()).resolve().parent.parent == Path(bench._SOURCE)
