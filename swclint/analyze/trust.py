@@ -80,7 +80,6 @@ def pays_what_is_owed(function, payment) -> bool:
     Anyone may start a payee's own withdrawal (OpenZeppelin's `PaymentSplitter.release(account)`)."""
     from slither.slithir.operations import Index, OperationWithLValue, TypeConversion
 
-
     writers: dict = {}
     for node in function.nodes:
         for ir in node.irs:
