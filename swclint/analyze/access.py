@@ -40,11 +40,19 @@ def privileged(function) -> bool:
     return _privileged(function, frozenset())
 
 
+def callees(function) -> list:
+    """Functions (and modifiers) `function` reaches through internal calls, transitively."""
+    found = []
+    for call in function.all_internal_calls():
+        callee = getattr(call, "function", call)  # InternalCall op in newer Slither, the function in older
+        if hasattr(callee, "nodes") and callee not in found:
+            found.append(callee)
+    return found
+
+
 def entry_points(function) -> list:
     """The public/external functions and constructors of `function`'s contract that run it, itself
     or through internal calls."""
-    from .trust import callees
-
     return [f for f in function.contract.functions
             if (f.visibility in ("public", "external") or f.is_constructor)
             and (f is function or function in callees(f))]

@@ -12,17 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .access import only_privileged_reach, privileged
-
-
-def callees(function) -> list:
-    """Functions (and modifiers) `function` reaches through internal calls, transitively."""
-    found = []
-    for call in function.all_internal_calls():
-        callee = getattr(call, "function", call)  # InternalCall op in newer Slither, the function in older
-        if hasattr(callee, "nodes") and callee not in found:
-            found.append(callee)
-    return found
+from .access import callees, only_privileged_reach, privileged
 
 
 def irs_reached(function, *, modifiers: bool = False) -> Iterator[tuple[Any, Any]]:
