@@ -43,8 +43,10 @@ class FunctionDefaultVisibility(SWCDetector):
             if contract.is_interface:
                 continue
             for function in contract.functions_declared:
+                # a declaration without a body runs nothing: the contract implementing it is judged
                 if (function.is_constructor or function.is_constructor_variables or function.is_fallback
-                        or function.is_receive or not function.source_mapping.content):
+                        or function.is_receive or not function.is_implemented
+                        or not function.source_mapping.content):
                     continue
                 if function.visibility in ("public", "external") and before_05(function) \
                         and not _VISIBILITY.search(_header(function)):

@@ -15,6 +15,7 @@ from slither.slithir.operations import (
     SolidityCall,
     TypeConversion,
 )
+from slither.slithir.variables import Constant
 
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
@@ -211,6 +212,31 @@ def _age_bounded(function: Function, node: Node, argument, deps: Dependencies) -
     return False
 
 
+def _is_zero(value, defs: dict, depth: int = 0) -> bool:
+    """The constant 0, as written or converted (`bytes32(0)`, `0x0`)."""
+    if isinstance(value, Constant):
+        return value.value in (0, "0", b"\x00" * 32) or str(value.value) in ("0", "0x0")
+    ir = defs.get(value)
+    return depth < 4 and isinstance(ir, (TypeConversion, Assignment)) and _is_zero(
+        ir.variable if isinstance(ir, TypeConversion) else ir.rvalue, defs, depth + 1)
+
+
+def _zero_tested(function: Function, hashed) -> bool:
+    """The block hash (or a copy) is compared with 0: the code handles the answer for a block older
+    than 256 (`require(h != 0)`, or a stored hash looked up instead), so a stale block is no free draw."""
+    defs = definitions(function)
+    uses = {hashed}
+    for node in function.nodes:
+        for ir in node.irs:
+            if isinstance(ir, Assignment) and ir.rvalue in uses and ir.lvalue is not None:
+                uses.add(ir.lvalue)
+            elif isinstance(ir, Binary) and ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
+                sides = (ir.variable_left, ir.variable_right)
+                if any(side in uses for side in sides) and any(_is_zero(side, defs) for side in sides):
+                    return True
+    return False
+
+
 def _decides_value(function: Function, hashed) -> bool:
     """The hash is turned into a number (conversion, `%`, comparison), not used as an identifier."""
     uses = {hashed}
@@ -323,7 +349,8 @@ class WeakRandomness(SWCDetector):
                         sink_inputs = [(a, sources) for a in ir.arguments]
                 elif isinstance(ir, SolidityCall) and ir.function in BLOCKHASH:
                     recent = any(deps.roots(a) & BLOCK_VALUES for a in ir.arguments)
-                    if not recent and not any(_age_bounded(function, node, a, deps) for a in ir.arguments):
+                    if not recent and not _zero_tested(function, ir.lvalue) \
+                            and not any(_age_bounded(function, node, a, deps) for a in ir.arguments):
                         flagged.append(
                             (node, "blockhash of a block that may be older than 256 blocks (returns 0)")
                         )

@@ -17,6 +17,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from swclint.solc import legacy
+from swclint.solc.aliases import name_import_aliases
 from swclint.solc.errors import CompilerBroken, InvalidPragma, SolcError, UnsatisfiablePragma
 from swclint.solc.imports import Remapping, SourceTree, load_tree, parse_remapping, unit_name
 from swclint.solc.providers import Solc, get_solc, get_solc_for_constraint, installed_versions
@@ -30,6 +31,8 @@ from swclint.solc.versions import (
     pick,
     pragma_constraint,
 )
+
+NAMED_ALIASES = Version("0.6.0")  # first release whose AST names an import alias's original symbol
 
 # What crytic-compile asks for, so Slither can be fed from our output unchanged.
 DEFAULT_OUTPUT_SELECTION = {
@@ -282,6 +285,8 @@ def _compile_until_clean(
             return []
         if solc.version < OLDEST_SUPPORTED:  # a pre-standard-JSON release, through solc-js's wrapper
             output = legacy.standardise(output, tree.contents, solc.version)
+        if solc.version < NAMED_ALIASES:
+            name_import_aliases(output, {u: s.get("content", "") for u, s in inp["sources"].items()})
         if natspec and _natspec_only(output):
             natspec = False  # compiled again with the NatSpec as plain comments (`plain_comments`)
             continue
