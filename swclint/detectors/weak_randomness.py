@@ -215,7 +215,7 @@ def _age_bounded(function: Function, node: Node, argument, deps: Dependencies) -
 def _is_zero(value, defs: dict, depth: int = 0) -> bool:
     """The constant 0, as written or converted (`bytes32(0)`, `0x0`)."""
     if isinstance(value, Constant):
-        return value.value in (0, "0", b"\x00" * 32) or str(value.value) in ("0", "0x0")
+        return value.value in (0, "0", "0x0")  # Slither keeps a bytes literal as its text
     ir = defs.get(value)
     return depth < 4 and isinstance(ir, (TypeConversion, Assignment)) and _is_zero(
         ir.variable if isinstance(ir, TypeConversion) else ir.rvalue, defs, depth + 1)

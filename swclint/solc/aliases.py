@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
+from swclint.solc.source import mask
+
 _BRACES = re.compile(r"\{(.*?)\}", re.DOTALL)
-_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
 _ITEM = re.compile(r"^\s*([A-Za-z_$][\w$]*)(?:\s+as\s+([A-Za-z_$][\w$]*))?\s*$")
 
 
@@ -57,7 +58,7 @@ def _source_of(directive: dict, text: str) -> str:
 
 def _originals(statement: str) -> dict[str, str]:
     """local name -> original name for `{A as B, C}` in one import statement."""
-    braces = _BRACES.search(_COMMENT.sub(" ", statement))
+    braces = _BRACES.search(mask(statement))
     found: dict[str, str] = {}
     for item in braces.group(1).split(",") if braces else []:
         match = _ITEM.match(item)
