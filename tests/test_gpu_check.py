@@ -42,7 +42,25 @@ def test_a_gpu_without_flash_attention_fails_with_the_install_hint(monkeypatch, 
     monkeypatch.setitem(sys.modules, "bitsandbytes", type(sys)("bitsandbytes"))
     assert gpu_check.main([]) == 1
     out = capsys.readouterr().out
-    assert "FAILED: flash_attn is not importable (pip install flash-attn)" in out
+    assert "FAILED: flash_attn is not importable (pip install flash-attn, or --attention sdpa" in out
+
+
+def test_attention_sdpa_checks_the_rest_without_flash_attention(monkeypatch, capsys):
+    torch = pytest.importorskip("torch")
+    gpu_check = load_script()
+    monkeypatch.setattr(gpu_check, "cuda_state", lambda: None)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *_: "Fake GPU")
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *_: True)
+    real_import = __import__
+    monkeypatch.setattr("builtins.__import__", lambda name, *a, **k: (_ for _ in ()).throw(ImportError(name))
+                        if name == "flash_attn" else real_import(name, *a, **k))
+    monkeypatch.setitem(sys.modules, "bitsandbytes", type(sys)("bitsandbytes"))
+    required = []
+    monkeypatch.setattr(gpu_check, "check_load", lambda base, attention: required.append(attention) or "stop here")
+    assert gpu_check.main(["--attention", "sdpa"]) == 1
+    assert required == ["sdpa"]
+    out = capsys.readouterr().out
+    assert "flash_attn" not in out and "FAILED: stop here" in out
 
 
 def test_a_gpu_without_bf16_fails(monkeypatch, capsys):
