@@ -23,6 +23,7 @@ from ..rules import get_rule, swc_for_check
 from .gaps import PARTIAL
 from .guards import mutex_guarded_functions
 from .run_cache import clear_run_caches
+from .slither_fixes import install as install_slither_fixes
 
 IMPACT_TO_SEVERITY = {"High": "high", "Medium": "medium", "Low": "low", "Informational": "info",
                       "Optimization": "info"}
@@ -138,6 +139,7 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
                  label: str) -> tuple[list[Finding], list[FileError]]:
     from slither import Slither
 
+    install_slither_fixes(lambda: not _PLAIN.get())
     try:
         cc = CryticCompile(_Precompiled(output, version), cwd=str(root))
     except Exception as exc:
