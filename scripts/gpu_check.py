@@ -2,7 +2,10 @@
 
 On a CUDA machine: load gemma-3-270m in 4-bit NF4 with bf16 compute and FlashAttention 2 (checked,
 not assumed), run a few QLoRA steps with the real trainer, export the adapter, load it in the `hf`
-backend (which loads 4-bit on CUDA) and classify a function. Without CUDA it says so and exits 0.
+backend (which loads 4-bit on CUDA) and classify a function; then score the fixture prompts with the
+exported adapter unquantized on CUDA and on CPU, where the linter runs it by default, and require the
+same answers (an adapter that only works on the GPU it was trained on is no use to the linter).
+Without CUDA it says so and exits 0.
 `--attention sdpa` checks everything but FlashAttention 2, for a machine where flash-attn cannot be
 built; the last line then says that FlashAttention 2 was not checked.
 
@@ -21,6 +24,11 @@ import click
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "fixtures" / "trainer" / "data"  # 25 labelled train records, shipped
+
+
+# Largest label-probability gap allowed between CUDA and CPU: about 3x what bf16 against fp32 moves
+# it on CPU (max 0.031 on 96 real functions, BENCHMARKS.md "The model on CPU in bf16").
+MAX_DEVICE_GAP = 0.1
 
 
 def say(msg: str) -> None:
@@ -68,6 +76,37 @@ def check_load(base: str, attention: str) -> str | None:
     del model
     torch.cuda.empty_cache()
     return "; ".join(problems) or None
+
+
+def compare_answers(first: list[dict[str, float]], second: list[dict[str, float]]) -> tuple[float, int]:
+    """Largest probability gap over every prompt and label, and how many prompts share their top label."""
+    gap = max((abs(a[label] - b[label]) for a, b in zip(first, second, strict=True) for label in a), default=0.0)
+    same = sum(max(a, key=a.get) == max(b, key=b.get) for a, b in zip(first, second, strict=True))
+    return gap, same
+
+
+def check_devices_agree(base: str, adapter: Path, data: Path) -> str | None:
+    """Score the data's test prompts on CUDA and on CPU with the exported adapter; None when they agree."""
+    import torch
+
+    from swclint.llm.models import load_for_inference
+    from swclint.llm.scoring import classify
+    from trainer.data import read_split
+
+    prompts = [r.prompt for split in ("valid", "test") for r in read_split(data, split)[0]]
+    answers = {}
+    for device in ("cuda", "cpu"):
+        model, tokenizer = load_for_inference(base, adapter, device=device)
+        answers[device] = classify(model, tokenizer, prompts)
+        say(f"exported adapter on {device} ({model.dtype}): scored {len(prompts)} prompts")
+        del model
+        torch.cuda.empty_cache()
+    gap, same = compare_answers(answers["cuda"], answers["cpu"])
+    say(f"CUDA vs CPU: same top label on {same}/{len(prompts)} prompts, largest probability gap {gap:.3f}")
+    if gap > MAX_DEVICE_GAP:
+        return (f"the adapter answers differently on CUDA and on CPU (probability gap {gap:.3f} > "
+                f"{MAX_DEVICE_GAP}; top label the same on {same}/{len(prompts)})")
+    return None
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -137,7 +176,11 @@ def cli(base: str, steps: int, data: Path, out: Path | None, attention: str) -> 
         if set(probs) != set(LABELS) or abs(sum(probs.values()) - 1) > 1e-3:
             return fail(f"the hf backend returned unusable probabilities: {probs}")
         say("hf backend (4-bit) on the exported adapter: " + json.dumps({k: round(v, 3) for k, v in probs.items()}))
-    say(f"OK: 4-bit NF4 QLoRA with bf16 and {attention}, export, and 4-bit hf inference all work")
+        problem = check_devices_agree(base, out, data)
+        if problem:
+            return fail(problem)
+    say(f"OK: 4-bit NF4 QLoRA with bf16 and {attention}, export, 4-bit hf inference, and the same answers "
+        "on CUDA and CPU")
     if attention != "flash_attention_2":
         say("FlashAttention 2 was NOT checked (run without --attention sdpa where flash-attn is installed)")
     return 0

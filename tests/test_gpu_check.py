@@ -71,3 +71,31 @@ def test_a_gpu_without_bf16_fails(monkeypatch, capsys):
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *_: False)
     assert gpu_check.main([]) == 1
     assert "no bfloat16 support" in capsys.readouterr().out
+
+
+def test_compare_answers_reports_the_largest_gap_and_the_shared_top_labels():
+    gpu_check = load_script()
+    a = [{"none": 0.9, "SWC-107": 0.1}, {"none": 0.2, "SWC-107": 0.8}]
+    b = [{"none": 0.85, "SWC-107": 0.15}, {"none": 0.7, "SWC-107": 0.3}]
+    gap, same = gpu_check.compare_answers(a, b)
+    assert abs(gap - 0.5) < 1e-9 and same == 1
+
+
+def test_an_adapter_that_answers_differently_on_cuda_and_cpu_fails(monkeypatch):
+    pytest.importorskip("torch")
+    gpu_check = load_script()
+    import swclint.llm.models as models
+    import swclint.llm.scoring as scoring
+
+    class Fake:
+        def __init__(self, device):
+            self.device, self.dtype = device, "bf16"
+
+    monkeypatch.setattr(models, "load_for_inference", lambda base, adapter, device: (Fake(device), None))
+    answers = {"cuda": {"none": 0.9, "SWC-107": 0.1}, "cpu": {"none": 0.1, "SWC-107": 0.9}}
+    monkeypatch.setattr(scoring, "classify", lambda model, tok, prompts: [answers[model.device]] * len(prompts))
+    data = Path(__file__).resolve().parent / "fixtures" / "trainer" / "data"
+    problem = gpu_check.check_devices_agree("gemma-3-270m", Path("adapter"), data)
+    assert problem and "answers differently on CUDA and on CPU" in problem and "0.800" in problem
+    answers["cpu"] = {"none": 0.85, "SWC-107": 0.15}
+    assert gpu_check.check_devices_agree("gemma-3-270m", Path("adapter"), data) is None
