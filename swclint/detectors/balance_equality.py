@@ -13,6 +13,8 @@ from __future__ import annotations
 from slither.analyses.data_dependency.data_dependency import is_dependent_ssa
 from slither.core.cfg.node import Node
 from slither.core.declarations import Contract, Function
+from slither.core.solidity_types import ElementaryType, UserDefinedType
+from slither.core.solidity_types.elementary_type import Int, Uint
 from slither.detectors.abstract_detector import DetectorClassification
 from slither.detectors.statements.incorrect_strict_equality import IncorrectStrictEquality
 
@@ -26,6 +28,14 @@ class BalanceStrictEquality(SWCDetector, IncorrectStrictEquality):
     SUPERSEDES = IncorrectStrictEquality.ARGUMENT
 
     sources_taint: list = []  # balances only: `balance(address)` and `balanceOf` results
+
+    @staticmethod
+    def is_direct_comparison(ir) -> bool:  # noqa: ANN001 - Slither's untyped signature
+        # A balance is an integer. An enum, flag or hash compared here is tainted only because the
+        # dependency analysis is not field-sensitive: `params.amount = token.balanceOf(user)` taints
+        # `params.mode` too (Aave's `params.interestRateMode == InterestRateMode.STABLE`).
+        return IncorrectStrictEquality.is_direct_comparison(ir) and all(
+            _maybe_integer(operand) for operand in (ir.variable_left, ir.variable_right))
 
     @staticmethod
     def is_any_tainted(variables: list, taints: list, function: Function) -> bool:
@@ -47,3 +57,15 @@ class BalanceStrictEquality(SWCDetector, IncorrectStrictEquality):
                 for node in sorted(found[function], key=lambda n: n.node_id):
                     results.append(self.node_result(node, "compares a balance with strict equality"))
         return results
+
+
+
+def _maybe_integer(operand) -> bool:  # noqa: ANN001 - a SlithIR value
+    """False only for a value of a type no balance has: an enum, struct or contract, or an elementary
+    type that is not an integer (bool, address, bytes, string)."""
+    kind = getattr(operand, "type", None)
+    if isinstance(kind, list) and len(kind) == 1:
+        kind = kind[0]
+    if isinstance(kind, UserDefinedType):
+        return False
+    return not isinstance(kind, ElementaryType) or kind.type in Int + Uint
