@@ -20,6 +20,9 @@ a given finding can cost depends on the function it sits in, read from Slither's
   to a beneficiary fixed at deployment or set by the owner, or pay an account the amount kept for
   it while recording the payout (`released[a] += p`); the caller cannot redirect it, so Slither's
   `arbitrary-send-*` there is information.
+- **acts** (default visibility only): does calling the function change anything (write state, move
+  ether, make an external call, destroy the contract)? One that only reads and computes exposes
+  nothing by being public, so a missing visibility keyword there is information.
 - **records** (unchecked call results only): does the function record anything (write state), take
   the caller's ether, or make a call other than a payment? An ignored failed payment of the
   contract's own funds in a function that records nothing loses nothing: the ether or tokens stay
@@ -43,8 +46,8 @@ from .analyze.access import anyone_reaches
 from .analyze.trust import irs_reached, untrusted_callee, untrusted_recipient
 from .findings import SEVERITIES, Finding
 
-VALUE, CALLERS, INPUT, CALLEE, BLOCKING, RECORDS, RECIPIENT = (
-    "value", "callers", "input", "callee", "blocking", "records", "recipient")
+VALUE, CALLERS, INPUT, CALLEE, BLOCKING, RECORDS, RECIPIENT, ACTS = (
+    "value", "callers", "input", "callee", "blocking", "records", "recipient", "acts")
 
 # Which missing facts lower each class by one step. Value-loss classes need value moved and an
 # outside caller; arithmetic also needs a caller-chosen operand; DoS and ordering need outside callers.
@@ -63,7 +66,7 @@ RULE_POLICY: dict[str, tuple[str, ...]] = {
 }
 
 # Classes whose weakness needs the fact at all: without it the finding is information (`info`).
-REQUIRED_FACT: dict[str, str] = {"SWC-104": RECORDS, "SWC-105": RECIPIENT, "SWC-107": CALLEE, "SWC-113": BLOCKING}
+REQUIRED_FACT: dict[str, str] = {"SWC-100": ACTS, "SWC-104": RECORDS, "SWC-105": RECIPIENT, "SWC-107": CALLEE, "SWC-113": BLOCKING}
 
 TOKEN_CALLS = {"transfer", "transferfrom", "safetransfer", "safetransferfrom", "mint", "burn",
                "approve", "send"}
@@ -80,6 +83,7 @@ class Context:
     blocking: bool = True  # some external call's failure reverts the transaction
     records: bool = True  # writes state, or makes a call that is not a plain payment
     recipient: bool = True  # a payment or token pull reaches an address a caller can choose or change
+    acts: bool = True  # calling it changes something: state, ether, an external call, selfdestruct
 
     def missing(self, facts: tuple[str, ...]) -> list[str]:
         return [f for f in facts if not getattr(self, f)]
@@ -104,7 +108,8 @@ def context_reason(swc_id: str, context: Context) -> str:
              BLOCKING: "no failed call reverts it: a refusing recipient cannot block the others",
              RECORDS: "it records nothing, so a failed payment leaves the funds in the contract to pay again",
              RECIPIENT: "it pays only addresses fixed at deployment or set by a privileged account, "
-                        "or an account what the contract records as owed to it"}
+                        "or an account what the contract records as owed to it",
+             ACTS: "it only reads and computes: calling it changes nothing"}
     if swc_id in REQUIRED_FACT and not getattr(context, REQUIRED_FACT[swc_id]):
         return words[REQUIRED_FACT[swc_id]]
     return "; ".join(words[f] for f in context.missing(RULE_POLICY.get(swc_id, ())))
@@ -177,6 +182,29 @@ def _records(function) -> bool:
         for _, ir in irs_reached(function))
 
 
+def _acts(function) -> bool:
+    """Calling it changes something: writes state, moves ether, calls out (a library call only when
+    the library function may write: it runs on this contract's storage), or destroys the contract."""
+    from slither.slithir.operations import HighLevelCall, LowLevelCall, Send, SolidityCall, Transfer
+
+    from .detectors.ir import is_library_call
+
+    if function.payable or function.all_state_variables_written():
+        return True
+    for _, ir in irs_reached(function):
+        if isinstance(ir, (Send, Transfer, LowLevelCall)):
+            return True
+        if isinstance(ir, HighLevelCall) and not (is_library_call(ir) and _reads_only(ir.function)):
+            return True
+        if isinstance(ir, SolidityCall) and ir.function.name.startswith(("selfdestruct", "suicide")):
+            return True
+    return False
+
+
+def _reads_only(function) -> bool:
+    return bool(getattr(function, "view", False) or getattr(function, "pure", False))
+
+
 def function_context(function, required: str | None = None) -> Context:
     """Context of a Slither `Function` (the per-class facts of REQUIRED_FACT only when `required`:
     they follow every call); any IR surprise leaves the fact at its neutral value."""
@@ -185,7 +213,8 @@ def function_context(function, required: str | None = None) -> Context:
                        callee=untrusted_callee(function) if required == CALLEE else True,
                        blocking=_any_failure_reverts(function) if required == BLOCKING else True,
                        records=_records(function) if required == RECORDS else True,
-                       recipient=untrusted_recipient(function) if required == RECIPIENT else True)
+                       recipient=untrusted_recipient(function) if required == RECIPIENT else True,
+                       acts=_acts(function) if required == ACTS else True)
     except Exception:  # Slither's IR has gaps on old compilers; unknown must not lower severity
         return Context()
 
@@ -210,7 +239,7 @@ def contextualize(findings: list[Finding], slither, root: Path) -> list[Finding]
     out = []
     for f in findings:
         candidates = functions.get((str((root / f.location.path).resolve()), f.contract, f.function), [])
-        if not candidates or f.swc_id not in RULE_POLICY:
+        if not candidates or (f.swc_id not in RULE_POLICY and f.swc_id not in REQUIRED_FACT):
             out.append(f)
             continue
         # overloads share a name: take the most exposed one
@@ -228,7 +257,7 @@ def _most_exposed(contexts: list[Context]) -> Context:
     return Context(value=any(c.value for c in contexts), callers=any(c.callers for c in contexts),
                    input=any(c.input for c in contexts), callee=any(c.callee for c in contexts),
                    blocking=any(c.blocking for c in contexts), records=any(c.records for c in contexts),
-                   recipient=any(c.recipient for c in contexts))
+                   recipient=any(c.recipient for c in contexts), acts=any(c.acts for c in contexts))
 
 
 def _is_modifier(function) -> bool:
