@@ -30,7 +30,8 @@ def test_without_cuda_it_says_so_and_exits_0():
     assert "cannot be checked on this machine" in proc.stdout and "Traceback" not in proc.stderr
 
 
-def test_a_gpu_without_flash_attention_fails_with_the_install_hint(monkeypatch, capsys):
+def gpu_without_flash_attention(monkeypatch):
+    """The script, on a pretend bf16 GPU that has bitsandbytes but no flash_attn."""
     torch = pytest.importorskip("torch")
     gpu_check = load_script()
     monkeypatch.setattr(gpu_check, "cuda_state", lambda: None)
@@ -40,21 +41,18 @@ def test_a_gpu_without_flash_attention_fails_with_the_install_hint(monkeypatch, 
     monkeypatch.setattr("builtins.__import__", lambda name, *a, **k: (_ for _ in ()).throw(ImportError(name))
                         if name == "flash_attn" else real_import(name, *a, **k))
     monkeypatch.setitem(sys.modules, "bitsandbytes", type(sys)("bitsandbytes"))
+    return gpu_check
+
+
+def test_a_gpu_without_flash_attention_fails_with_the_install_hint(monkeypatch, capsys):
+    gpu_check = gpu_without_flash_attention(monkeypatch)
     assert gpu_check.main([]) == 1
     out = capsys.readouterr().out
     assert "FAILED: flash_attn is not importable (pip install flash-attn, or --attention sdpa" in out
 
 
 def test_attention_sdpa_checks_the_rest_without_flash_attention(monkeypatch, capsys):
-    torch = pytest.importorskip("torch")
-    gpu_check = load_script()
-    monkeypatch.setattr(gpu_check, "cuda_state", lambda: None)
-    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *_: "Fake GPU")
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *_: True)
-    real_import = __import__
-    monkeypatch.setattr("builtins.__import__", lambda name, *a, **k: (_ for _ in ()).throw(ImportError(name))
-                        if name == "flash_attn" else real_import(name, *a, **k))
-    monkeypatch.setitem(sys.modules, "bitsandbytes", type(sys)("bitsandbytes"))
+    gpu_check = gpu_without_flash_attention(monkeypatch)
     required = []
     monkeypatch.setattr(gpu_check, "check_load", lambda base, attention: required.append(attention) or "stop here")
     assert gpu_check.main(["--attention", "sdpa"]) == 1
