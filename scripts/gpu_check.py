@@ -117,7 +117,8 @@ def check_devices_agree(base: str, adapter: Path, data: Path) -> str | None:
 @click.option("--attention", type=click.Choice(["flash_attention_2", "sdpa"]), default="flash_attention_2",
               show_default=True, help="Attention to require; sdpa checks the rest where flash-attn is absent.")
 def cli(base: str, steps: int, data: Path, out: Path | None, attention: str) -> int:
-    """4-bit NF4 QLoRA + bf16 + FlashAttention 2 on CUDA, export, 4-bit inference; exit 0 without CUDA."""
+    """4-bit NF4 QLoRA + bf16 + FlashAttention 2 (or --attention sdpa) on CUDA, export, 4-bit inference,
+    and the same answers on CUDA and CPU; exit 0 without CUDA."""
     why = cuda_state()
     if why is not None:
         say(f"{why}: the GPU path cannot be checked on this machine; nothing to do.")

@@ -21,8 +21,9 @@ a given finding can cost depends on the function it sits in, read from Slither's
   it while recording the payout (`released[a] += p`); the caller cannot redirect it, so Slither's
   `arbitrary-send-*` there is information.
 - **acts** (default visibility only): does calling the function change anything (write state, move
-  ether, make an external call, destroy the contract)? One that only reads and computes exposes
-  nothing by being public, so a missing visibility keyword there is information.
+  ether, call another contract, create one, emit an event, destroy the contract, run inline
+  assembly)? One that only reads and computes exposes nothing by being public, so a missing
+  visibility keyword there is information.
 - **records** (unchecked call results only): does the function record anything (write state), take
   the caller's ether, or make a call other than a payment? An ignored failed payment of the
   contract's own funds in a function that records nothing loses nothing: the ether or tokens stay
@@ -42,7 +43,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .analyze.access import anyone_reaches
+from .analyze.access import anyone_reaches, callees
 from .analyze.trust import irs_reached, untrusted_callee, untrusted_recipient
 from .findings import SEVERITIES, Finding
 
@@ -66,7 +67,8 @@ RULE_POLICY: dict[str, tuple[str, ...]] = {
 }
 
 # Classes whose weakness needs the fact at all: without it the finding is information (`info`).
-REQUIRED_FACT: dict[str, str] = {"SWC-100": ACTS, "SWC-104": RECORDS, "SWC-105": RECIPIENT, "SWC-107": CALLEE, "SWC-113": BLOCKING}
+REQUIRED_FACT: dict[str, str] = {"SWC-100": ACTS, "SWC-104": RECORDS, "SWC-105": RECIPIENT, "SWC-107": CALLEE,
+                                  "SWC-113": BLOCKING}
 
 TOKEN_CALLS = {"transfer", "transferfrom", "safetransfer", "safetransferfrom", "mint", "burn",
                "approve", "send"}
@@ -183,26 +185,30 @@ def _records(function) -> bool:
 
 
 def _acts(function) -> bool:
-    """Calling it changes something: writes state, moves ether, calls out (a library call only when
-    the library function may write: it runs on this contract's storage), or destroys the contract."""
-    from slither.slithir.operations import HighLevelCall, LowLevelCall, Send, SolidityCall, Transfer
-
-    from .detectors.ir import is_library_call
+    """Calling it changes something: writes state, moves ether, makes any call to another contract
+    (before 0.5 a `constant` library function may still write through a storage pointer), creates a
+    contract, emits an event (off-chain readers trust logs), self-destructs, or runs inline assembly
+    (whose effects Slither does not see before 0.5) itself or in a function it calls."""
+    from slither.slithir.operations import (
+        EventCall,
+        HighLevelCall,
+        LowLevelCall,
+        NewContract,
+        Send,
+        SolidityCall,
+        Transfer,
+    )
 
     if function.payable or function.all_state_variables_written():
         return True
+    if any(fn.contains_assembly for fn in [function, *callees(function)]):
+        return True
     for _, ir in irs_reached(function):
-        if isinstance(ir, (Send, Transfer, LowLevelCall)):
-            return True
-        if isinstance(ir, HighLevelCall) and not (is_library_call(ir) and _reads_only(ir.function)):
+        if isinstance(ir, (Send, Transfer, LowLevelCall, HighLevelCall, NewContract, EventCall)):
             return True
         if isinstance(ir, SolidityCall) and ir.function.name.startswith(("selfdestruct", "suicide")):
             return True
     return False
-
-
-def _reads_only(function) -> bool:
-    return bool(getattr(function, "view", False) or getattr(function, "pure", False))
 
 
 def function_context(function, required: str | None = None) -> Context:

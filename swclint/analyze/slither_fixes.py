@@ -21,7 +21,7 @@ def install(enabled: Callable[[], bool]) -> None:
     original = ReferenceVariable.set_type
 
     @functools.wraps(original)
-    def set_type(self, t) -> None:  # noqa: ANN001 - Slither's own untyped signature
+    def set_type(self, t) -> None:
         # Slither 0.11.6 gives `this.balance` (or `f().balance`) the return-type *list* of the builtin
         # balance(address), so a library call on it (`this.balance.div(100)` under `using SafeMath for
         # uint256`, common in 0.4 code) resolves to no function and the whole function loses its IR.

@@ -30,7 +30,7 @@ class BalanceStrictEquality(SWCDetector, IncorrectStrictEquality):
     sources_taint: list = []  # balances only: `balance(address)` and `balanceOf` results
 
     @staticmethod
-    def is_direct_comparison(ir) -> bool:  # noqa: ANN001 - Slither's untyped signature
+    def is_direct_comparison(ir) -> bool:
         # A balance is an integer. An enum, flag or hash compared here is tainted only because the
         # dependency analysis is not field-sensitive: `params.amount = token.balanceOf(user)` taints
         # `params.mode` too (Aave's `params.interestRateMode == InterestRateMode.STABLE`).
@@ -59,8 +59,7 @@ class BalanceStrictEquality(SWCDetector, IncorrectStrictEquality):
         return results
 
 
-
-def _maybe_integer(operand) -> bool:  # noqa: ANN001 - a SlithIR value
+def _maybe_integer(operand) -> bool:
     """False only for a value of a type no balance has: an enum, struct or contract, or an elementary
     type that is not an integer (bool, address, bytes, string)."""
     kind = getattr(operand, "type", None)
