@@ -201,6 +201,24 @@ def _result_range(binary: Binary) -> tuple[int, int] | None:
     return max(typed, key=lambda r: r[1])
 
 
+def _is_one(value, producers: dict) -> bool:
+    """The literal 1, possibly converted (`uint256(1)`)."""
+    made = producers.get(value)
+    if isinstance(made, TypeConversion):
+        value = made.variable
+    return isinstance(value, Constant) and str(value.value) == "1"
+
+
+def _mask(binary: Binary, producers: dict) -> bool:
+    """`(1 << n) - 1`, the n-bit mask. It wraps only where the shift leaves nothing (n at or above the
+    type's width), and then gives all ones, the full-width mask, which is what the idiom asks for."""
+    if binary.type != BinaryType.SUBTRACTION or not _is_one(binary.variable_right, producers):
+        return False
+    shift = producers.get(binary.variable_left)
+    return (isinstance(shift, Binary) and shift.type == BinaryType.LEFT_SHIFT
+            and _is_one(shift.variable_left, producers))
+
+
 def _cannot_wrap(binary: Binary, conversions: dict, computed: set) -> bool:
     """The operands' ranges keep the exact result inside the operation's type (`-int256(int24)`)."""
     result = _result_range(binary)
@@ -438,7 +456,7 @@ class ArithmeticOverflow(SWCDetector):
                     continue
                 if _takes_a_part(ir, function, bounds, producers) or moved_within(ir, function):
                     continue
-                if _clock_difference(ir, function):
+                if _clock_difference(ir, function) or _mask(ir, producers):
                     continue
                 roots: set = set()
                 for op in variable:
