@@ -14,12 +14,12 @@ NAMES = [
     "byEarlyReturn_few", "byBranch_few", "byWhitelist_few", "byComparedEntry_few", "byPendingOwner_few",
     "bySelfCall_few", "byPolicy_few", "byLiteral_few", "bySelfGovernedSet_few", "byWrappingModifier_few", "byOwnerIndex_few", "byCheckedHelper_few", "byEveryBranch_few",
     "byLoggingModifier_few", "byBareReturnHelper_few",
-    "byOwnerIndexBranch_few", "byChosenRole_few",
+    "byOwnerIndexBranch_few", "byChosenRole_few", "byPermissionBit_few", "byAnyPermissionBit_few",
     "payloadSize_anyone", "paused_anyone", "human_anyone", "chosenAccount_anyone", "chosenAdmin_anyone",
     "blacklist_anyone", "blacklistBranch_anyone", "comparedFalse_anyone", "balance_anyone", "notOwner_anyone",
     "tile_anyone", "approvedBy_anyone", "emergencyOnly_anyone", "negatedHelper_anyone",
     "openSet_anyone", "operator_anyone", "midBranch_anyone", "depositor_anyone",
-    "notAnOwner_anyone", "oneBranchChecked_anyone",
+    "notAnOwner_anyone", "oneBranchChecked_anyone", "withoutPermission_anyone", "ownFlags_anyone",
 ]
 
 

@@ -31,8 +31,9 @@ def privileged(function) -> bool:
     literal (`msg.sender == owner`, also through `owner()`, `_msgSender()` or a modifier
     `onlyBy(owner)`; `msg.sender == address(this)`, a multisig's confirmed self-call), a stored bool
     or nonzero entry for the caller (`hasRole(role, msg.sender)`, `if (!isOwner[msg.sender]) throw`,
-    `ownerIndex[uint(msg.sender)] > 0`) in a set only privileged functions can add to, or a stored
-    policy's view function to approve the caller. Everyone gets past an ordering test
+    `ownerIndex[uint(msg.sender)] > 0`, a permission bit `schemes[msg.sender].permissions & F == F`)
+    in a set only privileged functions can add to, or a stored policy's view function to approve the
+    caller. Everyone gets past an ordering test
     (`balances[msg.sender] >= x`), an entry that must not hold (`!frozen[msg.sender]`), a set anyone
     can join (`register()` then `members[msg.sender]`), an entry picked by the caller's own input
     (`ownerOf[tokenId]`), a disjunction with such a branch (`from == msg.sender || ...`), or a check
@@ -346,36 +347,61 @@ class _Values:
         return False
 
     def _caller_entry(self, value, hops: int = 0):
-        """The stored mapping when `value` is its entry for the caller (`ownerIndex[uint(msg.sender)]`)."""
+        """The stored mapping when `value` is its entry for the caller (`ownerIndex[uint(msg.sender)]`),
+        a field of that entry (`schemes[msg.sender].permissions`), or some bits of either
+        (`... & bytes4(0x01)`): each is non-zero only where the entry is."""
         from slither.core.variables.state_variable import StateVariable
-        from slither.slithir.operations import Assignment, Index
+        from slither.slithir.operations import Assignment, Binary, BinaryType, Index, Member, TypeConversion
 
         from ..detectors.ir import origin
 
         made = self.producers.get(value, [])
-        if len(made) == 1 and isinstance(made[0], Assignment) and hops < 32:  # `uint i = m_ownerIndex[...]`
-            return self._caller_entry(made[0].rvalue, hops + 1)
-        if len(made) == 1 and isinstance(made[0], Index) and self._caller(made[0].variable_right):
-            mapping = origin(made[0].variable_left)
+        if len(made) != 1 or hops >= 32:
+            return None
+        ir = made[0]
+        if isinstance(ir, Assignment):  # `uint i = m_ownerIndex[...]`
+            return self._caller_entry(ir.rvalue, hops + 1)
+        if isinstance(ir, (Member, TypeConversion)):
+            return self._caller_entry(ir.variable_left if isinstance(ir, Member) else ir.variable, hops + 1)
+        if isinstance(ir, Binary) and ir.type == BinaryType.AND:
+            for entry, mask in ((ir.variable_left, ir.variable_right), (ir.variable_right, ir.variable_left)):
+                if self._constant(mask) is not None:
+                    return self._caller_entry(entry, hops + 1)
+            return None
+        if isinstance(ir, Index) and self._caller(ir.variable_right):
+            mapping = origin(ir.variable_left)
             if isinstance(mapping, StateVariable):
                 return mapping
         return None
+
+    def _constant(self, value) -> int | None:
+        """The integer a literal stands for, also through conversions (`bytes4(0x00000001)`)."""
+        from slither.slithir.operations import TypeConversion
+        from slither.slithir.variables import Constant
+
+        for _ in range(4):
+            made = self.producers.get(value, [])
+            if len(made) != 1 or not isinstance(made[0], TypeConversion):
+                break
+            value = made[0].variable
+        if not isinstance(value, Constant) or isinstance(value.value, bool):
+            return None
+        try:
+            return int(str(value.value), 0) if isinstance(value.value, str) else int(value.value)
+        except (TypeError, ValueError):
+            return None
 
     def _nonzero_entry(self, ir, polarity: bool) -> bool:
         """`entry > 0`, `entry != 0`, `entry >= 1`, `entry == 3` must hold for the caller's entry of a
         set only privileged functions can add to (a multisig's owner index); `entry == 0` or
         `entry < x` admits the callers who are not in it."""
-        from slither.slithir.variables import Constant
 
         for entry, bound, flip in ((ir.variable_left, ir.variable_right, False),
                                    (ir.variable_right, ir.variable_left, True)):
             mapping = self._caller_entry(entry)
-            if mapping is None or not isinstance(bound, Constant) or isinstance(bound.value, bool):
+            if mapping is None or self._constant(bound) is None:
                 continue
-            try:
-                c = int(bound.value)
-            except (TypeError, ValueError):
-                return False
+            c = self._constant(bound)
             op = _comparisons()[ir.type][flip]  # the test read as `entry <op> c`
             if not polarity:
                 op = _NEGATED[op]
