@@ -40,6 +40,7 @@ their check's impact. README "Severity, confidence and levels" has the table in 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -188,7 +189,7 @@ def _acts(function) -> bool:
     """Calling it changes something: writes state, moves ether, makes any call to another contract
     (before 0.5 a `constant` library function may still write through a storage pointer), creates a
     contract, emits an event (off-chain readers trust logs), self-destructs, or runs inline assembly
-    (whose effects Slither does not see before 0.5) itself or in a function it calls."""
+    that does one of these (`_assembly_acts`), itself or in a function it calls."""
     from slither.slithir.operations import (
         EventCall,
         HighLevelCall,
@@ -201,12 +202,32 @@ def _acts(function) -> bool:
 
     if function.payable or function.all_state_variables_written():
         return True
-    if any(fn.contains_assembly for fn in [function, *callees(function)]):
+    if any(_assembly_acts(fn) for fn in [function, *callees(function)]):
         return True
     for _, ir in irs_reached(function):
         if isinstance(ir, (Send, Transfer, LowLevelCall, HighLevelCall, NewContract, EventCall)):
             return True
         if isinstance(ir, SolidityCall) and ir.function.name.startswith(("selfdestruct", "suicide")):
+            return True
+    return False
+
+
+# Opcodes by which inline assembly changes something; `mload`, `keccak256` and arithmetic only compute.
+_ACTING_OPCODE = re.compile(r"\b(?:sstore|call|callcode|delegatecall|create2?|log[0-4]|selfdestruct|suicide)\b")
+
+
+def _assembly_acts(function) -> bool:
+    """Its inline assembly uses an opcode that writes, calls, creates, logs or self-destructs.
+    Read from the statement's source text, the same in every compiler version; assembly whose text
+    cannot be read counts as acting."""
+    for node in function.nodes:
+        if node.type.name != "ASSEMBLY":
+            continue
+        try:
+            code = node.source_mapping.content
+        except Exception:
+            code = None
+        if not code or _ACTING_OPCODE.search(code):
             return True
     return False
 
