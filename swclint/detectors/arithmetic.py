@@ -23,6 +23,7 @@ from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVari
 
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.conservation import checked_helper, moved_within
+from swclint.detectors.elapsed import elapsed_since
 from swclint.detectors.ir import (
     ARITHMETIC,
     CALLER_VALUES,
@@ -456,7 +457,7 @@ class ArithmeticOverflow(SWCDetector):
                     continue
                 if _takes_a_part(ir, function, bounds, producers) or moved_within(ir, function):
                     continue
-                if _clock_difference(ir, function) or _mask(ir, producers):
+                if _clock_difference(ir, function) or _mask(ir, producers) or elapsed_since(ir, function):
                     continue
                 roots: set = set()
                 for op in variable:
