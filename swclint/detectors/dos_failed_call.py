@@ -14,6 +14,7 @@ from swclint.detectors.ir import (
     declared_functions,
     dependencies,
     failure_reverts,
+    in_declaration_order,
     loop_nodes,
     origin,
 )
@@ -70,11 +71,11 @@ class DoSFailedCall(SWCDetector):
                     break
                 if isinstance(ir, (Transfer, Send, LowLevelCall)):
                     dest_roots = deps.roots(ir.destination)
-                    replaceable = [
+                    replaceable = in_declaration_order(
                         v
                         for v in dest_roots
                         if isinstance(v, StateVariable) and _replaceable_by_anyone(contract, v)
-                    ]
+                    )
                     if replaceable:
                         message = (
                             f"refund to `{replaceable[0].name}` must succeed, and anyone can become "

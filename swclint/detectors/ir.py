@@ -732,3 +732,12 @@ def helper_operands(call: Operation) -> list | None:
     if len(args) == 2 or (len(args) == 3 and _is_message(args[2])):
         return args[:2]
     return None
+
+
+def in_declaration_order(variables) -> list:
+    """Variables in the order the source declares them: a stable pick among several, where set order
+    follows memory addresses and changes from run to run."""
+    def position(v) -> tuple:
+        mapping = getattr(v, "source_mapping", None)
+        return (str(getattr(getattr(mapping, "filename", None), "absolute", "")), getattr(mapping, "start", 0), v.name)
+    return sorted(variables, key=position)

@@ -16,6 +16,7 @@ from swclint.detectors.ir import (
     comparisons,
     condition_values,
     dependencies,
+    in_declaration_order,
     is_guard_node,
     value_transfers,
 )
@@ -132,11 +133,11 @@ class TransactionOrderDependence(SWCDetector):
                     if MSG_SENDER not in deps.roots(ir.destination):
                         continue
                     amount = ir.call_value
-                    changeable = [
+                    changeable = in_declaration_order(
                         v
                         for v in deps.roots(amount)
                         if isinstance(v, StateVariable) and any(w is not function for w in writers.get(v, []))
-                    ]
+                    )
                     if changeable and guard_roots & params:
                         setters = [w for v in changeable for w in writers[v] if w is not function]
                         found.append(
@@ -168,13 +169,13 @@ class TransactionOrderDependence(SWCDetector):
                     continue
                 roots = left ^ right
                 # A price is one value everyone pays at; a mapping entry (a user's own balance) is not.
-                prices = [
+                prices = in_declaration_order(
                     v
                     for v in roots
                     if isinstance(v, StateVariable)
                     and isinstance(v.type, ElementaryType)
                     and any(w is not function for w in writers.get(v, []))
-                ]
+                )
                 if not prices:
                     continue
                 bounded = any(
