@@ -19,7 +19,7 @@ NAMES = [
     "blacklist_anyone", "blacklistBranch_anyone", "comparedFalse_anyone", "balance_anyone", "notOwner_anyone",
     "tile_anyone", "approvedBy_anyone", "emergencyOnly_anyone", "negatedHelper_anyone",
     "openSet_anyone", "operator_anyone", "midBranch_anyone", "depositor_anyone",
-    "notAnOwner_anyone", "oneBranchChecked_anyone", "withoutPermission_anyone", "ownFlags_anyone",
+    "notAnOwner_anyone", "oneBranchChecked_anyone", "withoutPermission_anyone", "ownFlags_anyone", "guestBit_anyone",
 ]
 
 

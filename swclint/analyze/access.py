@@ -100,25 +100,34 @@ def _entries_gated(mapping, home, assumed: frozenset) -> bool:
     """Every public function of `home` (the deployed contract) that can set an entry of `mapping`
     non-zero (not only clear it) is itself privileged; a self-governed set (owners add owners)
     counts as gated. An abstract base's unfinished override elsewhere in the build does not count."""
-    from ..detectors.ir import public_writers
-
-    for writer in public_writers(home if home is not None else mapping.contract, mapping):
+    contract = home if home is not None else mapping.contract
+    for writer in contract.functions_entry_points:  # not only Slither's writers: it misses writes
+        if writer.is_constructor or writer.is_constructor_variables:  # through a returned pointer
+            continue
         if _sets_entries(writer, mapping) and not _privileged(writer, assumed | {mapping}):
             return False
     return True
 
 
 def _sets_entries(function, mapping) -> bool:
-    """Some write to `mapping` in `function` or what it calls stores something other than false/0."""
-    from slither.slithir.operations import Assignment, Delete, Index, Member, OperationWithLValue
+    """Some write to `mapping` in `function` or what it calls stores something other than false/0.
+    A write through a storage pointer counts where the pointer may point into `mapping`
+    (`S storage s = schemes[msg.sender]; s.perms = 1`, or one a helper returned)."""
+    from slither.core.variables.local_variable import LocalVariable
+    from slither.slithir.operations import Assignment, Delete, Index, Length, Member, OperationWithLValue
     from slither.slithir.variables import Constant
 
-    from ..detectors.ir import origin
+    from ..detectors.ir import write_targets
 
     for node in function.all_nodes():
         for ir in node.irs:
-            if (not isinstance(ir, OperationWithLValue) or isinstance(ir, (Index, Member, Delete))
-                    or ir.lvalue is None or origin(ir.lvalue) is not mapping):
+            if (not isinstance(ir, OperationWithLValue) or isinstance(ir, (Index, Member, Length, Delete))
+                    or ir.lvalue is None):
+                continue
+            if isinstance(ir.lvalue, LocalVariable) and ir.lvalue.is_storage:
+                continue  # binding a pointer writes nothing
+            targets = write_targets(ir.lvalue)
+            if targets is not None and mapping not in targets:
                 continue
             if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant) and not ir.rvalue.value:
                 continue

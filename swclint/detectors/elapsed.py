@@ -10,7 +10,10 @@ increment) and the difference is judged like any other subtraction.
 
 from __future__ import annotations
 
+import re
+
 from slither.core.declarations import Function, SolidityVariable, SolidityVariableComposed
+from slither.core.solidity_types import ArrayType, MappingType, UserDefinedType
 from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
 from slither.slithir.operations import (
@@ -19,16 +22,19 @@ from slither.slithir.operations import (
     BinaryType,
     Delete,
     Index,
+    InternalCall,
     Length,
+    LibraryCall,
+    LowLevelCall,
     Member,
+    NewStructure,
     OperationWithLValue,
     TypeConversion,
 )
 from slither.slithir.variables import Constant, ReferenceVariable
 
 from swclint.analyze.run_cache import run_cache
-from swclint.detectors.ir import definitions
-from swclint.detectors.ranges import state_writers
+from swclint.detectors.ir import definitions, write_targets
 
 _TIME = "timestamp"
 _BLOCKS = "number"
@@ -52,6 +58,8 @@ def _current_reading(value, function: Function, depth: int = 0) -> str | None:
     """Which clock `value` reads now: the variable itself, a copy, or a widening conversion."""
     if value in _READINGS:
         return _READINGS[value]
+    if _handed_in(value, function):
+        return None  # `if (fresh) t = now;` leaves the caller's value on the other path
     ir = definitions(function).get(value)
     if depth > 4 or ir is None:
         return None
@@ -67,7 +75,7 @@ def _location(value, function: Function, depth: int = 0) -> tuple | None:
     (`submissions[i].approvalTime` -> (submissions, '[]', 'approvalTime')); None if not in storage."""
     if isinstance(value, StateVariable):
         return (value,)
-    if depth > 8:
+    if depth > 8 or _handed_in(value, function):
         return None
     ir = _references(function).get(value) or definitions(function).get(value)
     if _storage_pointer(value) and isinstance(ir, Assignment) and isinstance(ir.rvalue, ReferenceVariable):
@@ -93,42 +101,81 @@ def _references(function: Function) -> dict:
 @run_cache(maxsize=1024)
 def _only_readings(key: tuple) -> str | None:
     """The one clock every write to `key` stores the current reading of; None if any write stores
-    something else, or if nothing but zero is ever stored."""
+    something else, if nothing but zero is ever stored, or if some write cannot be placed (through a
+    pointer handed in or returned, in a library given a storage reference, by assembly or
+    delegatecall)."""
+    variable = key[0]
     found: set[str | None] = set()
-    for writer in state_writers(key[0]):
+    for writer in _family(variable):
+        if _writes_blindly(writer):
+            return None
         for node in writer.nodes:
             for ir in node.irs:
-                if (not isinstance(ir, OperationWithLValue) or isinstance(ir, (Index, Member, Length)) or ir.lvalue is None
-                        or _storage_pointer(ir.lvalue)):  # binding a pointer writes nothing
+                if isinstance(ir, (InternalCall, LibraryCall)) and _hands_out(ir, variable):
+                    return None
+                if (not isinstance(ir, OperationWithLValue) or isinstance(ir, (Index, Member, Length))
+                        or ir.lvalue is None or _storage_pointer(ir.lvalue)):  # binding a pointer writes nothing
+                    continue
+                targets = write_targets(ir.lvalue)
+                if targets is None:
+                    return None
+                if variable not in targets:
                     continue
                 written = _location(ir.lvalue, writer)
                 if written is None:
-                    if _may_alias(ir.lvalue, key[0], writer):
-                        found.add(None)
+                    return None
+                if not _overlaps(written, key):
                     continue
-                if written[0] is not key[0] or not _overlaps(written, key):
-                    continue
-                found.add(_stored(ir, writer, whole=len(written) < len(key)))
+                if isinstance(ir, Delete):
+                    continue  # clears it (Slither names the whole variable for `delete m[k]`)
+                if len(key) - len(written) > 1:
+                    return None  # a whole entry of entries: too far from the field to follow
+                found.add(_stored(ir, writer, key[-1] if len(written) < len(key) else None))
     found.discard(_ZERO)
     return found.pop() if len(found) == 1 else None
 
 
+def _family(variable: StateVariable) -> list[Function]:
+    """Every function and modifier that can see `variable`: its contract's and those deriving from it."""
+    home = variable.contract
+    return [f for c in home.compilation_unit.contracts if c is home or home in c.inheritance
+            for f in c.functions_and_modifiers_declared]
+
+
+def _writes_blindly(function: Function) -> bool:
+    """Storage writes nothing here can place: inline assembly that stores, or a delegatecall."""
+    for node in function.nodes:
+        if node.type.name == "ASSEMBLY":
+            try:
+                code = node.source_mapping.content
+            except Exception:
+                code = None
+            if not code or re.search(r"\b(?:sstore|delegatecall|callcode)\b", code):
+                return True
+        if any(isinstance(ir, LowLevelCall) and ir.function_name in ("delegatecall", "callcode") for ir in node.irs):
+            return True
+    return False
+
+
+def _hands_out(call, variable: StateVariable) -> bool:
+    """A storage reference that may point into `variable` is given to a function that may write
+    through it (`L.stamp(entries[msg.sender], v)`)."""
+    for argument in call.arguments:
+        if not isinstance(getattr(argument, "type", None), (ArrayType, MappingType, UserDefinedType)):
+            continue  # a value type is copied: the callee cannot write through it
+        if isinstance(argument, ReferenceVariable) or _storage_pointer(argument):
+            targets = write_targets(argument)
+            if targets is None or variable in targets:
+                return True
+    return False
+
+
+def _handed_in(value, function: Function) -> bool:
+    return value in function.parameters or value in function.returns
+
+
 def _storage_pointer(value) -> bool:
-    return isinstance(value, LocalVariable) and value.location == "storage"
-
-
-def _may_alias(lvalue, variable: StateVariable, writer: Function) -> bool:
-    """A write whose place could not be traced but may land in `variable`: through a reference into
-    it, or through a storage pointer handed in (`function touch(Entry storage e) internal`)."""
-    if not isinstance(lvalue, ReferenceVariable):
-        return False
-    target = lvalue.points_to_origin
-    if target is variable:
-        return True
-    if not _storage_pointer(target):
-        return False
-    bound = _location(target, writer)
-    return bound is None or bound[0] is variable
+    return isinstance(value, LocalVariable) and value.is_storage
 
 
 def _overlaps(written: tuple, key: tuple) -> bool:
@@ -137,12 +184,22 @@ def _overlaps(written: tuple, key: tuple) -> bool:
     return written == key[:len(written)]
 
 
-def _stored(ir: OperationWithLValue, writer: Function, whole: bool) -> str | None:
-    """What one write puts there: a clock's current reading, zero, or something else (None)."""
+def _stored(ir: OperationWithLValue, writer: Function, field: str | None) -> str | None:
+    """What one write puts at the place: a clock's current reading, zero, or something else (None).
+    `field` names the place's field when the write covers the whole struct holding it."""
     if isinstance(ir, Delete):
         return _ZERO
-    if not isinstance(ir, Assignment) or whole:
-        return None  # a whole struct or entry copied from elsewhere: its field is not known here
-    if isinstance(ir.rvalue, Constant) and ir.rvalue.value in (0, False):
+    if not isinstance(ir, Assignment):
+        return None
+    value = ir.rvalue
+    if field is not None:  # `entries[a] = Entry(msg.value, now)`; a struct copied from elsewhere is unknown
+        made = definitions(writer).get(value)
+        if not isinstance(made, NewStructure):
+            return None
+        names = [e.name for e in made.structure.elems_ordered]
+        if field not in names or len(made.arguments) != len(names):
+            return None
+        value = made.arguments[names.index(field)]
+    if isinstance(value, Constant) and value.value in (0, False):
         return _ZERO
-    return _current_reading(ir.rvalue, writer)
+    return _current_reading(value, writer)

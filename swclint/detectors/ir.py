@@ -741,3 +741,31 @@ def in_declaration_order(variables) -> list:
         mapping = getattr(v, "source_mapping", None)
         return (str(getattr(getattr(mapping, "filename", None), "absolute", "")), getattr(mapping, "start", 0), v.name)
     return sorted(variables, key=position)
+
+
+def write_targets(lvalue, depth: int = 0) -> set | None:
+    """The state variables a write to `lvalue` may land in: its origin, or what a local `storage`
+    pointer was bound to in its function (through other pointers too). Empty for a value local or a
+    memory/calldata struct; None when it cannot be told: a pointer handed in as a parameter or
+    returned, or a storage reference a call gave back (`_entry(a).since = v`)."""
+    from slither.slithir.operations import Assignment
+
+    target = origin(lvalue)
+    if isinstance(target, StateVariable):
+        return {target}
+    if not isinstance(target, LocalVariable):
+        return None if isinstance(lvalue, ReferenceVariable) else set()
+    if not target.is_storage:
+        return set()
+    function = target.function
+    if function is None or target in function.parameters or target in function.returns or depth > 8:
+        return None
+    roots: set = set()
+    for node in function.nodes:
+        for ir in node.irs:
+            if isinstance(ir, Assignment) and ir.lvalue is target:
+                bound = write_targets(ir.rvalue, depth + 1) if ir.rvalue is not target else None
+                if bound is None:
+                    return None
+                roots |= bound
+    return roots or None
