@@ -189,7 +189,7 @@ def _acts(function) -> bool:
     """Calling it changes something: writes state, moves ether, makes any call to another contract
     (before 0.5 a `constant` library function may still write through a storage pointer), creates a
     contract, emits an event (off-chain readers trust logs), self-destructs, or runs inline assembly
-    that does one of these (`_assembly_acts`), itself or in a function it calls."""
+    that does one of these (`_ACTING_OPCODE`), itself or in a function it calls."""
     from slither.slithir.operations import (
         EventCall,
         HighLevelCall,
@@ -200,9 +200,11 @@ def _acts(function) -> bool:
         Transfer,
     )
 
+    from .detectors.ir import assembly_uses
+
     if function.payable or function.all_state_variables_written():
         return True
-    if any(_assembly_acts(fn) for fn in [function, *callees(function)]):
+    if any(assembly_uses(fn, _ACTING_OPCODE) for fn in [function, *callees(function)]):
         return True
     for _, ir in irs_reached(function):
         if isinstance(ir, (Send, Transfer, LowLevelCall, HighLevelCall, NewContract, EventCall)):
@@ -214,22 +216,6 @@ def _acts(function) -> bool:
 
 # Opcodes by which inline assembly changes something; `mload`, `keccak256` and arithmetic only compute.
 _ACTING_OPCODE = re.compile(r"\b(?:sstore|call|callcode|delegatecall|create2?|log[0-4]|selfdestruct|suicide)\b")
-
-
-def _assembly_acts(function) -> bool:
-    """Its inline assembly uses an opcode that writes, calls, creates, logs or self-destructs.
-    Read from the statement's source text, the same in every compiler version; assembly whose text
-    cannot be read counts as acting."""
-    for node in function.nodes:
-        if node.type.name != "ASSEMBLY":
-            continue
-        try:
-            code = node.source_mapping.content
-        except Exception:
-            code = None
-        if not code or _ACTING_OPCODE.search(code):
-            return True
-    return False
 
 
 def function_context(function, required: str | None = None) -> Context:

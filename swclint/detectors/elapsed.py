@@ -34,7 +34,7 @@ from slither.slithir.operations import (
 from slither.slithir.variables import Constant, ReferenceVariable
 
 from swclint.analyze.run_cache import run_cache
-from swclint.detectors.ir import definitions, write_targets
+from swclint.detectors.ir import assembly_uses, definitions, write_targets
 
 _TIME = "timestamp"
 _BLOCKS = "number"
@@ -142,19 +142,15 @@ def _family(variable: StateVariable) -> list[Function]:
             for f in c.functions_and_modifiers_declared]
 
 
+_STORES = re.compile(r"\b(?:sstore|delegatecall|callcode)\b")
+
+
 def _writes_blindly(function: Function) -> bool:
     """Storage writes nothing here can place: inline assembly that stores, or a delegatecall."""
-    for node in function.nodes:
-        if node.type.name == "ASSEMBLY":
-            try:
-                code = node.source_mapping.content
-            except Exception:
-                code = None
-            if not code or re.search(r"\b(?:sstore|delegatecall|callcode)\b", code):
-                return True
-        if any(isinstance(ir, LowLevelCall) and ir.function_name in ("delegatecall", "callcode") for ir in node.irs):
-            return True
-    return False
+    if assembly_uses(function, _STORES):
+        return True
+    return any(isinstance(ir, LowLevelCall) and ir.function_name in ("delegatecall", "callcode")
+               for node in function.nodes for ir in node.irs)
 
 
 def _hands_out(call, variable: StateVariable) -> bool:

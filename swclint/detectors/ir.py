@@ -8,6 +8,7 @@ call results are tracked as their own source.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from slither.core.cfg.node import Node, NodeType
@@ -769,3 +770,18 @@ def write_targets(lvalue, depth: int = 0) -> set | None:
                     return None
                 roots |= bound
     return roots or None
+
+
+def assembly_uses(function: Function, opcodes: re.Pattern[str]) -> bool:
+    """Some inline assembly block of `function` uses one of `opcodes`, read from the block's source
+    text (the same in every compiler version); a block whose text cannot be read counts."""
+    for node in function.nodes:
+        if node.type != NodeType.ASSEMBLY:
+            continue
+        try:
+            code = node.source_mapping.content
+        except Exception:
+            code = None
+        if not code or opcodes.search(code):
+            return True
+    return False
