@@ -14,6 +14,7 @@ from slither.slithir.operations import (
     BinaryType,
     Index,
     InternalCall,
+    Length,
     LibraryCall,
     OperationWithLValue,
     SolidityCall,
@@ -153,6 +154,24 @@ def _small_increment(binary: Binary) -> bool:
     type_name = str(getattr(variable, "type", ""))
     bits = type_name.removeprefix("uint").removeprefix("int")
     return type_name in ("uint", "int") or (bits.isdigit() and int(bits) >= 64)
+
+
+def _adds_a_length(binary: Binary, producers: dict) -> bool:
+    """`count += list.length` into a uint of 128 bits or more. An array's length is bounded by the gas
+    that building it costs (well under 2^40), so even one such addition per transaction ever made
+    stays far below 2^128."""
+    if binary.type != BinaryType.ADDITION:
+        return False
+    for added, total in ((binary.variable_left, binary.variable_right), (binary.variable_right, binary.variable_left)):
+        made = producers.get(added)
+        while isinstance(made, (Assignment, TypeConversion)):
+            made = producers.get(made.rvalue if isinstance(made, Assignment) else made.variable)
+        if not isinstance(made, Length):
+            continue
+        bits = str(getattr(total, "type", "")).removeprefix("uint")
+        if bits == "" or (bits.isdigit() and int(bits) >= 128):
+            return True
+    return False
 
 
 def _int_range(type_) -> tuple[int, int] | None:
@@ -448,8 +467,8 @@ class ArithmeticOverflow(SWCDetector):
                 additive = ir.type in (BinaryType.ADDITION, BinaryType.SUBTRACTION)
                 if additive and len(variable) == 1 and variable[0] in counters:
                     continue  # `i++` bounded by the loop condition
-                if _small_increment(ir):
-                    continue  # counting up one by one cannot realistically reach 2^64
+                if _small_increment(ir) or _adds_a_length(ir, producers):
+                    continue  # counting up one by one, or by a list's length, cannot realistically wrap
                 if _only_indexes(ir, function) or shrinks_nonempty(function, node, ir, producers):
                     continue
                 computed = {t for t, p in producers.items() if isinstance(p, Binary) and isinstance(t, TemporaryVariable)}
