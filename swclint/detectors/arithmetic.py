@@ -49,6 +49,7 @@ from swclint.detectors.ir import (
     value_key,
     value_producers,
     wide_modulus_bits,
+    write_targets,
     written_after_deploy,
 )
 from swclint.detectors.ranges import Bounds, constant_value, state_writers, type_max
@@ -157,19 +158,23 @@ def _small_increment(binary: Binary) -> bool:
 
 
 def _adds_a_length(binary: Binary, producers: dict) -> bool:
-    """`count += list.length` into a uint of 128 bits or more. An array's length is bounded by the gas
-    that building it costs (well under 2^40), so even one such addition per transaction ever made
-    stays far below 2^128."""
+    """`count += list.length` on a uint of 128 bits or more kept in storage: a running total that
+    grows by a list's length per call. A length is bounded by the gas that building the list costs
+    (well under 2^40), so even one such addition per transaction ever made stays far below 2^128.
+    `start + list.length` with a caller's `start` is no running total and stays a finding."""
     if binary.type != BinaryType.ADDITION:
         return False
-    for added, total in ((binary.variable_left, binary.variable_right), (binary.variable_right, binary.variable_left)):
+    total = binary.lvalue
+    if not write_targets(total):  # in storage, also through a pointer (`dispute.count += ids.length`)
+        return False
+    for added, kept in ((binary.variable_left, binary.variable_right), (binary.variable_right, binary.variable_left)):
+        if kept is not total:
+            continue
         made = producers.get(added)
         while isinstance(made, (Assignment, TypeConversion)):
             made = producers.get(made.rvalue if isinstance(made, Assignment) else made.variable)
-        if not isinstance(made, Length):
-            continue
         bits = str(getattr(total, "type", "")).removeprefix("uint")
-        if bits == "" or (bits.isdigit() and int(bits) >= 128):
+        if isinstance(made, Length) and (bits == "" or (bits.isdigit() and int(bits) >= 128)):
             return True
     return False
 
