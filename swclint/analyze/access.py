@@ -113,18 +113,17 @@ def _sets_entries(function, mapping) -> bool:
     """Some write to `mapping` in `function` or what it calls stores something other than false/0.
     A write through a storage pointer counts where the pointer may point into `mapping`
     (`S storage s = schemes[msg.sender]; s.perms = 1`, or one a helper returned)."""
-    from slither.core.variables.local_variable import LocalVariable
     from slither.slithir.operations import Assignment, Delete, Index, Length, Member, OperationWithLValue
     from slither.slithir.variables import Constant
 
-    from ..detectors.ir import write_targets
+    from ..detectors.ir import is_storage_pointer, write_targets
 
     for node in function.all_nodes():
         for ir in node.irs:
             if (not isinstance(ir, OperationWithLValue) or isinstance(ir, (Index, Member, Length, Delete))
                     or ir.lvalue is None):
                 continue
-            if isinstance(ir.lvalue, LocalVariable) and ir.lvalue.is_storage:
+            if is_storage_pointer(ir.lvalue):
                 continue  # binding a pointer writes nothing
             targets = write_targets(ir.lvalue)
             if targets is not None and mapping not in targets:

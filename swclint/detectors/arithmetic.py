@@ -173,8 +173,8 @@ def _adds_a_length(binary: Binary, producers: dict) -> bool:
         made = producers.get(added)
         while isinstance(made, (Assignment, TypeConversion)):
             made = producers.get(made.rvalue if isinstance(made, Assignment) else made.variable)
-        bits = str(getattr(total, "type", "")).removeprefix("uint")
-        if isinstance(made, Length) and (bits == "" or (bits.isdigit() and int(bits) >= 128)):
+        span = _int_range(getattr(total, "type", None))
+        if isinstance(made, Length) and span is not None and span[0] == 0 and span[1] >= 2**128 - 1:
             return True
     return False
 

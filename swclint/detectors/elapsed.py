@@ -14,7 +14,6 @@ import re
 
 from slither.core.declarations import Function, SolidityVariable, SolidityVariableComposed
 from slither.core.solidity_types import ArrayType, MappingType, UserDefinedType
-from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
 from slither.slithir.operations import (
     Assignment,
@@ -34,7 +33,13 @@ from slither.slithir.operations import (
 from slither.slithir.variables import Constant, ReferenceVariable
 
 from swclint.analyze.run_cache import run_cache
-from swclint.detectors.ir import assembly_uses, definitions, write_targets
+from swclint.detectors.ir import (
+    assembly_uses,
+    definitions,
+    is_storage_pointer,
+    value_producers,
+    write_targets,
+)
 
 _TIME = "timestamp"
 _BLOCKS = "number"
@@ -77,8 +82,8 @@ def _location(value, function: Function, depth: int = 0) -> tuple | None:
         return (value,)
     if depth > 8 or _handed_in(value, function):
         return None
-    ir = _references(function).get(value) or definitions(function).get(value)
-    if _storage_pointer(value) and isinstance(ir, Assignment) and isinstance(ir.rvalue, ReferenceVariable):
+    ir = value_producers(function).get(value) or definitions(function).get(value)
+    if is_storage_pointer(value) and isinstance(ir, Assignment) and isinstance(ir.rvalue, ReferenceVariable):
         return _location(ir.rvalue, function, depth + 1)  # `Submission storage s = submissions[i]`
     if isinstance(value, ReferenceVariable) and isinstance(ir, Index):
         base = _location(ir.variable_left, function, depth + 1)
@@ -90,12 +95,6 @@ def _location(value, function: Function, depth: int = 0) -> tuple | None:
         base = _location(ir.value, function, depth + 1)
         return None if base is None else (*base, "length")
     return None
-
-
-@run_cache(maxsize=4096)
-def _references(function: Function) -> dict:
-    """The `Index`/`Member`/`Length` that makes each reference (a write through it defines it again)."""
-    return {ir.lvalue: ir for node in function.nodes for ir in node.irs if isinstance(ir, (Index, Member, Length))}
 
 
 @run_cache(maxsize=1024)
@@ -114,7 +113,7 @@ def _only_readings(key: tuple) -> str | None:
                 if isinstance(ir, (InternalCall, LibraryCall)) and _hands_out(ir, variable):
                     return None
                 if (not isinstance(ir, OperationWithLValue) or isinstance(ir, (Index, Member, Length))
-                        or ir.lvalue is None or _storage_pointer(ir.lvalue)):  # binding a pointer writes nothing
+                        or ir.lvalue is None or is_storage_pointer(ir.lvalue)):  # binding a pointer writes nothing
                     continue
                 targets = write_targets(ir.lvalue)
                 if targets is None:
@@ -159,7 +158,7 @@ def _hands_out(call, variable: StateVariable) -> bool:
     for argument in call.arguments:
         if not isinstance(getattr(argument, "type", None), (ArrayType, MappingType, UserDefinedType)):
             continue  # a value type is copied: the callee cannot write through it
-        if isinstance(argument, ReferenceVariable) or _storage_pointer(argument):
+        if isinstance(argument, ReferenceVariable) or is_storage_pointer(argument):
             targets = write_targets(argument)
             if targets is None or variable in targets:
                 return True
@@ -168,10 +167,6 @@ def _hands_out(call, variable: StateVariable) -> bool:
 
 def _handed_in(value, function: Function) -> bool:
     return value in function.parameters or value in function.returns
-
-
-def _storage_pointer(value) -> bool:
-    return isinstance(value, LocalVariable) and value.is_storage
 
 
 def _overlaps(written: tuple, key: tuple) -> bool:

@@ -569,8 +569,10 @@ def loop_nodes(function: Function) -> set[Node]:
     return inside
 
 
+@run_cache(maxsize=512)
 def value_producers(function: Function) -> dict:
-    """The IR computing each temporary and reference of `function`: what `value_key` reads."""
+    """The IR computing each temporary and reference of `function`: what `value_key` reads (shared:
+    do not mutate)."""
     return {ir.lvalue: ir for node in function.nodes for ir in node.irs
             if (isinstance(ir, (Binary, TypeConversion, SolidityCall, Assignment))
                 and isinstance(ir.lvalue, TemporaryVariable))
@@ -744,19 +746,23 @@ def in_declaration_order(variables) -> list:
     return sorted(variables, key=position)
 
 
+def is_storage_pointer(value) -> bool:
+    """A local variable that points into storage (`Entry storage e = entries[a]`): binding it writes
+    nothing, writing through it writes what it points to."""
+    return isinstance(value, LocalVariable) and value.is_storage
+
+
 def write_targets(lvalue, depth: int = 0) -> set | None:
     """The state variables a write to `lvalue` may land in: its origin, or what a local `storage`
     pointer was bound to in its function (through other pointers too). Empty for a value local or a
     memory/calldata struct; None when it cannot be told: a pointer handed in as a parameter or
     returned, or a storage reference a call gave back (`_entry(a).since = v`)."""
-    from slither.slithir.operations import Assignment
-
     target = origin(lvalue)
     if isinstance(target, StateVariable):
         return {target}
     if not isinstance(target, LocalVariable):
         return None if isinstance(lvalue, ReferenceVariable) else set()
-    if not target.is_storage:
+    if not is_storage_pointer(target):
         return set()
     function = target.function
     if function is None or target in function.parameters or target in function.returns or depth > 8:
