@@ -42,19 +42,31 @@ def relpath(path: Path, root: Path) -> str:
         return path.resolve().as_posix()
 
 
-def _excluded(rel: str, patterns: list[str]) -> bool:
-    parts = rel.split("/")
+def _excluded(rel: str, patterns: list[str], named: str = "") -> bool:
+    """Whether `rel` (relative to the root) is excluded, judged below `named`, the folder the user gave.
+
+    Like ruff's excludes, a folder named on the command line is analysed even when it lies inside an
+    excluded one (`swclint node_modules/pkg/contracts`); its own path never excludes what it holds.
+    """
+    below = rel[len(named) + 1:] if named and rel.startswith(named + "/") else rel
+    parts = below.split("/")
     for pat in patterns:
         if "/" not in pat and "*" not in pat and pat in parts[:-1]:
             return True
-        if fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*"):
+        if named and _matches(named, pat):
+            continue
+        if _matches(rel, pat):
             return True
     return False
 
 
+def _matches(rel: str, pat: str) -> bool:
+    return fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*")
+
+
 def discover(paths: list[str], root: Path, exclude: list[str] | None = None,
              default_excludes: bool = True) -> Discovery:
-    """Expand files and folders into `.sol` files. Explicitly named files are never excluded."""
+    """Expand files and folders into `.sol` files. Explicitly named files and folders are never excluded."""
     patterns = list(DEFAULT_EXCLUDES if default_excludes else ()) + list(exclude or [])
     result = Discovery(root=root)
     seen: set[Path] = set()
@@ -69,21 +81,26 @@ def discover(paths: list[str], root: Path, exclude: list[str] | None = None,
                 continue
             seen.add(p.resolve())
             continue
-        found = 0
+        named = relpath(p, root)
+        found = skipped = 0
         for dirpath, dirnames, filenames in os.walk(p):
             dirnames.sort()
             base = Path(dirpath)
-            dirnames[:] = [d for d in dirnames if not _excluded(relpath(base / d, root) + "/x", patterns)]
+            kept = [d for d in dirnames if not _excluded(relpath(base / d, root) + "/x", patterns, named)]
+            skipped += len(dirnames) - len(kept)
+            dirnames[:] = kept
             for name in sorted(filenames):
                 if not name.endswith(".sol"):
                     continue
                 f = base / name
-                if _excluded(relpath(f, root), patterns):
+                if _excluded(relpath(f, root), patterns, named):
+                    skipped += 1
                     continue
                 seen.add(f.resolve())
                 found += 1
         if not found:
-            result.errors.append(FileError(raw, "discover", "no .sol files found in this folder"))
+            why = " outside excluded paths (see --exclude and --no-default-excludes)" if skipped else ""
+            result.errors.append(FileError(raw, "discover", "no .sol files found in this folder" + why))
     result.files = sorted(seen)
     return result
 

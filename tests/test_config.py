@@ -38,6 +38,25 @@ def test_default_excludes_and_globs(tmp_path: Path):
     assert len(explicit.files) == 1  # a file named on the command line is never excluded
 
 
+def test_a_named_folder_inside_an_excluded_one_is_analysed(tmp_path: Path):
+    for rel in ["node_modules/pkg/contracts/A.sol", "node_modules/pkg/contracts/node_modules/dep/B.sol",
+                "node_modules/pkg/contracts/mocks/M.sol", "lib/x/src/C.sol"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("contract X {}")
+    named = discover([str(tmp_path / "node_modules/pkg/contracts")], tmp_path, exclude=["*/mocks"])
+    # excludes still apply below the named folder, by name and by pattern
+    assert [p.relative_to(tmp_path).as_posix() for p in named.files] == ["node_modules/pkg/contracts/A.sol"]
+    assert not named.errors
+    assert [p.name for p in discover([str(tmp_path / "lib/x")], tmp_path).files] == ["C.sol"]
+    # the parent scan still skips both, and says why a folder that held only excluded code gave nothing
+    only_excluded = tmp_path / "vendored"
+    (only_excluded / "node_modules/y").mkdir(parents=True)
+    (only_excluded / "node_modules/y/D.sol").write_text("contract D {}")
+    assert discover([str(tmp_path)], tmp_path).files == []
+    err = discover([str(only_excluded)], tmp_path).errors
+    assert len(err) == 1 and "outside excluded paths" in err[0].message
+
+
 def test_foundry_and_txt_remappings(tmp_path: Path):
     (tmp_path / "remappings.txt").write_text("@a/=lib/a/src/\n# comment\n")
     (tmp_path / "foundry.toml").write_text('[profile.default]\nremappings = ["@b/=lib/b/"]\n')

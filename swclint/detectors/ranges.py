@@ -17,9 +17,7 @@ from slither.slithir.operations import (
     Binary,
     BinaryType,
     Delete,
-    Index,
     Length,
-    Member,
     OperationWithLValue,
     SolidityCall,
     TypeConversion,
@@ -27,6 +25,7 @@ from slither.slithir.operations import (
 from slither.slithir.variables import Constant, ReferenceVariable
 
 from swclint.analyze.run_cache import run_cache
+from swclint.detectors.storage import Write, assigned, location, placed_writes
 
 ETHER_MAX = 2**128  # every wei that exists, with a wide margin
 CHAIN_MAX = 2**64  # block numbers, timestamps, gas, array lengths
@@ -90,12 +89,12 @@ class Bounds:
 
     def _upper(self, value) -> int | None:
         own = type_max(getattr(value, "type", None))
-        if isinstance(value, StateVariable):
-            return _min(own, state_upper(value))
-        if isinstance(value, ReferenceVariable):
-            base = _origin(value)
-            if isinstance(base, StateVariable):
-                return _min(own, state_upper(base))
+        if isinstance(value, (StateVariable, ReferenceVariable)):
+            key = location(value, self.function)
+            if key is not None:
+                return _min(own, place_upper(key))
+            if isinstance(_origin(value), StateVariable):
+                return own  # somewhere in storage, but not a place its writes can be followed to
         writes = self.writes.get(value, [])
         if not writes or value in self.function.parameters:
             return own
@@ -125,12 +124,22 @@ class Bounds:
             return left  # a wrapped subtraction is reported on its own
         if ir.type == BinaryType.MODULO:
             return _min(left, None if right is None else max(right - 1, 0))
+        if ir.type == BinaryType.RIGHT_SHIFT:  # `uint(hash) >> 128` keeps 128 bits
+            shift = ir.variable_right
+            exact = isinstance(shift, Constant) and isinstance(shift.value, int) and shift.value >= 0
+            return None if left is None else left >> shift.value if exact else left
+        if ir.type == BinaryType.AND:  # a mask keeps at most the bits of either side
+            return _min(left, right)
         if left is None or right is None:
             return None
         if ir.type == BinaryType.ADDITION:
             return left + right
         if ir.type == BinaryType.MULTIPLICATION:
             return left * right
+        if ir.type in (BinaryType.OR, BinaryType.CARET):
+            return (1 << max(left, right).bit_length()) - 1
+        if ir.type == BinaryType.LEFT_SHIFT and right <= 256:
+            return left << right
         return None
 
     def is_ether(self, value, depth: int = 0) -> bool:
@@ -171,45 +180,46 @@ def _min(a: int | None, b: int | None) -> int | None:
 _IN_PROGRESS: set = set()
 
 
-def state_upper(variable: StateVariable) -> int | None:
-    """Bound of a state variable (each entry, for a mapping) over every write any function makes."""
-    if variable in _IN_PROGRESS:
+def place_upper(key: tuple) -> int | None:
+    """Bound of what a place in storage holds (`storage.location`) over every write any function makes."""
+    if key in _IN_PROGRESS:
         return None
-    _IN_PROGRESS.add(variable)
+    _IN_PROGRESS.add(key)
     try:
-        return _state_upper(variable)
+        return _place_upper(key)
     finally:
-        _IN_PROGRESS.discard(variable)
+        _IN_PROGRESS.discard(key)
 
 
 @run_cache(maxsize=4096)
-def _state_upper(variable: StateVariable) -> int | None:
+def _place_upper(key: tuple) -> int | None:
     from slither.core.expressions import Literal
 
-    if variable.is_constant:
+    variable = key[0]
+    if key[-1] == "length":
+        return CHAIN_MAX  # `push` grows it without a write to place
+    if len(key) == 1 and variable.is_constant:
         return constant_value(variable)
-    if variable.is_immutable:
-        expression = variable.expression
-        if isinstance(expression, Literal):
-            try:
-                return int(str(expression.value), 0)
-            except ValueError:
-                return None
+    if len(key) == 1 and variable.is_immutable and isinstance(variable.expression, Literal):
+        try:
+            return int(str(variable.expression.value), 0)
+        except ValueError:
+            return None
+    writes = placed_writes(key)
+    if writes is None:
+        return None
     bound = 0
-    for function in state_writers(variable):
-        bounds = Bounds(function)
-        for node in function.nodes:
-            for ir in node.irs:
-                if isinstance(ir, Delete):
-                    continue
-                if not isinstance(ir, OperationWithLValue) or _origin(ir.lvalue) is not variable:
-                    continue
-                if isinstance(ir, (Index, Member)):
-                    continue  # taking a reference writes nothing
-                found = _write_upper(ir, variable, bounds)
-                if found is None:
-                    return None
-                bound = max(bound, found)
+    per_writer: dict = {}
+    for write in writes:
+        if isinstance(write.ir, Delete):
+            continue
+        if write.writer not in per_writer:
+            per_writer[write.writer] = Bounds(write.writer)
+        bounds = per_writer[write.writer]
+        found = _write_upper(write, key, bounds)
+        if found is None:
+            return None
+        bound = max(bound, found)
     return bound
 
 
@@ -227,21 +237,27 @@ def constant_value(variable: StateVariable) -> int | None:
         return None
 
 
-def _write_upper(ir, variable: StateVariable, bounds: Bounds) -> int | None:
+def _write_upper(write: Write, key: tuple, bounds: Bounds) -> int | None:
     """Bound of the value one write stores; a running total of ether is bounded by all ether."""
-    if isinstance(ir, Binary) and ir.type == BinaryType.SUBTRACTION and _origin(ir.variable_left) is variable:
+    ir = write.ir
+    if write.field is not None:  # the whole struct, built in place
+        value = assigned(write)
+        return None if value is None else bounds.upper(value)
+
+    def here(value) -> bool:
+        return location(value, write.writer) == key
+
+    if isinstance(ir, Binary) and ir.type == BinaryType.SUBTRACTION and here(ir.variable_left):
         return 0  # never above what was there
     if isinstance(ir, Binary) and ir.type == BinaryType.ADDITION:
-        sides = (ir.variable_left, ir.variable_right)
-        other = [s for s in sides if _origin(s) is not variable]
+        other = [s for s in (ir.variable_left, ir.variable_right) if not here(s)]
         if len(other) == 1 and bounds.is_ether(other[0]):
             return 2 * ETHER_MAX
     if isinstance(ir, Assignment):
-        rvalue = ir.rvalue
-        producer = next(iter(bounds.writes.get(rvalue, [])), None)
+        producer = next(iter(bounds.writes.get(ir.rvalue, [])), None)
         if isinstance(producer, Binary):
-            return _write_upper(producer, variable, bounds)
-        return bounds.upper(rvalue)
+            return _write_upper(Write(producer, write.writer, None), key, bounds)
+        return bounds.upper(ir.rvalue)
     if isinstance(ir, Binary):
         return bounds.binary_upper(ir)
     return None
