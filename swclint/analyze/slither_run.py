@@ -164,9 +164,9 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
     if plain:
         clocks: set[tuple[str, int]] = set()
     else:
-        from ..detectors.weak_randomness import clock_narrowings
+        from ..detectors.weak_randomness import clock_arithmetic
 
-        clocks = clock_narrowings(slither)
+        clocks = clock_arithmetic(slither)
     for det in slither.detectors:
         try:
             results = det.detect()
@@ -179,7 +179,8 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
             f = _to_finding(res, origin, root)
             # Slither does not model locks: drop SWC-107 only where every function sharing the
             # state takes the same lock (analyze/guards.py); cross-function re-entry stays reported.
-            # Nor clocks: a timestamp kept modulo 2^32 in a uint32 is not a draw (weak_randomness.py).
+            # Nor clocks: a timestamp kept modulo 2^32 in a uint32, or rounded down to a day, is not a draw
+            # (weak_randomness.py).
             if f is not None and not (f.swc_id == "SWC-107" and _key(f, root) in guarded) \
                     and not (origin == "slither" and f.swc_id == "SWC-120" and _line(f, root) in clocks):
                 findings.append(f)

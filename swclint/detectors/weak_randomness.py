@@ -31,6 +31,8 @@ from swclint.detectors.ir import (
     dependencies,
     in_assembly,
     reads_of,
+    value_key,
+    value_producers,
     wide_modulus_bits,
 )
 
@@ -289,8 +291,24 @@ def _narrowing(function: Function, ir: Binary, defs: dict) -> bool:
     return bool(uses) and all(isinstance(use, TypeConversion) and str(use.type) == f"uint{bits}" for use in uses)
 
 
-def clock_narrowings(slither) -> set[tuple[str, int]]:
-    """(absolute path, line) of statements whose every `%` is a clock narrowing (`_narrowing`).
+def _rounding(function: Function, ir: Binary) -> bool:
+    """`t % d` whose every use is `t - t % d`: `t` rounded down to a multiple of `d` (the start of the
+    day, `now - now % 1 days`), which is the same for everyone within the period, not a draw."""
+    producers = value_producers(function)
+    dividend = value_key(ir.variable_left, producers)
+    uses = [use for node in function.nodes for use in node.irs if ir.lvalue in use.read]
+    return bool(uses) and all(
+        isinstance(use, Binary) and use.type == BinaryType.SUBTRACTION and use.variable_right == ir.lvalue
+        and value_key(use.variable_left, producers) == dividend for use in uses)
+
+
+def _clock_arithmetic(function: Function, ir: Binary, defs: dict) -> bool:
+    return _narrowing(function, ir, defs) or _rounding(function, ir)
+
+
+def clock_arithmetic(slither) -> set[tuple[str, int]]:
+    """(absolute path, line) of statements whose every `%` keeps a clock modulo 2^n (`_narrowing`) or
+    rounds it down to a period (`_rounding`).
 
     Slither's `weak-prng` reads any `%` of a timestamp as a draw; its findings on these lines are
     dropped, while its contract-wide taint (a block hash passed on through calls) keeps the rest.
@@ -304,7 +322,7 @@ def clock_narrowings(slither) -> set[tuple[str, int]]:
                 if not mods or node.source_mapping is None or not node.source_mapping.lines:
                     continue
                 defs = defs if defs is not None else definitions(function)
-                if all(_narrowing(function, ir, defs) for ir in mods):
+                if all(_clock_arithmetic(function, ir, defs) for ir in mods):
                     found.add((node.source_mapping.filename.absolute, node.source_mapping.lines[0]))
     return found
 
@@ -358,7 +376,7 @@ class WeakRandomness(SWCDetector):
                     if not _identity_check(function, ir.lvalue, deps):
                         sink_inputs = [(a, BLOCK_VALUES) for a in ir.arguments]
                 elif isinstance(ir, Binary) and ir.type == BinaryType.MODULO:
-                    if not _narrowing(function, ir, definitions(function)):
+                    if not _clock_arithmetic(function, ir, definitions(function)):
                         sink_inputs = [(ir.variable_left, sources)]
                 elif isinstance(ir, SolidityCall) and ir.function in MODULAR:
                     sink_inputs = [(a, sources) for a in ir.arguments[:2]]
