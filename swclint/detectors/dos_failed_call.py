@@ -36,6 +36,16 @@ def _replaceable_by_anyone(contract: Contract, variable: StateVariable) -> bool:
     return False
 
 
+def _callers_choice(function: Function, deps, destination) -> bool:
+    """Every callee the loop may call comes from the transaction's own arguments (`recipients[i]`, an
+    owner recovered from the signatures it carries): a callee that fails blocks only the caller, who
+    can leave it out, not anyone else."""
+    if function.visibility not in ("public", "external"):
+        return False
+    inputs = deps.inputs(destination)
+    return bool(inputs) and all(v in function.parameters or v in CALLER_VALUES for v in inputs)
+
+
 class DoSFailedCall(SWCDetector):
     ARGUMENT = "swclint-dos-failed-call"
     HELP = "A single failing external call blocks the whole operation"
@@ -66,7 +76,7 @@ class DoSFailedCall(SWCDetector):
                     blocking = failure_reverts(function, ir.lvalue)
                 if not blocking:
                     continue
-                if node in in_loop:
+                if node in in_loop and not _callers_choice(function, deps, ir.destination):
                     message = "external call inside a loop: one failing recipient reverts the whole loop"
                     break
                 if isinstance(ir, (Transfer, Send, LowLevelCall)):

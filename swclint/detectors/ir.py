@@ -582,6 +582,8 @@ def value_producers(function: Function) -> dict:
 def value_key(value, producers: dict):
     """What a temporary or reference stands for: `address(this).balance` read twice is two
     temporaries but one value, so a guard on one bounds an operation on the other."""
+    if isinstance(value, (list, tuple)):  # an inline array argument (`keccak256([a, b])`)
+        return ("array", tuple(value_key(item, producers) for item in value))
     ir = producers.get(value)
     if isinstance(ir, Assignment):  # `type(uint256).max` is a temporary assigned a literal
         return value_key(ir.rvalue, producers)
