@@ -129,3 +129,17 @@ def test_bench_without_a_corpus_is_a_usage_error(capsys):
 
     assert main([]) == 2
     assert "give --corpus DIR or --npm PKG" in capsys.readouterr().err
+
+
+def test_nested_bullets_read_the_same_in_any_order():
+    from swclint.analyze.slither_run import stable_description, whole_message
+
+    head = "Reentrancy in C.f() (a.sol#3-9):\n\tExternal calls:\n\t- g() (a.sol#4)\n"
+    nested = ["\t\t- t.totalSupplyAt(s) (a.sol#20)\n", "\t\t- t.balanceOfAt(o,s) (a.sol#30)\n"]
+    tail = "\tState variables written after the call(s):\n\t- x = 1 (a.sol#5)\n"
+    one = stable_description(head + "".join(nested) + tail)
+    other = stable_description(head + "".join(reversed(nested)) + tail)
+    assert one == other
+    assert one.index("balanceOfAt") < one.index("totalSupplyAt")
+    assert one.startswith(head) and one.endswith(tail)  # top-level order is Slither's own
+    assert whole_message(one) == whole_message(other)

@@ -360,8 +360,30 @@ def whole_message(description: str) -> str:
 _SHORT_REF = re.compile(r"\((?:[^()\n]*/)?([^()/\n]+)#(\d+(?:-\d+)?)\)")  # (a/b/C.sol#3) -> (C.sol#3)
 
 
+def stable_description(description: str) -> str:
+    """Slither's description with each run of nested bullets in sorted order. Slither lists the calls
+    an external call leads to (`\t\t- ...` under a reentrancy's call) from a set, whose order changes
+    from run to run; sorted, the same finding reads the same in every report."""
+    out: list[str] = []
+    run: list[str] = []
+    depth_of_run = 0
+    for line in description.splitlines():
+        depth = len(line) - len(line.lstrip("\t"))
+        if run and depth != depth_of_run:
+            out += sorted(run)
+            run = []
+        if depth >= 2:
+            run.append(line)
+            depth_of_run = depth
+        else:
+            out.append(line)
+    out += sorted(run)
+    return "\n".join(out) + ("\n" if description.endswith("\n") else "")
+
+
 def _to_finding(res: dict, origin: str, root: Path) -> Finding | None:
     check = res.get("check", "")
+    res = {**res, "description": stable_description(res.get("description", ""))}
     swc = swc_for_check(f"{origin}:{check}") or swc_for_check(check)
     element = _primary_element(res)
     if element is None:
