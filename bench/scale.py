@@ -103,8 +103,12 @@ def npm_install(specs: list[str], cache: Path | None = None) -> tuple[Path, list
         print(f"$ {shlex.join(cmd)}", file=sys.stderr)
         proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if proc.returncode != 0:
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
-            raise ScaleError(f"npm install {' '.join(missing)} failed: {tail[0]}")
+            # a dependency fetched from outside the registry (a git URL) fails the whole install;
+            # the package's own contracts still scan, with imports of its dependencies reported
+            print(f"npm install failed; unpacking {' '.join(missing)} alone, without dependencies",
+                  file=sys.stderr)
+            for spec in missing:
+                _unpack(npm, spec, prefix / "node_modules" / split_spec(spec)[0])
     for spec in specs:
         package = prefix / "node_modules" / split_spec(spec)[0]
         if not package.is_dir():
@@ -114,6 +118,27 @@ def npm_install(specs: list[str], cache: Path | None = None) -> tuple[Path, list
             raise ScaleError(f"{spec}: no .sol files in {folder}")
         folders.append(folder)
     return prefix, folders
+
+
+def _unpack(npm: str, spec: str, target: Path) -> None:
+    """`npm pack` one package (the registry's tarball, no dependencies) and extract it to `target`."""
+    import tarfile
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="swclint-pack-") as tmp:
+        proc = subprocess.run([npm, "pack", spec, "--pack-destination", tmp], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL)
+        tarballs = sorted(Path(tmp).glob("*.tgz"))
+        if proc.returncode != 0 or not tarballs:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
+            raise ScaleError(f"npm install and npm pack {spec} failed: {tail[0]}")
+        shutil.rmtree(target, ignore_errors=True)
+        with tarfile.open(tarballs[0]) as archive:
+            for member in archive.getmembers():
+                if not member.isfile() or not member.name.startswith("package/"):
+                    continue
+                member.name = member.name.removeprefix("package/")
+                archive.extract(member, target, filter="data")
 
 
 def _version_of(manifest: Path) -> str:

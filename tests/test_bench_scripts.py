@@ -181,6 +181,33 @@ def test_npm_install_reuses_an_installed_package_and_prefers_contracts_folder(tm
     assert got_prefix == prefix and folders == [package / "contracts"]
 
 
+def test_npm_install_that_fails_unpacks_the_package_alone(tmp_path, monkeypatch):
+    # a package whose dependency lives on GitHub cannot be installed here; its tarball still scans
+    if not shutil.which("npm"):
+        pytest.skip("npm not installed")
+    import io
+    import subprocess
+    import tarfile
+
+    def fake_run(cmd, **kwargs):
+        if cmd[1] == "install":
+            return subprocess.CompletedProcess(cmd, 1, "", "npm error code ENOTFOUND\n")
+        assert cmd[1:3] == ["pack", "@acme/pkg@1.0.0"]
+        with tarfile.open(Path(cmd[cmd.index("--pack-destination") + 1]) / "acme-pkg-1.0.0.tgz", "w:gz") as tgz:
+            for name, text in [("package/package.json", '{"version": "1.0.0"}'),
+                               ("package/contracts/A.sol", "contract A {}\n")]:
+                info = tarfile.TarInfo(name)
+                info.size = len(text)
+                tgz.addfile(info, io.BytesIO(text.encode()))
+        return subprocess.CompletedProcess(cmd, 0, "acme-pkg-1.0.0.tgz\n", "")
+
+    monkeypatch.setattr(scale.subprocess, "run", fake_run)
+    prefix, folders = scale.npm_install(["@acme/pkg@1.0.0"], cache=tmp_path)
+    package = prefix / "node_modules" / "@acme" / "pkg"
+    assert folders == [package / "contracts"]
+    assert (package / "contracts" / "A.sol").read_text() == "contract A {}\n"
+
+
 def test_scale_cli_errors_are_one_line(tmp_path):
     proc = _bench("bench.scale", "--corpus", str(tmp_path / "missing"))
     assert proc.returncode == 2
