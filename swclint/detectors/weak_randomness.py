@@ -21,6 +21,7 @@ from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
     BLOCK_VALUES,
     BLOCKHASH,
+    CALLER_VALUES,
     COMPARISON,
     HASHES,
     MODULAR,
@@ -37,6 +38,10 @@ from swclint.detectors.ir import (
 )
 
 BLOCK_NUMBER = SolidityVariableComposed("block.number")
+# block values the block's producer picks and nobody else knows in advance; the clock values are
+# judged as time (SWC-116), a block hash by the blockhash rules
+PRODUCER_VALUES = {SolidityVariableComposed(name) for name in (
+    "block.coinbase", "block.difficulty", "block.prevrandao", "block.gaslimit")}
 _FLIP = {
     BinaryType.GREATER: BinaryType.LESS,
     BinaryType.GREATER_EQUAL: BinaryType.LESS_EQUAL,
@@ -239,6 +244,22 @@ def _zero_tested(function: Function, hashed) -> bool:
     return False
 
 
+def _guess_on_producer_value(function: Function, ir: Binary, deps: Dependencies) -> bool:
+    """A comparison of a value the block's producer picks (`block.coinbase`, `block.difficulty`) with
+    one the caller names in an argument: a bet on the next block (`_miner == block.coinbase`), which
+    the producer decides. A check of who calls (`msg.sender == block.coinbase`) bets on nothing, nor
+    does a bound (`block.gaslimit >= minimum`): a guess is an exact match."""
+    if ir.type not in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
+        return False
+    params = set(function.parameters)
+    left, right = deps.roots(ir.variable_left), deps.roots(ir.variable_right)
+    for block_side, named_side in ((left, right), (right, left)):
+        if block_side & PRODUCER_VALUES and named_side & params \
+                and not (block_side | named_side) & CALLER_VALUES:
+            return True
+    return False
+
+
 def _decides_value(function: Function, hashed) -> bool:
     """The hash is turned into a number (conversion, `%`, comparison), not used as an identifier."""
     uses = {hashed}
@@ -380,6 +401,9 @@ class WeakRandomness(SWCDetector):
                         sink_inputs = [(ir.variable_left, sources)]
                 elif isinstance(ir, SolidityCall) and ir.function in MODULAR:
                     sink_inputs = [(a, sources) for a in ir.arguments[:2]]
+                elif isinstance(ir, Binary) and _guess_on_producer_value(function, ir, deps):
+                    flagged.append((node, "decides on a guess of a block value that the block's producer picks"))
+                    break
                 slice_: set = set()
                 for value, wanted in sink_inputs:
                     roots = deps.roots(value)
