@@ -179,6 +179,35 @@ def _comparisons_that_hold(function: Function, node: Node, defs: dict):
             yield from _conjuncts(tested, defs, holds)
 
 
+def _short_circuit_facts(node: Node, hashed, defs: dict):
+    """(small, big) pairs that hold when `hashed` is computed inside a condition of the same node: in
+    `a && blockhash(n) == h` the hash is read only when `a` holds, in `a || ...` only when it fails."""
+    for ir in node.irs:
+        if isinstance(ir, Binary) and ir.type in (BinaryType.ANDAND, BinaryType.OROR) \
+                and _feeds(hashed, ir.variable_right, defs):
+            yield from _conjuncts(ir.variable_left, defs, ir.type == BinaryType.ANDAND)
+
+
+def _feeds(source, value, defs: dict, depth: int = 0) -> bool:
+    if value is source:
+        return True
+    ir = defs.get(value)
+    return depth < 8 and ir is not None and any(_feeds(source, read, defs, depth + 1) for read in ir.read)
+
+
+def _young_chain(ir: Binary) -> bool:
+    """`block.number < 257` (or `<= 256`): every earlier block is still among the last 256."""
+    if ir.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL):
+        number, bound, strict = ir.variable_right, ir.variable_left, ir.type == BinaryType.GREATER
+    elif ir.type in (BinaryType.LESS, BinaryType.LESS_EQUAL):
+        number, bound, strict = ir.variable_left, ir.variable_right, ir.type == BinaryType.LESS
+    else:
+        return False
+    if number != BLOCK_NUMBER or not isinstance(bound, Constant) or not str(bound.value).isdigit():
+        return False
+    return int(bound.value) <= (257 if strict else 256)
+
+
 def _conjuncts(value, defs: dict, holds: bool, depth: int = 0):
     ir = defs.get(value)
     if not isinstance(ir, Binary) or depth > 6:
@@ -186,6 +215,13 @@ def _conjuncts(value, defs: dict, holds: bool, depth: int = 0):
     if ir.type == BinaryType.ANDAND and holds:
         yield from _conjuncts(ir.variable_left, defs, holds, depth + 1)
         yield from _conjuncts(ir.variable_right, defs, holds, depth + 1)
+    elif ir.type == BinaryType.OROR and holds:
+        # `block.number < 256 || n > block.number - 256` (the idiom that keeps the subtraction from
+        # wrapping): on a young chain every block is recent, so the other side is what bounds the age
+        sides = (ir.variable_left, ir.variable_right)
+        for young, other in (sides, sides[::-1]):
+            if isinstance(defs.get(young), Binary) and _young_chain(defs[young]):
+                yield from _conjuncts(other, defs, holds, depth + 1)
     elif ir.type in _FLIP:
         small, big = (ir.variable_left, ir.variable_right)
         if ir.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL):
@@ -193,7 +229,7 @@ def _conjuncts(value, defs: dict, holds: bool, depth: int = 0):
         yield (small, big) if holds else (big, small)
 
 
-def _age_bounded(function: Function, node: Node, argument, deps: Dependencies) -> bool:
+def _age_bounded(function: Function, node: Node, argument, hashed, deps: Dependencies) -> bool:
     """A check that holds at the call bounds how far `argument` lies behind block.number.
 
     Judged by what the check compares, not by its constant: `block.number <= n + K`,
@@ -204,7 +240,8 @@ def _age_bounded(function: Function, node: Node, argument, deps: Dependencies) -
     if not targets:
         return False
     defs = definitions(function)
-    for small, big in _comparisons_that_hold(function, node, defs):
+    facts = [*_comparisons_that_hold(function, node, defs), *_short_circuit_facts(node, hashed, defs)]
+    for small, big in facts:
         lo: dict = {}
         hi: dict = {}
         _linear(small, defs, deps, 1, lo)
@@ -389,7 +426,7 @@ class WeakRandomness(SWCDetector):
                 elif isinstance(ir, SolidityCall) and ir.function in BLOCKHASH:
                     recent = any(deps.roots(a) & BLOCK_VALUES for a in ir.arguments)
                     if not recent and not _zero_tested(function, ir.lvalue) \
-                            and not any(_age_bounded(function, node, a, deps) for a in ir.arguments):
+                            and not any(_age_bounded(function, node, a, ir.lvalue, deps) for a in ir.arguments):
                         flagged.append(
                             (node, "blockhash of a block that may be older than 256 blocks (returns 0)")
                         )
