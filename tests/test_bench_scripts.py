@@ -376,3 +376,18 @@ def test_bench_children_import_the_tree_the_bench_measures(tmp_path, monkeypatch
     proc = subprocess.run([sys.executable, "-P", "-c", "import swclint; print(swclint.__file__)"],
                           cwd=tmp_path, capture_output=True, text=True, check=True)
     assert Path(proc.stdout.strip()).resolve().parent.parent == Path(bench._SOURCE)
+
+
+@pytest.mark.parametrize("named_is_repo", [False, True])
+def test_bench_says_which_tree_it_measures(tmp_path: Path, named_is_repo: bool) -> None:
+    """`python -m bench` run from one tree with PYTHONPATH naming another measures the current one:
+    the bench says so instead of reporting the wrong tree's numbers silently."""
+    other = tmp_path / "older"
+    (other / "swclint").mkdir(parents=True)
+    (other / "swclint" / "__init__.py").write_text("")
+    named = REPO if named_is_repo else other
+    proc = subprocess.run([sys.executable, "-c", "import bench"], cwd=REPO, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(named)}, check=True)
+    warned = f"not {other.resolve()} named in PYTHONPATH" in proc.stderr
+    assert warned != named_is_repo, proc.stderr
+    assert ("bench: measuring swclint from" in proc.stderr) != named_is_repo
