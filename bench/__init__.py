@@ -13,11 +13,9 @@ import swclint
 _SOURCE = str(Path(swclint.__file__).resolve().parent.parent)
 # `python -m bench` puts the current folder first on sys.path, ahead of PYTHONPATH: run from one tree
 # with PYTHONPATH naming another, it would silently measure the current one. Say so.
-_NAMED = [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
-          if p and (Path(p) / "swclint" / "__init__.py").is_file()]
+_PATHS = [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+_NAMED = [p for p in _PATHS if (Path(p) / "swclint" / "__init__.py").is_file()]
 if _NAMED and _NAMED[0] != _SOURCE:
     sys.stderr.write(f"bench: measuring swclint from {_SOURCE}, not {_NAMED[0]} named in PYTHONPATH "
                      f"(the current folder comes first); cd into {_NAMED[0]} to measure that tree\n")
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [_SOURCE, *(str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
-                if p and str(Path(p).resolve()) != _SOURCE)])
+os.environ["PYTHONPATH"] = os.pathsep.join([_SOURCE, *(p for p in _PATHS if p != _SOURCE)])

@@ -30,7 +30,9 @@ from swclint.detectors.ir import (
     declared_functions,
     definitions,
     dependencies,
+    flat_reads,
     in_assembly,
+    literal_value,
     reads_of,
     value_key,
     value_producers,
@@ -192,10 +194,10 @@ def _feeds(source, value, defs: dict, depth: int = 0) -> bool:
     if value is source:
         return True
     ir = defs.get(value)
-    return depth < 8 and ir is not None and any(_feeds(source, read, defs, depth + 1) for read in ir.read)
+    return depth < 8 and ir is not None and any(_feeds(source, read, defs, depth + 1) for read in flat_reads(ir))
 
 
-def _young_chain(ir: Binary) -> bool:
+def _young_chain(ir: Binary, defs: dict) -> bool:
     """`block.number < 257` (or `<= 256`): every earlier block is still among the last 256."""
     if ir.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL):
         number, bound, strict = ir.variable_right, ir.variable_left, ir.type == BinaryType.GREATER
@@ -203,9 +205,8 @@ def _young_chain(ir: Binary) -> bool:
         number, bound, strict = ir.variable_left, ir.variable_right, ir.type == BinaryType.LESS
     else:
         return False
-    if number != BLOCK_NUMBER or not isinstance(bound, Constant) or not str(bound.value).isdigit():
-        return False
-    return int(bound.value) <= (257 if strict else 256)
+    limit = literal_value(bound, defs)
+    return number == BLOCK_NUMBER and limit is not None and limit <= (257 if strict else 256)
 
 
 def _conjuncts(value, defs: dict, holds: bool, depth: int = 0):
@@ -220,7 +221,7 @@ def _conjuncts(value, defs: dict, holds: bool, depth: int = 0):
         # wrapping): on a young chain every block is recent, so the other side is what bounds the age
         sides = (ir.variable_left, ir.variable_right)
         for young, other in (sides, sides[::-1]):
-            if isinstance(defs.get(young), Binary) and _young_chain(defs[young]):
+            if isinstance(defs.get(young), Binary) and _young_chain(defs[young], defs):
                 yield from _conjuncts(other, defs, holds, depth + 1)
     elif ir.type in _FLIP:
         small, big = (ir.variable_left, ir.variable_right)
