@@ -25,6 +25,7 @@ from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVari
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.conservation import checked_helper, moved_within
 from swclint.detectors.elapsed import elapsed_since
+from swclint.detectors.facts import comparisons_that_hold, short_circuit_facts
 from swclint.detectors.ir import (
     ARITHMETIC,
     CALLER_VALUES,
@@ -396,6 +397,19 @@ def _clock_difference(binary: Binary, function: Function) -> bool:
     return left is not None and left == right
 
 
+def _subtrahend_below(function: Function, node: Node, binary: Binary, producers: dict) -> bool:
+    """`a - b` where a check known to hold at `node` orders b (or a sum that includes it) at or below
+    a (or a value a is computed from): `require(b <= a)`, `if (a < b) return; ...`, `if (a >= b) {..}`,
+    `require(total >= fee + tax); total - fee - tax`. A require after the operation counts: it
+    reverts the wrapped result."""
+    defs = definitions(function)
+    top = _shallow(binary.variable_left, producers)
+    bottom = value_key(binary.variable_right, producers)
+    facts = [*comparisons_that_hold(function, node, defs, after=True),
+             *short_circuit_facts(node, binary.lvalue, defs)]
+    return any(value_key(big, producers) in top and bottom in _shallow(small, producers) for small, big in facts)
+
+
 def checked_before(node: Node, binary: Binary, producers: dict) -> bool:
     """The same operation on the same values ran with a check earlier on every path to `node` (a
     SafeMath-style helper, or checked 0.8 arithmetic): had it wrapped, that one reverted first
@@ -424,20 +438,25 @@ class ArithmeticOverflow(SWCDetector):
     HELP = "Unchecked arithmetic on caller-controlled values can wrap"
     CONFIDENCE = DetectorClassification.MEDIUM
 
-    def _guarded(self, function: Function, binary: Binary, operands: list, producers: dict) -> bool:
+    def _guarded(self, function: Function, node: Node, binary: Binary, operands: list, producers: dict) -> bool:
         keys = set()
         for operand in operands:
             keys |= _shallow(operand, producers) - {binary.lvalue}
         results = _result_names(function, binary.lvalue)
         results |= {value_key(r, producers) for r in results}
-        for node in function.nodes:
-            if not is_guard_node(node):
+        # `a - b` of two variables is guarded only by a check that puts b at or below a where it runs;
+        # a comparison that merely names both (`if (a < b) ...; a - b`) says nothing
+        ordered = binary.type == BinaryType.SUBTRACTION and not any(is_constant(op) for op in operands)
+        if ordered and _subtrahend_below(function, node, binary, producers):
+            return True
+        for guard in function.nodes:
+            if not is_guard_node(guard):
                 continue
-            for cmp in comparisons(node):
+            for cmp in comparisons(guard):
                 left = _shallow(cmp.variable_left, producers)
                 right = _shallow(cmp.variable_right, producers)
                 seen = left | right
-                if keys and keys <= seen and not seen & results:
+                if not ordered and keys and keys <= seen and not seen & results:
                     return True  # operands bounded before the operation
                 if (left & results and right & keys) or (right & results and left & keys):
                     return True  # classic `require(c >= a)` / `require(c / a == b)` on the result
@@ -488,7 +507,7 @@ class ArithmeticOverflow(SWCDetector):
                     roots |= deps.roots(op)
                 if not _caller_controlled(roots, function):
                     continue
-                if self._guarded(function, ir, operands, producers) or checked_before(node, ir, producers):
+                if self._guarded(function, node, ir, operands, producers) or checked_before(node, ir, producers):
                     continue
                 where = "before Solidity 0.8" if is_pre_08(function) else "in an `unchecked` block"
                 message = f"`{ir.type.value}` on caller-controlled values can wrap ({where})"

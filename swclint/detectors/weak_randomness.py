@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slither.core.cfg.node import Node, NodeType
+from slither.core.cfg.node import Node
 from slither.core.declarations import Function, SolidityVariableComposed
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
@@ -18,6 +18,7 @@ from slither.slithir.operations import (
 from slither.slithir.variables import Constant
 
 from swclint.detectors.base import SWCDetector
+from swclint.detectors.facts import comparisons_that_hold, short_circuit_facts
 from swclint.detectors.ir import (
     BLOCK_VALUES,
     BLOCKHASH,
@@ -26,11 +27,9 @@ from swclint.detectors.ir import (
     HASHES,
     MODULAR,
     Dependencies,
-    condition_values,
     declared_functions,
     definitions,
     dependencies,
-    flat_reads,
     in_assembly,
     literal_value,
     reads_of,
@@ -44,12 +43,6 @@ BLOCK_NUMBER = SolidityVariableComposed("block.number")
 # judged as time (SWC-116), a block hash by the blockhash rules
 PRODUCER_VALUES = {SolidityVariableComposed(name) for name in (
     "block.coinbase", "block.difficulty", "block.prevrandao", "block.gaslimit")}
-_FLIP = {
-    BinaryType.GREATER: BinaryType.LESS,
-    BinaryType.GREATER_EQUAL: BinaryType.LESS_EQUAL,
-    BinaryType.LESS: BinaryType.LESS,
-    BinaryType.LESS_EQUAL: BinaryType.LESS_EQUAL,
-}
 
 
 def _block_derived_state(contract_functions, state_variables) -> set[StateVariable]:
@@ -163,38 +156,13 @@ def _linear(value, defs: dict, deps: Dependencies, sign: int, out: dict, depth: 
         out[root] = out.get(root, 0) + sign
 
 
-def _comparisons_that_hold(function: Function, node: Node, defs: dict):
-    """(small, big) pairs with `small < big` (or <=) known to hold when `node` runs."""
-    for guard in function.nodes:
-        for tested in condition_values(guard):
-            if guard.type == NodeType.IF:
-                if guard.son_true is not None and (guard.son_true is node or guard.son_true in node.dominators):
-                    holds = True
-                elif guard.son_false is not None and (guard.son_false is node or guard.son_false in node.dominators):
-                    holds = False
-                else:
-                    continue
-            elif guard in node.dominators and guard is not node:
-                holds = True
-            else:
-                continue
-            yield from _conjuncts(tested, defs, holds)
-
-
-def _short_circuit_facts(node: Node, hashed, defs: dict):
-    """(small, big) pairs that hold when `hashed` is computed inside a condition of the same node: in
-    `a && blockhash(n) == h` the hash is read only when `a` holds, in `a || ...` only when it fails."""
-    for ir in node.irs:
-        if isinstance(ir, Binary) and ir.type in (BinaryType.ANDAND, BinaryType.OROR) \
-                and _feeds(hashed, ir.variable_right, defs):
-            yield from _conjuncts(ir.variable_left, defs, ir.type == BinaryType.ANDAND)
-
-
-def _feeds(source, value, defs: dict, depth: int = 0) -> bool:
-    if value is source:
-        return True
-    ir = defs.get(value)
-    return depth < 8 and ir is not None and any(_feeds(source, read, defs, depth + 1) for read in flat_reads(ir))
+def _young_side(left, right, defs: dict):
+    """In `block.number < 257 || n > block.number - 256` (the idiom that keeps the subtraction from
+    wrapping) the other side is what bounds the age: on so young a chain every block is recent."""
+    for young, other in ((left, right), (right, left)):
+        if isinstance(defs.get(young), Binary) and _young_chain(defs[young], defs):
+            return other
+    return None
 
 
 def _young_chain(ir: Binary, defs: dict) -> bool:
@@ -209,27 +177,6 @@ def _young_chain(ir: Binary, defs: dict) -> bool:
     return number == BLOCK_NUMBER and limit is not None and limit <= (257 if strict else 256)
 
 
-def _conjuncts(value, defs: dict, holds: bool, depth: int = 0):
-    ir = defs.get(value)
-    if not isinstance(ir, Binary) or depth > 6:
-        return
-    if ir.type == BinaryType.ANDAND and holds:
-        yield from _conjuncts(ir.variable_left, defs, holds, depth + 1)
-        yield from _conjuncts(ir.variable_right, defs, holds, depth + 1)
-    elif ir.type == BinaryType.OROR and holds:
-        # `block.number < 256 || n > block.number - 256` (the idiom that keeps the subtraction from
-        # wrapping): on a young chain every block is recent, so the other side is what bounds the age
-        sides = (ir.variable_left, ir.variable_right)
-        for young, other in (sides, sides[::-1]):
-            if isinstance(defs.get(young), Binary) and _young_chain(defs[young], defs):
-                yield from _conjuncts(other, defs, holds, depth + 1)
-    elif ir.type in _FLIP:
-        small, big = (ir.variable_left, ir.variable_right)
-        if ir.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL):
-            small, big = big, small
-        yield (small, big) if holds else (big, small)
-
-
 def _age_bounded(function: Function, node: Node, argument, hashed, deps: Dependencies) -> bool:
     """A check that holds at the call bounds how far `argument` lies behind block.number.
 
@@ -241,7 +188,8 @@ def _age_bounded(function: Function, node: Node, argument, hashed, deps: Depende
     if not targets:
         return False
     defs = definitions(function)
-    facts = [*_comparisons_that_hold(function, node, defs), *_short_circuit_facts(node, hashed, defs)]
+    facts = [*comparisons_that_hold(function, node, defs, _young_side),
+             *short_circuit_facts(node, hashed, defs, _young_side)]
     for small, big in facts:
         lo: dict = {}
         hi: dict = {}

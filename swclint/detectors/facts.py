@@ -1,0 +1,108 @@
+"""Orderings (`small < big` or `small <= big`) known to hold where a node runs, read from the
+conditions that lead to it: a require before it, the branch of an `if` it sits on, the left side of
+an `&&` or `||` in its own expression."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from slither.core.cfg.node import Node, NodeType
+from slither.core.declarations import Function
+from slither.slithir.operations import Binary, BinaryType, Unary, UnaryType
+
+from swclint.detectors.ir import condition_values, flat_reads, reverts
+
+ORDERINGS = frozenset({BinaryType.GREATER, BinaryType.GREATER_EQUAL, BinaryType.LESS, BinaryType.LESS_EQUAL})
+
+_EXITS = frozenset({NodeType.RETURN, NodeType.CONTINUE, NodeType.BREAK})
+
+# Given the two sides of an `||` that holds, the side that must hold too (None: neither is known).
+EitherSide = Callable[[object, object, dict], "object | None"]
+
+
+def ordered_pairs(value, defs: dict, holds: bool, either: EitherSide | None = None,
+                  depth: int = 0) -> Iterator[tuple]:
+    """(small, big) pairs that follow from boolean `value` being `holds`."""
+    ir = defs.get(value)
+    if depth > 6:
+        return
+    if isinstance(ir, Unary) and ir.type == UnaryType.BANG:
+        yield from ordered_pairs(ir.rvalue, defs, not holds, either, depth + 1)
+    if not isinstance(ir, Binary):
+        return
+    if (ir.type == BinaryType.ANDAND and holds) or (ir.type == BinaryType.OROR and not holds):
+        yield from ordered_pairs(ir.variable_left, defs, holds, either, depth + 1)
+        yield from ordered_pairs(ir.variable_right, defs, holds, either, depth + 1)
+    elif ir.type == BinaryType.OROR and either is not None:
+        side = either(ir.variable_left, ir.variable_right, defs)
+        if side is not None:
+            yield from ordered_pairs(side, defs, holds, either, depth + 1)
+    elif ir.type in ORDERINGS:
+        small, big = ir.variable_left, ir.variable_right
+        if ir.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL):
+            small, big = big, small
+        yield (small, big) if holds else (big, small)
+
+
+def _on_branch(guard: Node, node: Node) -> bool | None:
+    """Which way `guard`'s condition went when `node` runs: True, False, or None (either way, or
+    `node` is not behind it). The false side of an `if` without `else` is its END_IF, which the true
+    side reaches too unless it leaves first (`_leaves`)."""
+    def leads(son: Node | None) -> bool:
+        return son is not None and (son is node or son in node.dominators)
+
+    if guard.type not in (NodeType.IF, NodeType.IFLOOP):
+        return None
+    if leads(guard.son_true):
+        return True
+    if guard.type == NodeType.IF and leads(guard.son_false):
+        merge = guard.son_false.type == NodeType.ENDIF
+        if not merge or _leaves(guard.son_true):
+            return False
+    return None  # a loop's exit is also reached by `break`
+
+
+def _leaves(start: Node) -> bool:
+    """The branch from `start` never reaches its END_IF: it returns, throws, reverts, or jumps out
+    of the loop iteration (`continue`, `break`) first."""
+    node = start
+    for _ in range(50):
+        if node.type in _EXITS or reverts(node):
+            return True
+        if node.type == NodeType.ENDIF or len(node.sons) != 1:
+            return False
+        node = node.sons[0]
+    return False
+
+
+def comparisons_that_hold(function: Function, node: Node, defs: dict, either: EitherSide | None = None,
+                          after: bool = False) -> Iterator[tuple]:
+    """(small, big) pairs known to hold when `node` runs. With `after`, a require/assert that runs
+    after `node` counts too: it reverts whatever `node` did."""
+    for guard in function.nodes:
+        for tested in condition_values(guard):
+            if guard.type in (NodeType.IF, NodeType.IFLOOP):
+                holds = _on_branch(guard, node)
+                if holds is None:
+                    continue
+            elif guard is node or not (guard in node.dominators or (after and node in guard.dominators)):
+                continue
+            else:
+                holds = True
+            yield from ordered_pairs(tested, defs, holds, either)
+
+
+def short_circuit_facts(node: Node, target, defs: dict, either: EitherSide | None = None) -> Iterator[tuple]:
+    """(small, big) pairs that hold when `target` is computed inside a condition of the same node: in
+    `a && f(n) == h` the right side is read only when `a` holds, in `a || ...` only when it fails."""
+    for ir in node.irs:
+        if isinstance(ir, Binary) and ir.type in (BinaryType.ANDAND, BinaryType.OROR) \
+                and _feeds(target, ir.variable_right, defs):
+            yield from ordered_pairs(ir.variable_left, defs, ir.type == BinaryType.ANDAND, either)
+
+
+def _feeds(source, value, defs: dict, depth: int = 0) -> bool:
+    if value is source:
+        return True
+    ir = defs.get(value)
+    return depth < 8 and ir is not None and any(_feeds(source, read, defs, depth + 1) for read in flat_reads(ir))
