@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 
 from slither.core.cfg.node import Node, NodeType
 from slither.core.declarations import Function
-from slither.slithir.operations import Binary, BinaryType, Unary, UnaryType
+from slither.slithir.operations import Assignment, Binary, BinaryType, TypeConversion, Unary, UnaryType
 
-from swclint.detectors.ir import condition_values, flat_reads, reverts
+from swclint.detectors.ir import condition_values, flat_reads, literal_value, reverts
 
 ORDERINGS = frozenset({BinaryType.GREATER, BinaryType.GREATER_EQUAL, BinaryType.LESS, BinaryType.LESS_EQUAL})
 
@@ -42,6 +42,47 @@ def ordered_pairs(value, defs: dict, holds: bool, either: EitherSide | None = No
         if ir.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL):
             small, big = big, small
         yield (small, big) if holds else (big, small)
+        if holds and ir.type in (BinaryType.LESS, BinaryType.GREATER) and literal_value(small, defs) == 0:
+            yield from _bit_set(big, defs)
+    elif ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL) and holds == (ir.type == BinaryType.NOT_EQUAL):
+        for tested, other in ((ir.variable_left, ir.variable_right), (ir.variable_right, ir.variable_left)):
+            if literal_value(other, defs) == 0:
+                yield from _bit_set(tested, defs)
+
+
+def _bit_set(value, defs: dict) -> Iterator[tuple]:
+    """`x & b` known non-zero with b a power of two: bit b is set in x, so b <= x (`pending & bit > 0`
+    before `pending -= bit`)."""
+    ir = defs.get(value)
+    if isinstance(ir, Binary) and ir.type == BinaryType.AND:
+        for x, b in ((ir.variable_left, ir.variable_right), (ir.variable_right, ir.variable_left)):
+            if _power_of_two(b, defs):
+                yield (b, x)
+
+
+def _power_of_two(value, defs: dict) -> bool:
+    """A literal power of two, `2 ** k` or `1 << k` (followed through copies and conversions)."""
+    value = _through_copies(value, defs)
+    number = literal_value(value, defs)
+    if number is not None:
+        return number > 0 and not number & (number - 1)
+    ir = defs.get(value)
+    if not isinstance(ir, Binary):
+        return False
+    base = literal_value(_through_copies(ir.variable_left, defs), defs)
+    return (ir.type, base) in ((BinaryType.POWER, 2), (BinaryType.LEFT_SHIFT, 1))
+
+
+def _through_copies(value, defs: dict):
+    for _ in range(4):
+        ir = defs.get(value)
+        if isinstance(ir, Assignment):
+            value = ir.rvalue
+        elif isinstance(ir, TypeConversion):
+            value = ir.variable
+        else:
+            break
+    return value
 
 
 def _on_branch(guard: Node, node: Node) -> bool | None:
