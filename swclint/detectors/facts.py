@@ -94,6 +94,8 @@ def _on_branch(guard: Node, node: Node) -> bool | None:
 
     if guard.type not in (NodeType.IF, NodeType.IFLOOP):
         return None
+    if guard.son_true is not None and guard.son_true.type == NodeType.ENDIF:
+        return None  # `if (c) {}`: both ways go straight on
     if leads(guard.son_true):
         return True
     if guard.type == NodeType.IF and leads(guard.son_false):
