@@ -47,6 +47,7 @@ from swclint.detectors.ir import (
     origin,
     parameter_operations,
     shrinks_nonempty,
+    through_copies,
     value_key,
     value_producers,
     wide_modulus_bits,
@@ -229,9 +230,7 @@ def _result_range(binary: Binary) -> tuple[int, int] | None:
 
 def _is_one(value, producers: dict) -> bool:
     """The literal 1, possibly converted (`uint256(1)`)."""
-    made = producers.get(value)
-    if isinstance(made, TypeConversion):
-        value = made.variable
+    value = through_copies(value, producers)
     return isinstance(value, Constant) and str(value.value) == "1"
 
 

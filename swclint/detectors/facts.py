@@ -8,13 +8,12 @@ from collections.abc import Callable, Iterator
 
 from slither.core.cfg.node import Node, NodeType
 from slither.core.declarations import Function
-from slither.slithir.operations import Assignment, Binary, BinaryType, TypeConversion, Unary, UnaryType
+from slither.slithir.operations import Binary, BinaryType, Unary, UnaryType
 
-from swclint.detectors.ir import condition_values, flat_reads, literal_value, reverts
+from swclint.detectors.ir import branch_ends, condition_values, flat_reads, literal_value, through_copies
 
 ORDERINGS = frozenset({BinaryType.GREATER, BinaryType.GREATER_EQUAL, BinaryType.LESS, BinaryType.LESS_EQUAL})
 
-_EXITS = frozenset({NodeType.RETURN, NodeType.CONTINUE, NodeType.BREAK})
 
 # Given the two sides of an `||` that holds, the side that must hold too (None: neither is known).
 EitherSide = Callable[[object, object, dict], "object | None"]
@@ -62,33 +61,21 @@ def _bit_set(value, defs: dict) -> Iterator[tuple]:
 
 def _power_of_two(value, defs: dict) -> bool:
     """A literal power of two, `2 ** k` or `1 << k` (followed through copies and conversions)."""
-    value = _through_copies(value, defs)
+    value = through_copies(value, defs)
     number = literal_value(value, defs)
     if number is not None:
         return number > 0 and not number & (number - 1)
     ir = defs.get(value)
     if not isinstance(ir, Binary):
         return False
-    base = literal_value(_through_copies(ir.variable_left, defs), defs)
+    base = literal_value(through_copies(ir.variable_left, defs), defs)
     return (ir.type, base) in ((BinaryType.POWER, 2), (BinaryType.LEFT_SHIFT, 1))
-
-
-def _through_copies(value, defs: dict):
-    for _ in range(4):
-        ir = defs.get(value)
-        if isinstance(ir, Assignment):
-            value = ir.rvalue
-        elif isinstance(ir, TypeConversion):
-            value = ir.variable
-        else:
-            break
-    return value
 
 
 def _on_branch(guard: Node, node: Node) -> bool | None:
     """Which way `guard`'s condition went when `node` runs: True, False, or None (either way, or
     `node` is not behind it). The false side of an `if` without `else` is its END_IF, which the true
-    side reaches too unless it leaves first (`_leaves`)."""
+    side reaches too unless it leaves first (returns, throws, reverts, `continue`s or `break`s)."""
     def leads(son: Node | None) -> bool:
         return son is not None and (son is node or son in node.dominators)
 
@@ -100,22 +87,9 @@ def _on_branch(guard: Node, node: Node) -> bool | None:
         return True
     if guard.type == NodeType.IF and leads(guard.son_false):
         merge = guard.son_false.type == NodeType.ENDIF
-        if not merge or _leaves(guard.son_true):
+        if not merge or branch_ends(guard.son_true, returns=True, within_if=True, jumps=True):
             return False
     return None  # a loop's exit is also reached by `break`
-
-
-def _leaves(start: Node) -> bool:
-    """The branch from `start` never reaches its END_IF: it returns, throws, reverts, or jumps out
-    of the loop iteration (`continue`, `break`) first."""
-    node = start
-    for _ in range(50):
-        if node.type in _EXITS or reverts(node):
-            return True
-        if node.type == NodeType.ENDIF or len(node.sons) != 1:
-            return False
-        node = node.sons[0]
-    return False
 
 
 def comparisons_that_hold(function: Function, node: Node, defs: dict, either: EitherSide | None = None,

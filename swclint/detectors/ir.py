@@ -523,12 +523,17 @@ def reverts(node: Node) -> bool:
         isinstance(ir, SolidityCall) and ir.function.name.startswith("revert") for ir in node.irs)
 
 
-def branch_ends(start: Node, *, returns: bool, within_if: bool) -> bool:
+_JUMPS = frozenset({NodeType.CONTINUE, NodeType.BREAK})
+
+
+def branch_ends(start: Node, *, returns: bool, within_if: bool, jumps: bool = False) -> bool:
     """Following single successors from `start`: a throw or `revert(...)` (or, with `returns`, a
-    return) comes before a fork (and, with `within_if`, before the branch's END_IF)."""
+    return; with `jumps`, a `continue` or `break`) comes before a fork (and, with `within_if`, before
+    the branch's END_IF)."""
     node, steps = start, 0
     while node is not None and steps < 50 and not (within_if and node.type == NodeType.ENDIF):
-        if reverts(node) or (returns and node.type == NodeType.RETURN):
+        if (reverts(node) or (returns and node.type == NodeType.RETURN)
+                or (jumps and node.type in _JUMPS)):
             return True
         if len(node.sons) != 1:
             return False
@@ -663,6 +668,19 @@ def shrinks_nonempty(function: Function, node: Node, binary: Binary, producers: 
 
 # built-ins whose two calls in one function can return different values
 _NOT_PURE = {"gasleft()"}
+
+
+def through_copies(value, defs: dict):
+    """The value `value` was copied or converted from (`uint(x)`, `y = x`), up to four steps back."""
+    for _ in range(4):
+        ir = defs.get(value)
+        if isinstance(ir, Assignment):
+            value = ir.rvalue
+        elif isinstance(ir, TypeConversion):
+            value = ir.variable
+        else:
+            break
+    return value
 
 
 @run_cache(maxsize=512)

@@ -33,6 +33,7 @@ from swclint.detectors.ir import (
     in_assembly,
     literal_value,
     reads_of,
+    through_copies,
     value_key,
     value_producers,
     wide_modulus_bits,
@@ -205,13 +206,10 @@ def _age_bounded(function: Function, node: Node, argument, hashed, deps: Depende
     return False
 
 
-def _is_zero(value, defs: dict, depth: int = 0) -> bool:
+def _is_zero(value, defs: dict) -> bool:
     """The constant 0, as written or converted (`bytes32(0)`, `0x0`)."""
-    if isinstance(value, Constant):
-        return value.value in (0, "0", "0x0")  # Slither keeps a bytes literal as its text
-    ir = defs.get(value)
-    return depth < 4 and isinstance(ir, (TypeConversion, Assignment)) and _is_zero(
-        ir.variable if isinstance(ir, TypeConversion) else ir.rvalue, defs, depth + 1)
+    value = through_copies(value, defs)
+    return isinstance(value, Constant) and value.value in (0, "0", "0x0")  # a bytes literal is text
 
 
 def _zero_tested(function: Function, hashed) -> bool:
