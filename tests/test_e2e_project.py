@@ -94,3 +94,29 @@ def test_a_project_outside_the_current_folder_reads_its_own_imports(tmp_path):
     assert f"found at '{(loose / 'b' / 'A.sol').resolve()}', outside the project being scanned" in error["message"]
     assert any(f["swc_id"] == "SWC-101" and f["location"]["path"].endswith("token/Token.sol")
                for f in report["findings"]), report["findings"]
+
+
+def test_a_package_with_its_own_copy_of_a_dependency_compiles_against_that_copy(tmp_path):
+    # npm nests a package's own version of a dependency under the package: `ledger/Ledger.sol` means
+    # the top-level copy for the app and the nested one for `vault`, as Node resolves it.
+    top = tmp_path / "node_modules" / "ledger"
+    nested = tmp_path / "node_modules" / "vault" / "node_modules" / "ledger"
+    for folder in (top, nested, tmp_path / "node_modules" / "vault" / "contracts", tmp_path / "contracts"):
+        folder.mkdir(parents=True, exist_ok=True)
+    (top / "Ledger.sol").write_text(
+        "pragma solidity ^0.5.0;\ncontract Ledger {\n    mapping(address => uint) public credit;\n}\n")
+    (nested / "Ledger.sol").write_text(
+        "pragma solidity ^0.5.0;\ncontract OldLedger {\n    mapping(address => uint) public owed;\n}\n")
+    (tmp_path / "node_modules" / "vault" / "contracts" / "Vault.sol").write_text(
+        'pragma solidity ^0.5.0;\nimport "ledger/Ledger.sol";\ncontract Vault is OldLedger {\n'
+        "    function take() public {\n        (bool ok, ) = msg.sender.call.value(owed[msg.sender])(\"\");\n"
+        "        require(ok);\n        owed[msg.sender] = 0;\n    }\n}\n")
+    (tmp_path / "contracts" / "App.sol").write_text(
+        'pragma solidity ^0.5.0;\nimport "ledger/Ledger.sol";\nimport "vault/contracts/Vault.sol";\n'
+        "contract App is Ledger {\n    Vault public vault;\n"
+        "    function take() public {\n        (bool ok, ) = msg.sender.call.value(credit[msg.sender])(\"\");\n"
+        "        require(ok);\n        credit[msg.sender] = 0;\n    }\n}\n")
+    report, proc = run_json("contracts", "node_modules/vault/contracts", "--no-default-excludes", cwd=tmp_path)
+    assert report["errors"] == [], proc.stderr
+    assert {f["location"]["path"] for f in report["findings"] if f["swc_id"] == "SWC-107"} == {
+        "contracts/App.sol", "node_modules/vault/contracts/Vault.sol"}

@@ -238,3 +238,42 @@ def test_solc_spellings_npmspec_alone_would_reject(expr: str, yes: list[str], no
     assert c.specs and all(isinstance(s, NpmSpec) for s in c.specs)
     assert all(c.allows(V(v)) for v in yes), expr
     assert not any(c.allows(V(v)) for v in no), expr
+
+
+def test_an_import_whose_pragma_clashes_is_named(tmp_path) -> None:
+    from swclint.solc.compile import plan
+
+    (tmp_path / "Lib.sol").write_text("pragma solidity ^0.6.0;\nlibrary Lib {}\n")
+    (tmp_path / "Mid.sol").write_text('pragma solidity ^0.5.0;\nimport "./Lib.sol";\ncontract Mid {}\n')
+    (tmp_path / "App.sol").write_text('pragma solidity ^0.5.0;\nimport "./Mid.sol";\ncontract App {}\n')
+    (tmp_path / "Old.sol").write_text("pragma solidity ^0.1.0;\ncontract Old {}\n")
+    releases = [V("0.5.17"), V("0.6.12")]
+    groups, problems = plan([tmp_path / "App.sol", tmp_path / "Old.sol"], tmp_path,
+                            candidates=releases, installed=[])
+    assert groups == {}
+    assert [p.message for p in problems] == [
+        f"{tmp_path / 'App.sol'}: no known solc release satisfies both its pragma solidity '^0.5.0' "
+        "and '^0.6.0' of imported 'Lib.sol'",
+        f"{tmp_path / 'Old.sol'}: no known solc release satisfies pragma solidity '^0.1.0'"]
+
+
+def test_a_package_resolves_a_dependency_to_its_own_nested_copy(tmp_path) -> None:
+    from swclint.solc.imports import load_tree
+
+    top, nested = tmp_path / "node_modules" / "dep", tmp_path / "node_modules" / "pkg" / "node_modules" / "dep"
+    for folder in (top, nested, tmp_path / "src"):
+        folder.mkdir(parents=True, exist_ok=True)
+    (top / "D.sol").write_text("contract D2 {}\n")
+    (nested / "D.sol").write_text('import "./E.sol";\ncontract D1 {}\n')
+    (nested / "E.sol").write_text("contract E1 {}\n")
+    (tmp_path / "node_modules" / "pkg" / "P.sol").write_text('import "dep/D.sol";\ncontract P {}\n')
+    (tmp_path / "src" / "A.sol").write_text('import "dep/D.sol";\nimport "pkg/P.sol";\ncontract A {}\n')
+    tree = load_tree([tmp_path / "src" / "A.sol"], tmp_path, [])
+    assert tree.files["dep/D.sol"] == (top / "D.sol").resolve()
+    assert tree.deps["pkg/P.sol"] == ["node_modules/pkg/node_modules/dep/D.sol"]
+    assert tree.deps["node_modules/pkg/node_modules/dep/D.sol"] == ["node_modules/pkg/node_modules/dep/E.sol"]
+    assert [str(r) for r in tree.aliases] == ["pkg/P.sol:dep/D.sol=node_modules/pkg/node_modules/dep/D.sol"]
+    assert not tree.missing
+    # alone, the package still reads its own copy, under a name Slither maps back to that file
+    alone = load_tree([tmp_path / "node_modules" / "pkg" / "P.sol"], tmp_path, [])
+    assert alone.deps["node_modules/pkg/P.sol"] == ["node_modules/pkg/node_modules/dep/D.sol"]

@@ -99,6 +99,7 @@ def standard_input(
                 text = _for_compiler(tree.contents[u], version)
                 sources.setdefault(u, {"content": text if natspec else plain_comments(text)})
     settings: dict = {"outputSelection": output_selection or DEFAULT_OUTPUT_SELECTION}
+    remappings = [*remappings, *(r for r in tree.aliases if r.context in sources)]
     if remappings:
         settings["remappings"] = [str(r) for r in remappings]
     return {"language": "Solidity", "sources": dict(sorted(sources.items())), "settings": settings}
@@ -403,13 +404,28 @@ def _plan(
                                        f"release before 0.4.11 (no standard-JSON interface); compiled "
                                        f"with {version}"))
         if version is None:
-            problems.append(Diagnostic(f, None, None, str(UnsatisfiablePragma(f, str(constraints[f])))))
+            error = _unsatisfiable(f, units[f], tree, constraints[f], candidates)
+            problems.append(Diagnostic(f, None, None, str(error)))
             continue
         chosen[f] = version
         groups.setdefault(version, []).append(f)
     input_order = {f: i for i, f in enumerate(files)}
     ordered = {v: sorted(fs, key=input_order.__getitem__) for v, fs in sorted(groups.items())}
     return ordered, constraints, problems
+
+
+def _unsatisfiable(f: Path, unit: str, tree: SourceTree, whole: Constraint,
+                   candidates: Sequence[Version]) -> UnsatisfiablePragma:
+    """The error for a file no release compiles (`whole`: its and its imports' pragmas): it names the
+    first import whose pragma excludes the file's own, when that alone is satisfiable."""
+    own = pragma_constraint(tree.contents[unit], tree.files[unit]) if unit in tree.contents else Constraint()
+    if any(map(own.allows, candidates)):
+        for u in tree.closure(unit)[1:]:
+            if u in tree.contents:
+                theirs = pragma_constraint(tree.contents[u], tree.files[u])
+                if not any(map((own & theirs).allows, candidates)):
+                    return UnsatisfiablePragma(f, str(own), (u, str(theirs)))
+    return UnsatisfiablePragma(f, str(whole))
 
 
 def closure_files(file: Path, root: Path, remappings: Sequence[str | Remapping]) -> list[Path]:

@@ -18,10 +18,17 @@ class InvalidPragma(SolcError, ValueError):
 
 
 class UnsatisfiablePragma(SolcError):
-    def __init__(self, file: str | Path | None, pragma: str) -> None:
-        self.file, self.pragma = file, pragma
+    """`clash`: (imported unit, its pragma) when the file's own pragma is satisfiable but not together
+    with that import's, so the message names the import to upgrade or pin."""
+
+    def __init__(self, file: str | Path | None, pragma: str, clash: tuple[str, str] | None = None) -> None:
+        self.file, self.pragma, self.clash = file, pragma, clash
         where = f"{file}: " if file else ""
-        super().__init__(f"{where}no known solc release satisfies pragma solidity '{pragma}'")
+        if clash:
+            super().__init__(f"{where}no known solc release satisfies both its pragma solidity '{pragma}' "
+                             f"and '{clash[1]}' of imported '{clash[0]}'")
+        else:
+            super().__init__(f"{where}no known solc release satisfies pragma solidity '{pragma}'")
 
 
 class SolcUnavailable(SolcError):

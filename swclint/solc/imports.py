@@ -79,6 +79,9 @@ class SourceTree:
     import_lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (unit, dep) -> line
     missing: list[MissingImport] = field(default_factory=list)
     unreadable: dict[str, str] = field(default_factory=dict)  # unit -> cause
+    # Imports whose file is not the one its name alone leads to (a package's own nested copy of a
+    # dependency): solc maps each for its importer alone.
+    aliases: list[Remapping] = field(default_factory=list)
 
     def closure(self, unit: str) -> list[str]:
         """`unit` and everything it imports, transitively, in discovery order."""
@@ -111,11 +114,25 @@ def _locate(unit: str, importer_file: Path | None, root: Path, allowed: Sequence
                 candidates.append(d / "node_modules" / unit)
                 if d == root or root not in d.parents:
                     break
+            if importer_file is not None and "node_modules" in importer_file.parts:
+                # an installed package resolves as Node does, nearest node_modules first: its own
+                # copy of a dependency wins over the one at the top
+                candidates.append(candidates.pop(0))
     for c in candidates:
         if c.is_file():
             real = c.resolve()
             if any(real == a or a in real.parents for a in allowed):
                 return real
+    return None
+
+
+def _found_by_name(unit: str, root: Path) -> Path | None:
+    """The file a reader holding only the unit name finds from `root`: crytic-compile (so Slither)
+    maps names to files this way, as a path, under `contracts/`, then in `node_modules` upwards."""
+    path = Path(unit)
+    for c in (root / path, root / "contracts" / path, *(d / "node_modules" / path for d in (root, *root.parents))):
+        if c.is_file():
+            return c.resolve()
     return None
 
 
@@ -170,11 +187,18 @@ def load_tree(files: Iterable[Path], root: Path, remappings: Sequence[Remapping]
         tree.files[unit], tree.contents[unit] = file, text
         tree.deps[unit] = []
         for directive in imports(text):
-            dep = apply_remappings(absolute_import(directive.text, unit), unit, remappings)
-            dep_file = tree.files.get(dep) or _locate(dep, file, root, allowed)
+            path = absolute_import(directive.text, unit)
+            dep = apply_remappings(path, unit, remappings)
+            dep_file = _locate(dep, file, root, allowed)
             if dep_file is None:
                 tree.missing.append(MissingImport(unit, directive.line, directive.text, _outside(dep, root)))
                 continue
+            if _found_by_name(dep, root) != dep_file:
+                # e.g. a package's own nested copy of a dependency: solc is told, for this importer
+                # alone, to read it under a name that says where it lies
+                alias = unit_name(dep_file, root)
+                tree.aliases.append(Remapping(unit, path, alias))
+                dep = alias
             if dep not in tree.deps[unit]:
                 tree.deps[unit].append(dep)
                 tree.import_lines[(unit, dep)] = directive.line

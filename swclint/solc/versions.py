@@ -69,7 +69,9 @@ class Constraint:
         return all(sv in spec for spec in self.specs)
 
     def __and__(self, other: Constraint) -> Constraint:
-        text = " ; ".join(t for t in (self.text, other.text) if t)
+        parts = self.text.split(" ; ") if self.text else []
+        parts += [t for t in (other.text.split(" ; ") if other.text else []) if t not in parts]
+        text = " ; ".join(parts)
         return Constraint(self.specs + other.specs, text)
 
     def __str__(self) -> str:
