@@ -42,7 +42,7 @@ from swclint.detectors.ir import (
     value_key,
     value_producers,
 )
-from swclint.detectors.ranges import state_writers
+from swclint.detectors.ranges import Bounds, state_writers
 
 _ADD, _SUB = BinaryType.ADDITION, BinaryType.SUBTRACTION
 
@@ -171,10 +171,13 @@ def _stored_in_state(function: Function, value, producers: dict) -> bool:
 
 @run_cache(maxsize=1024)
 def total_bounded(mapping: StateVariable) -> bool:
-    """Every write to an entry of `mapping`, in every function, keeps the sum of entries bounded."""
+    """Every write to an entry of `mapping`, in every function, keeps the sum of entries bounded: by a
+    checked state total (a supply), or by all ether there is (deposits of `msg.value`), not both at
+    once (a supply up to the type's maximum plus deposits could pass it)."""
     writers = state_writers(mapping)
     if not writers:
         return False
+    bounded_by: set[str] = set()
     for function in writers:
         producers = _producers(function)
         for ir in _writes(function, mapping):
@@ -185,22 +188,28 @@ def total_bounded(mapping: StateVariable) -> bool:
                     continue
                 if kind is _ADD and _is_entry(entry, mapping, function):
                     key = value_key(amount, producers)
-                    if _takes_from(function, mapping, key, producers) or _counted_in_state(function, mapping, key,
-                                                                                             producers):
+                    if _takes_from(function, mapping, key, producers):
+                        continue
+                    if _counted_in_state(function, mapping, key, producers):
+                        bounded_by.add("supply")
+                        continue
+                    if Bounds(function).is_ether(amount):
+                        bounded_by.add("ether")
                         continue
                 return False
             if isinstance(ir, Assignment) and (function.is_constructor or function.is_constructor_variables) \
                     and _stored_in_state(function, ir.rvalue, producers):
+                bounded_by.add("supply")
                 continue
             if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant) and ir.rvalue.value == 0:
                 continue
             return False
-    return True
+    return len(bounded_by) < 2
 
 
 def moved_within(binary: Binary, function: Function) -> bool:
-    """`m[k] + x` stored back into `m`, where the function takes x from an entry of `m` (checked) or
-    adds x to the total supply (checked), and `m`'s total is bounded: the addition cannot wrap."""
+    """`m[k] + x` stored back into `m`, where the function takes x from an entry of `m` (checked), adds
+    x to the total supply (checked) or x is ether, and `m`'s total is bounded: the addition cannot wrap."""
     if binary.type is not _ADD:
         return False
     producers = _producers(function)
@@ -214,7 +223,8 @@ def moved_within(binary: Binary, function: Function) -> bool:
             if not _is_entry(entry, mapping, function):
                 continue
             key = value_key(amount, producers)
-            if (_takes_from(function, mapping, key, producers) or _counted_in_state(function, mapping, key, producers)) \
-                    and total_bounded(mapping):
+            brought = (_takes_from(function, mapping, key, producers)
+                       or _counted_in_state(function, mapping, key, producers) or Bounds(function).is_ether(amount))
+            if brought and total_bounded(mapping):
                 return True
     return False
