@@ -94,6 +94,15 @@ def test_a_bad_index_in_a_view_getter_is_low_elsewhere_medium() -> None:
     assert got[line_of["function takeItem("]] == "medium"
 
 
+def test_an_assert_on_a_fixed_contracts_answer_is_low_on_a_chosen_ones_medium() -> None:
+    lines = (FIXTURES / "assertion.sol").read_text().splitlines()
+    line_of = {name: n for n, text in enumerate(lines, 1) for name in ("function payFixed(", "function payChosen(")
+               if name in text}
+    got = {f.location.start_line: f.severity for f in by_check("assertion.sol", "swclint-assert")}
+    assert got[line_of["function payFixed("]] == "low"
+    assert got[line_of["function payChosen("]] == "medium"
+
+
 def test_unchecked_block_findings_are_never_high_and_pre_08_can_be() -> None:
     # severity also depends on context (swclint/severity.py); the detector's ceiling differs
     old = {f.severity for f in by_check("arithmetic.sol", "swclint-arithmetic")}

@@ -8,7 +8,7 @@ from slither.core.solidity_types import ArrayType
 from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
-from slither.slithir.operations import Assignment, Binary, BinaryType, Index, SolidityCall
+from slither.slithir.operations import Assignment, Binary, BinaryType, HighLevelCall, Index, SolidityCall
 from slither.slithir.variables import Constant, TemporaryVariable
 
 from swclint.detectors.base import SWCDetector
@@ -20,8 +20,10 @@ from swclint.detectors.ir import (
     GASLEFT,
     comparisons,
     declared_functions,
+    definitions,
     dependencies,
     is_guard_node,
+    through_copies,
     written_after_deploy,
 )
 
@@ -116,6 +118,20 @@ def _holds_by_arithmetic(function: Function, cmp: Binary) -> bool:
     return op.type == BinaryType.DIVISION and kind == BinaryType.LESS_EQUAL and op.variable_left is right
 
 
+def _answer_of_a_fixed_contract(function: Function, condition) -> bool:
+    """`assert(WETH.transfer(...))`: the condition is what a call to a contract fixed at deployment
+    answers. Whether it can be false is that contract's code, not the caller's choice: worth a
+    `require`, not a claim that a caller can trip the assert."""
+    defs = definitions(function)
+    call = defs.get(through_copies(condition, defs))
+    if not isinstance(call, HighLevelCall):
+        return False
+    target = through_copies(call.destination, defs)
+    return isinstance(target, StateVariable) and not written_after_deploy(target)
+
+
+_FIXED_CALLEE = ("assert on the answer of a call to a contract fixed at deployment: it fails only if that "
+                 "contract answers false (require states the intent)")
 _INDEX_PANIC = "array read with a caller-supplied index and no bounds check panics"
 _IN_A_VIEW = " (in a view: only the asking call fails, as with a public array's getter)"
 
@@ -146,6 +162,8 @@ class AssertViolation(SWCDetector):
             if message == _INDEX_PANIC and (function.view or function.pure):
                 # a getter's bad index fails only the asking call, as a public array's own getter does
                 results.append(self.node_result(node, message + _IN_A_VIEW, impact="Low"))
+            elif message == _FIXED_CALLEE:
+                results.append(self.node_result(node, message, impact="Low"))
             elif message:
                 results.append(self.node_result(node, message))
         return results
@@ -165,6 +183,8 @@ class AssertViolation(SWCDetector):
                     verdict = _gas_order_verdict(function, cmp)
                     if verdict is not None:
                         return "assert on gasleft() ordering always fails" if verdict else None
+                if _answer_of_a_fixed_contract(function, condition):
+                    return _FIXED_CALLEE
                 if _influenced(deps.roots(condition), function):
                     return "assert condition depends on values a caller can change"
             elif isinstance(ir, Index) and isinstance(ir.variable_left.type, ArrayType):
