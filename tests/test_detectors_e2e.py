@@ -84,23 +84,18 @@ def test_reports_exactly_the_marked_lines(fixture: str, argument: str) -> None:
     assert reported_lines(fixture, argument) == expected
 
 
-def test_a_bad_index_in_a_view_getter_is_low_elsewhere_medium() -> None:
+@pytest.mark.parametrize(("low", "medium"), [
     # a view's out-of-bounds read fails only the asking call, as a public array's own getter does
+    ("function item(", "function takeItem("),
+    # whether a contract fixed at deployment answers false is its code, not the caller's choice
+    ("function payFixed(", "function payChosen("),
+])
+def test_assert_findings_are_low_where_only_the_asking_call_or_a_fixed_contract_decides(low: str, medium: str) -> None:
     lines = (FIXTURES / "assertion.sol").read_text().splitlines()
-    line_of = {name: n for n, text in enumerate(lines, 1) for name in ("function item(", "function takeItem(")
-               if name in text}
+    line_of = {name: n for n, text in enumerate(lines, 1) for name in (low, medium) if name in text}
     got = {f.location.start_line: f.severity for f in by_check("assertion.sol", "swclint-assert")}
-    assert got[line_of["function item("]] == "low"
-    assert got[line_of["function takeItem("]] == "medium"
-
-
-def test_an_assert_on_a_fixed_contracts_answer_is_low_on_a_chosen_ones_medium() -> None:
-    lines = (FIXTURES / "assertion.sol").read_text().splitlines()
-    line_of = {name: n for n, text in enumerate(lines, 1) for name in ("function payFixed(", "function payChosen(")
-               if name in text}
-    got = {f.location.start_line: f.severity for f in by_check("assertion.sol", "swclint-assert")}
-    assert got[line_of["function payFixed("]] == "low"
-    assert got[line_of["function payChosen("]] == "medium"
+    assert got[line_of[low]] == "low"
+    assert got[line_of[medium]] == "medium"
 
 
 def test_unchecked_block_findings_are_never_high_and_pre_08_can_be() -> None:
