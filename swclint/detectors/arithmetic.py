@@ -105,7 +105,7 @@ def _caller_controlled(roots: set, function: Function) -> bool:
 
 
 def _only_indexes(binary: Binary, function: Function) -> bool:
-    """`x - c` (a constant) that picks an array entry, directly or through local copies
+    """`x - c` (a constant) that picks an array or `bytes` entry, directly or through local copies
     (`a[a.length - 1]`, `j = i - 1; a[j]`), before any other use of it: wrapped, it lies far past the
     end, so the access reverts before the wrapped value goes anywhere (0.5+ `list.pop()` reads
     `list[length - 1]`, then stores `length - 1` as the new length)."""
@@ -131,11 +131,29 @@ def _only_indexes(binary: Binary, function: Function) -> bool:
             if isinstance(ir, Assignment) and ir.lvalue in values:
                 continue
             if (isinstance(ir, Index) and ir.variable_right in values and ir.variable_left not in values
-                    and isinstance(getattr(ir.variable_left, "type", None), ArrayType)):
+                    and _ends(getattr(ir.variable_left, "type", None))):
                 picks.append((node, position))
             else:
                 uses.append((node, position))
     return bool(picks) and all(any(_after(use, pick) for pick in picks) for use in uses)
+
+
+def _ends(type_) -> bool:
+    """Reading or writing past the end reverts: arrays and `bytes`; a mapping has no end."""
+    return isinstance(type_, ArrayType) or (isinstance(type_, ElementaryType) and str(type_.name).startswith("bytes"))
+
+
+def _multiple_of_quotient(binary: Binary, producers: dict) -> bool:
+    """`(a / b) * b`: rounding a toward zero to a multiple of b cannot move it past a, so the product
+    stays inside a's range (`MIN / -1`, where the division itself wraps, is the division's finding)."""
+    if binary.type != BinaryType.MULTIPLICATION:
+        return False
+    for quotient, factor in ((binary.variable_left, binary.variable_right),
+                             (binary.variable_right, binary.variable_left)):
+        division = producers.get(quotient)
+        if isinstance(division, Binary) and division.type == BinaryType.DIVISION and division.variable_right is factor:
+            return True
+    return False
 
 
 def _after(use: tuple, pick: tuple) -> bool:
@@ -499,7 +517,8 @@ class ArithmeticOverflow(SWCDetector):
                     continue
                 if _takes_a_part(ir, function, bounds, producers) or moved_within(ir, function):
                     continue
-                if _clock_difference(ir, function) or _mask(ir, producers) or elapsed_since(ir, function):
+                if _clock_difference(ir, function) or _mask(ir, producers) or elapsed_since(ir, function) \
+                        or _multiple_of_quotient(ir, producers):
                     continue
                 roots: set = set()
                 for op in variable:
