@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from slither.core.declarations import Function, SolidityFunction, SolidityVariable, SolidityVariableComposed
 from slither.core.solidity_types import ElementaryType, MappingType
+from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
 from slither.slithir.operations import (
     Assignment,
@@ -98,6 +99,8 @@ class Bounds:
         writes = self.writes.get(value, [])
         if not writes or value in self.function.parameters:
             return own
+        if isinstance(value, LocalVariable) and (start := _counter_start(value, writes)) is not None:
+            return _min(own, start + CHAIN_MAX)
         bounds = [self._produced(ir) for ir in writes]
         return own if None in bounds else _min(own, max(bounds))
 
@@ -167,6 +170,28 @@ class Bounds:
             if not ok:
                 return False
         return True
+
+
+_STEP_MAX = 2**16
+
+
+def _counter_start(local: LocalVariable, writes: list) -> int | None:
+    """The largest start of a local that starts at constants and only ever counts up by small
+    constants (`i++`, `n += 2`), else None. Each step costs gas and a local lives one transaction, so
+    such a counter stays far below its largest start plus 2^64, whatever loop it counts."""
+    starts = []
+    for ir in writes:
+        if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant):
+            starts.append(ir.rvalue.value)
+        elif isinstance(ir, Binary) and ir.type == BinaryType.ADDITION and local in (ir.variable_left, ir.variable_right):
+            step = ir.variable_right if ir.variable_left is local else ir.variable_left
+            if not (isinstance(step, Constant) and isinstance(step.value, int) and 0 <= step.value <= _STEP_MAX):
+                return None
+        else:
+            return None
+    if not starts or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in starts):
+        return None
+    return max(starts)
 
 
 def _min(a: int | None, b: int | None) -> int | None:
