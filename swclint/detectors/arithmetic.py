@@ -23,7 +23,7 @@ from slither.slithir.operations import (
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
 from swclint.detectors.base import SWCDetector
-from swclint.detectors.conservation import checked_helper, moved_within
+from swclint.detectors.conservation import checked_helper, moved_within, within_total
 from swclint.detectors.elapsed import elapsed_since
 from swclint.detectors.facts import comparisons_that_hold, short_circuit_facts
 from swclint.detectors.ir import (
@@ -515,7 +515,8 @@ class ArithmeticOverflow(SWCDetector):
                 computed = {t for t, p in producers.items() if isinstance(p, Binary) and isinstance(t, TemporaryVariable)}
                 if _cannot_wrap(ir, conversions, computed) or _bounded(ir, bounds, producers):
                     continue
-                if _takes_a_part(ir, function, bounds, producers) or moved_within(ir, function):
+                if _takes_a_part(ir, function, bounds, producers) or moved_within(ir, function) \
+                        or within_total(ir, function):
                     continue
                 if _clock_difference(ir, function) or _mask(ir, producers) or elapsed_since(ir, function) \
                         or _multiple_of_quotient(ir, producers):

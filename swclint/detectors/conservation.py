@@ -142,14 +142,18 @@ def _takes_from(function: Function, mapping: StateVariable, amount_key, producer
     return False
 
 
-def _counted_in_state(function: Function, mapping: StateVariable, amount_key, producers: dict) -> bool:
-    """The function adds the same amount, checked, to another state variable (a total supply)."""
+def _counted_in_state(function: Function, mapping: StateVariable, amount_key, producers: dict,
+                      supply: StateVariable | None = None) -> bool:
+    """The function adds the same amount, checked, to another state variable (a total supply; to
+    `supply` when given)."""
     for node in function.nodes:
         for ir in node.irs:
             if not isinstance(ir, OperationWithLValue) or ir.lvalue is None:
                 continue
             target = origin(ir.lvalue)
             if not isinstance(target, StateVariable) or target is mapping or isinstance(target.type, MappingType):
+                continue
+            if supply is not None and target is not supply:
                 continue
             change = _change(ir, producers)
             if change and change[0] is _ADD and change[3] and value_key(change[2], producers) == amount_key:
@@ -228,3 +232,57 @@ def moved_within(binary: Binary, function: Function) -> bool:
             if brought and total_bounded(mapping):
                 return True
     return False
+
+
+@run_cache(maxsize=1024)
+def counts_total(supply: StateVariable, mapping: StateVariable) -> bool:
+    """`supply` never falls below the sum of `mapping`'s entries: each addition to an entry moves an
+    amount from another entry or adds it (checked) to `supply` as well, each other write to an entry
+    lowers it or is a constructor's allocation also stored in `supply`, and `supply` only ever drops
+    by an amount the same function takes (checked) from an entry."""
+    for function in state_writers(mapping):
+        producers = _producers(function)
+        for ir in _writes(function, mapping):
+            change = _change(ir, producers)
+            if change is not None and _is_entry(change[1], mapping, function):
+                kind, _, amount, checked = change
+                key = value_key(amount, producers)
+                if kind is _SUB and (checked or _guarded_decrease(function, mapping, key, producers)):
+                    continue  # a wrapped decrease would raise the entry past the supply
+                if kind is _ADD and (_takes_from(function, mapping, key, producers)
+                                     or _counted_in_state(function, mapping, key, producers, supply)):
+                    continue
+                return False
+            if isinstance(ir, Assignment) and (function.is_constructor or function.is_constructor_variables) \
+                    and _stored_in_state(function, ir.rvalue, producers):
+                continue
+            if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant) and ir.rvalue.value == 0:
+                continue
+            return False
+    for function in state_writers(supply):
+        producers = _producers(function)
+        for ir in _writes(function, supply):
+            change = _change(ir, producers)
+            if change is not None and change[0] is _ADD and change[3]:
+                continue
+            if change is not None and change[0] is _SUB and origin(change[1]) is supply \
+                    and _takes_from(function, mapping, value_key(change[2], producers), producers):
+                continue
+            if isinstance(ir, Assignment) and (function.is_constructor or function.is_constructor_variables):
+                continue
+            return False
+    return True
+
+
+def within_total(binary: Binary, function: Function) -> bool:
+    """`supply - x` where the function takes x (checked) from an entry of a mapping whose entries
+    `supply` counts: x is at most that entry, which is at most the supply (OpenZeppelin's `_burn`)."""
+    supply = origin(binary.variable_left)
+    if binary.type is not _SUB or not isinstance(supply, StateVariable) or isinstance(supply.type, MappingType):
+        return False
+    producers = _producers(function)
+    key = value_key(binary.variable_right, producers)
+    mappings = {origin(ir.lvalue) for node in function.nodes for ir in node.irs
+                if isinstance(ir, OperationWithLValue) and ir.lvalue is not None}
+    return any(isinstance(m, StateVariable) and isinstance(m.type, MappingType)
+               and _takes_from(function, m, key, producers) and counts_total(supply, m) for m in mappings)
