@@ -25,7 +25,7 @@ from pathlib import Path
 
 import click
 
-from bench.scale import ScaleError, corpus_args, corpus_options, resolve_corpus, swclint_exe
+from bench.scale import ScaleError, corpus_args, corpus_options, resolve_corpus, sol_files, swclint_exe
 from swclint.cliutil import HELP, invoked_args, run_click
 
 SEVERITIES = ("high", "medium", "low", "info")
@@ -51,7 +51,7 @@ def count_contracts(paths: list[Path]) -> int:
 
     pattern = re.compile(_CONTRACT_RE, re.MULTILINE)
     return sum(len(pattern.findall(f.read_text(encoding="utf-8", errors="replace")))
-               for p in paths for f in p.rglob("*.sol"))
+               for p in paths for f in sol_files(p))
 
 
 def run(paths: list[Path], cwd: Path, jobs: int, extra: list[str], llm_args: list[str] | None = None) -> dict:

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import click
 
-from bench.scale import ScaleError, corpus_args, corpus_options, machine, npm_install, swclint_exe
+from bench.scale import ScaleError, corpus_args, corpus_options, machine, npm_install, sol_files, swclint_exe
 from swclint.cliutil import HELP, invoked_args, run_click
 
 TARGETS = {"warm": 0.2, "leaf changed": 0.4}
@@ -68,7 +68,7 @@ def import_graph(root: Path) -> dict[str, set[str]]:
     from swclint.discover import relpath
     from swclint.solc.imports import load_tree, unit_name
 
-    files = sorted(root.rglob("*.sol"))
+    files = sorted(sol_files(root))
     tree = load_tree(files, root, [])
     return {relpath(f, root): {relpath(tree.files[u], root) for u in tree.closure(unit_name(f, root))
                                if u in tree.files} for f in files}
@@ -204,7 +204,7 @@ def cli(corpus: tuple[Path, ...], npm: tuple[str, ...], more_npm: tuple[str, ...
     notes: list[str] = []
     command = ""
     for name, folder in named:
-        if not folder.is_dir() or not any(folder.rglob("*.sol")):
+        if not folder.is_dir() or not sol_files(folder):
             raise ScaleError(f"{folder}: no .sol files")
         more, command, note = measure(name, folder, jobs, repeat)
         rows += more

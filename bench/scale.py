@@ -114,7 +114,7 @@ def npm_install(specs: list[str], cache: Path | None = None) -> tuple[Path, list
         if not package.is_dir():
             raise ScaleError(f"{spec}: npm did not install it into {package}")
         folder = package / "contracts" if (package / "contracts").is_dir() else package
-        if not any(folder.rglob("*.sol")):
+        if not sol_files(folder):
             raise ScaleError(f"{spec}: no .sol files in {folder}")
         folders.append(folder)
     return prefix, folders
@@ -163,8 +163,13 @@ def resolve_corpus(folders: list[Path], npm: list[str]) -> tuple[list[Path], Pat
     return paths, cwd, extra
 
 
+def sol_files(folder: Path) -> list[Path]:
+    """The `.sol` files under `folder` (packages ship folders named `X.sol` too, e.g. ABI dumps)."""
+    return [f for f in folder.rglob("*.sol") if f.is_file()]
+
+
 def count_sources(folders: list[Path]) -> int:
-    return sum(1 for f in folders for _ in f.rglob("*.sol"))
+    return sum(len(sol_files(f)) for f in folders)
 
 
 # --- measuring one run -------------------------------------------------------------------------

@@ -272,6 +272,9 @@ def test_clean_flags_our_high_on_vulnerable_code_only(tmp_path):
     for folder, name in ((vulnerable, "BatchToken_0_4.sol"), (fixed, "BatchToken_0_4_fixed.sol")):
         folder.mkdir()
         shutil.copy(EXAMPLES / "SWC-101" / name, folder / name)
+    # packages ship folders named like sources (Chainlink's abi/.../IL2CrossDomainMessenger.sol/)
+    (vulnerable / "abi" / "Messenger.sol").mkdir(parents=True)
+    (vulnerable / "abi" / "Messenger.sol" / "Messenger.json").write_text("[]")
     proc = _bench("bench.clean", "--corpus", str(vulnerable), "--jobs", "1", "--json", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr[-2000:]
     data = json.loads(proc.stdout)
