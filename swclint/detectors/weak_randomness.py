@@ -137,9 +137,26 @@ def _draw_comparisons(function: Function, draws: set[tuple], deps: Dependencies)
             if isinstance(ir, Binary) and ir.type in COMPARISON:
                 sides = (ir.variable_left, ir.variable_right)
                 if any(side in carried for side in sides) and not any(
-                        side not in carried and _fixed_in_code(side, deps) for side in sides):
+                        side not in carried and (_fixed_in_code(side, deps) or _callers_commitment(function, ir, side, deps))
+                        for side in sides):
                     yield node
                     break
+
+
+_SENDER = SolidityVariableComposed("msg.sender")
+
+
+def _callers_commitment(function: Function, cmp: Binary, side, deps: Dependencies) -> bool:
+    """`keccak256(payment, msg.sender, expiration) == commitments[id]` (Chainlink's Oracle): the stored
+    hash is checked against one recomputed from the caller's own address and inputs. Only the one who
+    made the commitment passes; the block values in it only made it unique. Recomputed without
+    `msg.sender`, anyone who knows the block can pass, and it stays a finding."""
+    if cmp.type not in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
+        return False
+    defs = definitions(function)
+    made = defs.get(through_copies(side, defs))
+    return (isinstance(made, SolidityCall) and made.function in HASHES
+            and any(_SENDER in deps.roots(a) for a in made.arguments))
 
 
 def _linear(value, defs: dict, deps: Dependencies, sign: int, out: dict, depth: int = 0) -> None:
