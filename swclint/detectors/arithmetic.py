@@ -54,7 +54,7 @@ from swclint.detectors.ir import (
     write_targets,
     written_after_deploy,
 )
-from swclint.detectors.ranges import Bounds, constant_value, state_writers, type_max
+from swclint.detectors.ranges import Bounds, bounds_of, constant_value, state_writers, type_max
 
 
 def _shallow(value, producers: dict) -> set:
@@ -491,7 +491,7 @@ class ArithmeticOverflow(SWCDetector):
         counters = _loop_counters(function)
         dead = dead_nodes(function)
         producers = value_producers(function)
-        bounds = Bounds(function)
+        bounds = bounds_of(function)
         conversions = {ir.lvalue: ir for node in function.nodes for ir in node.irs if isinstance(ir, TypeConversion)}
         reported: set[Node] = set()
         results = []

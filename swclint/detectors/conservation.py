@@ -11,6 +11,9 @@ OpenZeppelin write next to their `unchecked` transfers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import NamedTuple
+
 from slither.core.declarations import Function
 from slither.core.solidity_types import MappingType
 from slither.core.variables.local_variable import LocalVariable
@@ -42,7 +45,7 @@ from swclint.detectors.ir import (
     value_key,
     value_producers,
 )
-from swclint.detectors.ranges import Bounds, state_writers
+from swclint.detectors.ranges import bounds_of, state_writers
 
 _ADD, _SUB = BinaryType.ADDITION, BinaryType.SUBTRACTION
 
@@ -173,41 +176,59 @@ def _stored_in_state(function: Function, value, producers: dict) -> bool:
                for node in function.nodes for ir in node.irs)
 
 
+class _EntryWrite(NamedTuple):
+    function: Function
+    producers: dict
+    kind: object  # _ADD or _SUB of an amount, _ALLOCATION, or None: a write that could store anything
+    amount: object = None
+    checked: bool = False
+
+
+_ALLOCATION = "a constructor's allocation, also stored in state"
+
+
+def _entry_writes(mapping: StateVariable) -> Iterator[_EntryWrite]:
+    """Every write to an entry of `mapping`, in every function, classified; zeroings are left out."""
+    for function in state_writers(mapping):
+        producers = _producers(function)
+        for ir in _writes(function, mapping):
+            change = _change(ir, producers)
+            if change is not None:
+                kind, entry, amount, checked = change
+                yield _EntryWrite(function, producers, kind if _is_entry(entry, mapping, function) else None,
+                                  amount, checked)
+            elif isinstance(ir, Assignment) and (function.is_constructor or function.is_constructor_variables) \
+                    and _stored_in_state(function, ir.rvalue, producers):
+                yield _EntryWrite(function, producers, _ALLOCATION)
+            elif not (isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant) and ir.rvalue.value == 0):
+                yield _EntryWrite(function, producers, None)
+
+
 @run_cache(maxsize=1024)
 def total_bounded(mapping: StateVariable) -> bool:
     """Every write to an entry of `mapping`, in every function, keeps the sum of entries bounded: by a
     checked state total (a supply), or by all ether there is (deposits of `msg.value`), not both at
     once (a supply up to the type's maximum plus deposits could pass it)."""
-    writers = state_writers(mapping)
-    if not writers:
+    if not state_writers(mapping):
         return False
     bounded_by: set[str] = set()
-    for function in writers:
-        producers = _producers(function)
-        for ir in _writes(function, mapping):
-            change = _change(ir, producers)
-            if change is not None:
-                kind, entry, amount, _ = change
-                if kind is _SUB and _is_entry(entry, mapping, function):
-                    continue
-                if kind is _ADD and _is_entry(entry, mapping, function):
-                    key = value_key(amount, producers)
-                    if _takes_from(function, mapping, key, producers):
-                        continue
-                    if _counted_in_state(function, mapping, key, producers):
-                        bounded_by.add("supply")
-                        continue
-                    if Bounds(function).is_ether(amount):
-                        bounded_by.add("ether")
-                        continue
-                return False
-            if isinstance(ir, Assignment) and (function.is_constructor or function.is_constructor_variables) \
-                    and _stored_in_state(function, ir.rvalue, producers):
+    for w in _entry_writes(mapping):
+        if w.kind is _SUB:
+            continue
+        if w.kind is _ALLOCATION:
+            bounded_by.add("supply")
+            continue
+        if w.kind is _ADD:
+            key = value_key(w.amount, w.producers)
+            if _takes_from(w.function, mapping, key, w.producers):
+                continue
+            if _counted_in_state(w.function, mapping, key, w.producers):
                 bounded_by.add("supply")
                 continue
-            if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant) and ir.rvalue.value == 0:
+            if bounds_of(w.function).is_ether(w.amount):
+                bounded_by.add("ether")
                 continue
-            return False
+        return False
     return len(bounded_by) < 2
 
 
@@ -228,7 +249,7 @@ def moved_within(binary: Binary, function: Function) -> bool:
                 continue
             key = value_key(amount, producers)
             brought = (_takes_from(function, mapping, key, producers)
-                       or _counted_in_state(function, mapping, key, producers) or Bounds(function).is_ether(amount))
+                       or _counted_in_state(function, mapping, key, producers) or bounds_of(function).is_ether(amount))
             if brought and total_bounded(mapping):
                 return True
     return False
@@ -240,25 +261,18 @@ def counts_total(supply: StateVariable, mapping: StateVariable) -> bool:
     amount from another entry or adds it (checked) to `supply` as well, each other write to an entry
     lowers it or is a constructor's allocation also stored in `supply`, and `supply` only ever drops
     by an amount the same function takes (checked) from an entry."""
-    for function in state_writers(mapping):
-        producers = _producers(function)
-        for ir in _writes(function, mapping):
-            change = _change(ir, producers)
-            if change is not None and _is_entry(change[1], mapping, function):
-                kind, _, amount, checked = change
-                key = value_key(amount, producers)
-                if kind is _SUB and (checked or _guarded_decrease(function, mapping, key, producers)):
-                    continue  # a wrapped decrease would raise the entry past the supply
-                if kind is _ADD and (_takes_from(function, mapping, key, producers)
-                                     or _counted_in_state(function, mapping, key, producers, supply)):
-                    continue
-                return False
-            if isinstance(ir, Assignment) and (function.is_constructor or function.is_constructor_variables) \
-                    and _stored_in_state(function, ir.rvalue, producers):
-                continue
-            if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant) and ir.rvalue.value == 0:
-                continue
+    for w in _entry_writes(mapping):
+        if w.kind is _ALLOCATION:
+            continue
+        if w.kind is None:
             return False
+        key = value_key(w.amount, w.producers)
+        if w.kind is _SUB and (w.checked or _guarded_decrease(w.function, mapping, key, w.producers)):
+            continue  # a wrapped decrease would raise the entry past the supply
+        if w.kind is _ADD and (_takes_from(w.function, mapping, key, w.producers)
+                               or _counted_in_state(w.function, mapping, key, w.producers, supply)):
+            continue
+        return False
     for function in state_writers(supply):
         producers = _producers(function)
         for ir in _writes(function, supply):

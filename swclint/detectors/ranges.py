@@ -172,6 +172,12 @@ class Bounds:
         return True
 
 
+@run_cache(maxsize=512)
+def bounds_of(function: Function) -> Bounds:
+    """One `Bounds` per function and run (shared: its answers depend only on the function's IR)."""
+    return Bounds(function)
+
+
 _STEP_MAX = 2**16
 
 

@@ -173,6 +173,8 @@ def load_tree(files: Iterable[Path], root: Path, remappings: Sequence[Remapping]
         if root not in real.parents and (home := project_home(real.parent)) not in allowed:
             allowed.append(home)
     tree = SourceTree(root)
+    located: dict[tuple[str, Path], Path | None] = {}  # (import, importer's folder) -> file
+    by_name: dict[str, Path | None] = {}  # import -> the file its name alone leads to
     queue: list[tuple[str, Path]] = [(unit_name(f, root), f.resolve()) for f in files]
     while queue:
         unit, file = queue.pop(0)
@@ -189,11 +191,15 @@ def load_tree(files: Iterable[Path], root: Path, remappings: Sequence[Remapping]
         for directive in imports(text):
             path = absolute_import(directive.text, unit)
             dep = apply_remappings(path, unit, remappings)
-            dep_file = _locate(dep, file, root, allowed)
+            if (dep, file.parent) not in located:
+                located[(dep, file.parent)] = _locate(dep, file, root, allowed)
+            dep_file = located[(dep, file.parent)]
             if dep_file is None:
                 tree.missing.append(MissingImport(unit, directive.line, directive.text, _outside(dep, root)))
                 continue
-            if _found_by_name(dep, root) != dep_file:
+            if dep not in by_name:
+                by_name[dep] = _found_by_name(dep, root)
+            if by_name[dep] != dep_file:
                 # e.g. a package's own nested copy of a dependency: solc is told, for this importer
                 # alone, to read it under a name that says where it lies
                 alias = unit_name(dep_file, root)

@@ -62,17 +62,19 @@ class Constraint:
     """
 
     specs: tuple[NpmSpec, ...] = ()
-    text: str = ""
+    texts: tuple[str, ...] = ()  # each distinct pragma as written
+
+    @property
+    def text(self) -> str:
+        return " ; ".join(self.texts)
 
     def allows(self, v: Version) -> bool:
         sv = _semver(v)
         return all(sv in spec for spec in self.specs)
 
     def __and__(self, other: Constraint) -> Constraint:
-        parts = self.text.split(" ; ") if self.text else []
-        parts += [t for t in (other.text.split(" ; ") if other.text else []) if t not in parts]
-        text = " ; ".join(parts)
-        return Constraint(self.specs + other.specs, text)
+        texts = self.texts + tuple(t for t in other.texts if t not in self.texts)
+        return Constraint(self.specs + other.specs, texts)
 
     def __str__(self) -> str:
         return self.text or "*"
@@ -102,7 +104,7 @@ def parse_constraint(text: str) -> Constraint:
         spec = NpmSpec(npm)
     except ValueError as exc:  # our checks should leave nothing NpmSpec rejects; say so if one does
         raise InvalidPragma(text, f"not an npm range: {exc}") from None
-    return Constraint((spec,), text.strip())
+    return Constraint((spec,), (text.strip(),))
 
 
 def _normalise_range(alt: str, whole: str) -> str:
