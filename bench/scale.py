@@ -76,7 +76,13 @@ def corpora_dir() -> Path:
 
 
 def split_spec(spec: str) -> tuple[str, str]:
-    """`@scope/name@1.2.3` -> (`@scope/name`, `1.2.3`); version may be empty."""
+    """`@scope/name@1.2.3` -> (`@scope/name`, `1.2.3`); version may be empty.
+
+    An npm alias `alias@npm:real@1.2.3` installs under `alias` (how packages pin two releases of one
+    dependency side by side, e.g. `openzeppelin-solidity-2.3.0@npm:openzeppelin-solidity@2.3.0`)."""
+    alias, is_alias, real = spec.partition("@npm:")
+    if is_alias and alias:
+        return alias, split_spec(real)[1]
     name, sep, version = spec.rpartition("@")
     if not sep or not name:  # no version: the only `@` (if any) starts the scope
         return spec, ""

@@ -165,6 +165,9 @@ def test_split_spec():
     assert scale.split_spec("@uniswap/v3-core") == ("@uniswap/v3-core", "")
     assert scale.split_spec("solmate@6.2.0") == ("solmate", "6.2.0")
     assert scale.split_spec("solmate") == ("solmate", "")
+    assert scale.split_spec("oz-2.3.0@npm:openzeppelin-solidity@2.3.0") == ("oz-2.3.0", "2.3.0")
+    assert scale.split_spec("@cl/c-0.0.10@npm:@chainlink/contracts@0.0.10") == ("@cl/c-0.0.10", "0.0.10")
+    assert scale.split_spec("oz@npm:openzeppelin-solidity") == ("oz", "")
 
 
 def test_npm_install_reuses_an_installed_package_and_prefers_contracts_folder(tmp_path, monkeypatch):
