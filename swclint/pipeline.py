@@ -221,9 +221,13 @@ def _analyse_group(version: str, files: list[SourceFile], root: Path, remappings
                                            f"{opts.timeout:g}-second limit (--timeout)"))
         return result
     except AnalysisError as exc:
-        if len(good) > 1:  # isolate the file Slither chokes on; keep everyone else's results
-            for f in good:
-                sub = _analyse_group(version, [f], root, remappings, opts)
+        if len(good) > 1:
+            # Halve until the file Slither chokes on is alone, keeping everyone else's results: one
+            # bad file costs about 2*log2(n) smaller runs instead of n runs of one file each, and on a
+            # project whose files share a large import closure each of those recompiles all of it.
+            half = len(good) // 2
+            for part in (good[:half], good[half:]):
+                sub = _analyse_group(version, part, root, remappings, opts)
                 result.findings.extend(sub.findings)
                 result.errors.extend(e for e in sub.errors if e.stage != "compile")
                 result.analysed.extend(sub.analysed)

@@ -1,0 +1,53 @@
+"""A group Slither fails on is halved until the failing file is alone; nobody else's results are lost."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from swclint.analyze.gaps import FAILED
+from swclint.config import Options
+
+
+@pytest.mark.parametrize("bad_at", [0, 5, 15])
+def test_one_file_slither_fails_on_costs_a_logarithmic_number_of_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_at: int) -> None:
+    from swclint import pipeline
+    from swclint.analyze import slither_run
+    from swclint.solc import compile as solc_compile
+
+    files = []
+    for i in range(16):
+        path = tmp_path / f"c{i}.sol"
+        path.write_text(f"contract C{i} {{}}\n")
+        files.append(pipeline.SourceFile(path.resolve(), path.name, path.read_text()))
+    bad = files[bad_at].rel
+
+    def compile_group(solc, paths, root, remappings=(), timeout=None, *, output_selection=None):
+        # fakes solc: every file compiles, and the output names the files compiled together
+        return solc_compile.CompileResult(None, {}, {"sources": {Path(p).name: {} for p in paths}},
+                                          compiled=list(paths))
+
+    runs: list[set[str]] = []
+
+    def run_slither(output, version, root, all_checks=False, label=""):
+        runs.append(set(output["sources"]))
+        if bad in output["sources"]:
+            raise slither_run.AnalysisError("injected failure")
+        return [], []
+
+    solc = SimpleNamespace(version="0.4.24")
+    monkeypatch.setattr(pipeline, "_solc_for", lambda version, files, opts: solc)
+    monkeypatch.setattr(solc_compile, "compile_group", compile_group)
+    monkeypatch.setattr(slither_run, "run_slither", run_slither)
+    result = pipeline._analyse_group("0.4.24", files, tmp_path, [], Options(llm=False, jobs=1, cache=False))
+
+    assert sorted(result.analysed) == sorted(f.rel for f in files if f.rel != bad)
+    assert [(e.path, e.stage) for e in result.errors] == [(bad, "analyze")]
+    assert result.errors[0].message.startswith(FAILED) and "injected failure" in result.errors[0].message
+    # the whole group, then two halves per level down to the file: 1 + 2*log2(16) = 9 (one file at a
+    # time took 1 + 16)
+    assert len(runs) == 1 + 2 * int(math.log2(len(files)))
