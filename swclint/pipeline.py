@@ -183,7 +183,7 @@ def _analyse_group(version: str, files: list[SourceFile], root: Path, remappings
                    opts: Options) -> GroupResult:
     from .analyze.slither_run import AnalysisError, run_slither
     from .solc.compile import compile_group
-    from .solc.errors import SolcError
+    from .solc.errors import GroupFailed, SolcError
 
     result = GroupResult()
     try:
@@ -195,6 +195,8 @@ def _analyse_group(version: str, files: list[SourceFile], root: Path, remappings
     try:
         compiled = compile_group(solc, [f.path for f in files], root=root, remappings=remappings,
                                  timeout=opts.timeout, output_selection=AST_ONLY)
+    except GroupFailed:
+        return _in_halves(version, files, root, remappings, opts, result, compiled=False)
     except SolcError as exc:
         for f in files:
             result.errors.append(FileError(f.rel, "compile", _strip_where(str(exc))))
@@ -221,21 +223,31 @@ def _analyse_group(version: str, files: list[SourceFile], root: Path, remappings
                                            f"{opts.timeout:g}-second limit (--timeout)"))
         return result
     except AnalysisError as exc:
-        if len(good) > 1:
-            # Halve until the file Slither chokes on is alone, keeping everyone else's results: one
-            # bad file costs about 2*log2(n) smaller runs instead of n runs of one file each, and on a
-            # project whose files share a large import closure each of those recompiles all of it.
-            half = len(good) // 2
-            for part in (good[:half], good[half:]):
-                sub = _analyse_group(version, part, root, remappings, opts)
-                result.findings.extend(sub.findings)
-                result.errors.extend(e for e in sub.errors if e.stage != "compile")
-                result.analysed.extend(sub.analysed)
-            return result
+        if len(good) > 1:  # isolate the file Slither chokes on; keep everyone else's results
+            return _in_halves(version, good, root, remappings, opts, result, compiled=True)
         result.errors.append(FileError(good[0].rel, "analyze", f"{FAILED}: {exc}"))
         return result
     wanted = {f.rel for f in good}
     result.findings = [f for f in findings if f.location.path in wanted]
+    return result
+
+
+def _in_halves(version: str, files: list[SourceFile], root: Path, remappings: list[str], opts: Options,
+               result: GroupResult, compiled: bool) -> GroupResult:
+    """Analyse `files` as two groups, each halved again while solc or Slither fails on it as a whole.
+
+    One bad file costs about 2*log2(n) smaller runs, where trying one file at a time costs n, each
+    recompiling the import closure the files share. `compiled`: `result` already holds these files'
+    compile outcome, which the halves would only repeat."""
+    half = len(files) // 2
+    for part in (files[:half], files[half:]):
+        sub = _analyse_group(version, part, root, remappings, opts)
+        result.findings.extend(sub.findings)
+        result.analysed.extend(sub.analysed)
+        result.errors.extend(e for e in sub.errors if not compiled or e.stage != "compile")
+        if not compiled:
+            result.compiled.extend(sub.compiled)
+            result.versions.update(sub.versions)
     return result
 
 

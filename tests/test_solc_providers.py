@@ -12,8 +12,8 @@ from packaging.version import Version as V
 
 from swclint.solc import native, providers, solcjs
 from swclint.solc.cache import cache_dir
-from swclint.solc.compile import compile_files, compile_group
-from swclint.solc.errors import SolcUnavailable
+from swclint.solc.compile import compile_files, compile_group, compile_in_parts
+from swclint.solc.errors import GroupFailed, SolcUnavailable
 
 pytestmark = pytest.mark.e2e
 
@@ -149,6 +149,30 @@ def test_type_error_in_one_file_does_not_hide_the_other(solcjs_installed, no_nat
     result = compile_group(providers.get_solc(V("0.8.37"), allow_install=False), [a, b], tmp_path)
     assert result.compiled == [b] and result.failed == [a]
     assert [(e.line, e.column) for e in result.errors_for(a)] == [(3, 25)]
+
+
+def padded_files(folder: Path, count: int = 4) -> list[Path]:
+    """`count` small contracts, each behind half a megabyte of comments: together a standard-JSON
+    input over the megabyte or so solc-js copies onto its stack."""
+    pad = "".join(f"// padding line {i:06d}, so that solc-js gets a large standard-JSON input\n" for i in range(7000))
+    files = []
+    for i in range(count):
+        files.append(folder / f"C{i}.sol")
+        files[-1].write_text(f"pragma solidity ^0.5.0;\n{pad}contract C{i} {{ function f() public pure returns (uint) "
+                             f"{{ return {i}; }} }}\n")
+    return files
+
+
+def test_a_group_too_large_for_solcjs_is_compiled_in_parts(solcjs_installed, no_native, tmp_path) -> None:
+    files = padded_files(tmp_path)
+    solc = providers.get_solc(V("0.5.17"), allow_install=False)
+    with pytest.raises(GroupFailed, match="4 files together"):  # solc-js itself: "JSONError: Error parsing input"
+        compile_group(solc, files, tmp_path)
+    results = compile_in_parts(solc, files, tmp_path)
+    assert len(results) == 2 and not any(r.errors for r in results)
+    assert sorted(f for r in results for f in r.compiled) == sorted(files)
+    planned, problems = compile_files(files, tmp_path, allow_install=False)  # plans, then compiles in parts
+    assert not problems and sorted(f for r in planned for f in r.compiled) == sorted(files)
 
 
 def test_missing_import_names_the_import(solcjs_installed, no_native, tmp_path) -> None:

@@ -18,7 +18,7 @@ from packaging.version import Version
 
 from swclint.solc import legacy
 from swclint.solc.aliases import name_import_aliases
-from swclint.solc.errors import CompilerBroken, InvalidPragma, SolcError, UnsatisfiablePragma
+from swclint.solc.errors import CompilerBroken, GroupFailed, InvalidPragma, SolcError, UnsatisfiablePragma
 from swclint.solc.imports import Remapping, SourceTree, load_tree, parse_remapping, unit_name
 from swclint.solc.providers import Solc, get_solc, get_solc_for_constraint, installed_versions
 from swclint.solc.source import _PRAGMA, mask, plain_comments
@@ -210,7 +210,10 @@ def compile_group(
     *,
     output_selection: dict | None = None,
 ) -> CompileResult:
-    """Compile `files` (and their imports) with one solc run; retry without files that fail."""
+    """Compile `files` (and their imports) with one solc run; retry without files that fail.
+
+    Raises `GroupFailed` when solc fails on several files together without naming one: the caller
+    compiles them in smaller groups (`compile_in_parts`)."""
     remaps = _remappings(remappings)
     tree = load_tree(files, root, remaps)
     result = CompileResult(solc.version, {}, {}, source_units=tree.files)
@@ -280,7 +283,7 @@ def _compile_until_clean(
             output = solc.compile_standard(inp, timeout=timeout)
         except SolcError as exc:
             if len(roots) > 1:
-                return _one_by_one(solc, tree, roots, remaps, timeout, selection, result, diags)
+                raise GroupFailed(f"solc {solc.version} failed on {len(roots)} files together: {exc}") from None
             diags.add(Diagnostic(tree.files[roots[0]], None, None, str(exc)))
             result.failed.append(tree.files[roots[0]])
             return []
@@ -298,7 +301,9 @@ def _compile_until_clean(
             result.input, result.output = inp, output
             return roots
         if unattributed and len(roots) > 1 and not bad:
-            return _one_by_one(solc, tree, roots, remaps, timeout, selection, result, diags)
+            cause = next(d.message for d in found if d.file is None and d.severity == "error")
+            raise GroupFailed(f"solc {solc.version} failed on {len(roots)} files together: "
+                              f"{' '.join(cause.split())}")
         if unattributed and not bad:
             bad = roots
         for r in bad:
@@ -321,23 +326,6 @@ def _natspec_only(output: dict) -> bool:
     kinds = {e.get("type") for e in output.get("errors", []) or []
              if str(e.get("severity", "error")).lower() == "error"}
     return kinds == {"DocstringParsingError"}
-
-
-def _one_by_one(
-    solc: Solc,
-    tree: SourceTree,
-    roots: list[str],
-    remaps: list[Remapping],
-    timeout: float | None,
-    selection: dict | None,
-    result: CompileResult,
-    diags: set[Diagnostic],
-) -> list[str]:
-    """Errors we cannot attribute: find the culprits one root at a time, then compile the rest together."""
-    good = [
-        r for r in roots if _compile_until_clean(solc, tree, [r], remaps, timeout, selection, result, diags)
-    ]
-    return _compile_until_clean(solc, tree, good, remaps, timeout, selection, result, diags) if good else []
 
 
 # --- grouping by version ---------------------------------------------------------------------
@@ -499,9 +487,7 @@ def compile_files(
     """Plan version groups and compile each; problems that stop a file before solc are returned apart."""
     if native_path is not None:
         solc = get_solc(Version("0"), native_path=native_path)
-        return [
-            compile_group(solc, list(files), root, remappings, timeout, output_selection=output_selection)
-        ], []
+        return compile_in_parts(solc, list(files), root, remappings, timeout, output_selection), []
     installed = installed_versions()
     groups, constraints, problems = _plan(
         files, root, _remappings(remappings), None if allow_install else installed, installed
@@ -517,7 +503,16 @@ def compile_files(
         except SolcError as exc:
             problems.extend(Diagnostic(f, None, None, str(exc)) for f in group)
             continue
-        results.append(
-            compile_group(solc, group, root, remappings, timeout, output_selection=output_selection)
-        )
+        results.extend(compile_in_parts(solc, group, root, remappings, timeout, output_selection))
     return results, problems
+
+
+def compile_in_parts(solc: Solc, files: list[Path], root: Path, remappings: Sequence[str | Remapping] = (),
+                     timeout: float | None = None, output_selection: dict | None = None) -> list[CompileResult]:
+    """`compile_group`, halving the group for as long as solc fails on it as a whole."""
+    try:
+        return [compile_group(solc, files, root, remappings, timeout, output_selection=output_selection)]
+    except GroupFailed:
+        half = len(files) // 2
+        return [r for part in (files[:half], files[half:])
+                for r in compile_in_parts(solc, part, root, remappings, timeout, output_selection)]

@@ -37,3 +37,9 @@ class SolcUnavailable(SolcError):
 
 class CompilerBroken(SolcUnavailable):
     """The compiler for a version is installed but does not load (e.g. npm `solc@0.4.0` ships HTML)."""
+
+
+class GroupFailed(SolcError):
+    """solc failed on several files compiled together without naming one of them (solc-js's stack
+    cannot take an input much over a megabyte; a crash names no file): compile them in smaller
+    groups."""
