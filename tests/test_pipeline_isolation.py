@@ -14,6 +14,24 @@ from swclint.analyze.gaps import FAILED
 from swclint.config import Options
 
 
+def sixteen_files(folder: Path) -> list:
+    from swclint.pipeline import SourceFile
+
+    files = []
+    for i in range(16):
+        path = folder / f"c{i}.sol"
+        path.write_text(f"contract C{i} {{}}\n")
+        files.append(SourceFile(path.resolve(), path.name, path.read_text()))
+    return files
+
+
+def compiled_together(solc, paths, root, remappings=(), timeout=None, *, output_selection=None):
+    """Fakes `compile_group`: every file compiles, and the output names the files compiled together."""
+    from swclint.solc.compile import CompileResult
+
+    return CompileResult(None, {}, {"sources": {Path(p).name: {} for p in paths}}, compiled=list(paths))
+
+
 @pytest.mark.parametrize("bad_at", [0, 5, 15])
 def test_one_file_slither_fails_on_costs_a_logarithmic_number_of_runs(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_at: int) -> None:
@@ -21,17 +39,8 @@ def test_one_file_slither_fails_on_costs_a_logarithmic_number_of_runs(
     from swclint.analyze import slither_run
     from swclint.solc import compile as solc_compile
 
-    files = []
-    for i in range(16):
-        path = tmp_path / f"c{i}.sol"
-        path.write_text(f"contract C{i} {{}}\n")
-        files.append(pipeline.SourceFile(path.resolve(), path.name, path.read_text()))
+    files = sixteen_files(tmp_path)
     bad = files[bad_at].rel
-
-    def compile_group(solc, paths, root, remappings=(), timeout=None, *, output_selection=None):
-        # fakes solc: every file compiles, and the output names the files compiled together
-        return solc_compile.CompileResult(None, {}, {"sources": {Path(p).name: {} for p in paths}},
-                                          compiled=list(paths))
 
     runs: list[set[str]] = []
 
@@ -43,7 +52,7 @@ def test_one_file_slither_fails_on_costs_a_logarithmic_number_of_runs(
 
     solc = SimpleNamespace(version="0.4.24")
     monkeypatch.setattr(pipeline, "_solc_for", lambda version, files, opts: solc)
-    monkeypatch.setattr(solc_compile, "compile_group", compile_group)
+    monkeypatch.setattr(solc_compile, "compile_group", compiled_together)
     monkeypatch.setattr(slither_run, "run_slither", run_slither)
     result = pipeline._analyse_group("0.4.24", files, tmp_path, [], Options(llm=False, jobs=1, cache=False))
 
@@ -61,19 +70,14 @@ def test_a_group_solc_fails_on_as_a_whole_is_analysed_in_halves(tmp_path: Path, 
     from swclint.solc import compile as solc_compile
     from swclint.solc.errors import GroupFailed
 
-    files = []
-    for i in range(16):
-        path = tmp_path / f"c{i}.sol"
-        path.write_text(f"contract C{i} {{}}\n")
-        files.append(pipeline.SourceFile(path.resolve(), path.name, path.read_text()))
+    files = sixteen_files(tmp_path)
     compiles: list[int] = []
 
     def compile_group(solc, paths, root, remappings=(), timeout=None, *, output_selection=None):
         compiles.append(len(paths))
         if len(paths) > 4:  # as solc-js does past about a megabyte of input
             raise GroupFailed(f"solc 0.4.24 failed on {len(paths)} files together: JSONError")
-        return solc_compile.CompileResult(None, {}, {"sources": {Path(p).name: {} for p in paths}},
-                                          compiled=list(paths))
+        return compiled_together(solc, paths, root)
 
     monkeypatch.setattr(pipeline, "_solc_for", lambda version, files, opts: SimpleNamespace(version="0.4.24"))
     monkeypatch.setattr(solc_compile, "compile_group", compile_group)
