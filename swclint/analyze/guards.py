@@ -13,16 +13,19 @@ import re
 
 
 def _node_effects(node) -> tuple[set, set]:
-    """(state written, state read in a check) by a node, through the internal calls it makes."""
+    """(state written, state read in a check) by a node, through the internal calls it makes. A check
+    is a require, an `if`, or a call to a helper that reverts unless its flag holds (`_require`)."""
+    from swclint.detectors.ir import is_guard_node
+
     written = set(node.state_variables_written)
-    checked = set(node.state_variables_read) if node.contains_require_or_assert() or node.contains_if() else set()
+    checked = set(node.state_variables_read) if is_guard_node(node) else set()
     for call in node.internal_calls:
         callee = getattr(call, "function", call)
         if not hasattr(callee, "nodes"):
             continue  # a Solidity built-in (require, keccak256 ...)
         written |= set(callee.all_state_variables_written())
         for inner in callee.nodes:
-            if inner.contains_require_or_assert() or inner.contains_if():
+            if is_guard_node(inner):
                 checked |= set(inner.state_variables_read)
     return written, checked
 

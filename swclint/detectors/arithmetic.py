@@ -44,6 +44,7 @@ from swclint.detectors.ir import (
     is_guard_node,
     is_pre_08,
     is_unchecked,
+    literal_value,
     origin,
     parameter_operations,
     shrinks_nonempty,
@@ -54,7 +55,15 @@ from swclint.detectors.ir import (
     write_targets,
     written_after_deploy,
 )
-from swclint.detectors.ranges import Bounds, bounds_of, constant_value, state_writers, type_max
+from swclint.detectors.ranges import (
+    Bounds,
+    bounds_of,
+    constant_value,
+    int_range,
+    returned_range,
+    state_writers,
+    type_max,
+)
 
 
 def _shallow(value, producers: dict) -> set:
@@ -193,29 +202,16 @@ def _adds_a_length(binary: Binary, producers: dict) -> bool:
         made = producers.get(added)
         while isinstance(made, (Assignment, TypeConversion)):
             made = producers.get(made.rvalue if isinstance(made, Assignment) else made.variable)
-        span = _int_range(getattr(total, "type", None))
+        span = int_range(getattr(total, "type", None))
         if isinstance(made, Length) and span is not None and span[0] == 0 and span[1] >= 2**128 - 1:
             return True
     return False
 
 
-def _int_range(type_) -> tuple[int, int] | None:
-    """Value range of an integer elementary type; None for anything else."""
-    if not isinstance(type_, ElementaryType):
-        return None
-    name = str(type_.name)
-    for prefix, signed in (("uint", False), ("int", True)):
-        if name.startswith(prefix):
-            bits = name.removeprefix(prefix) or "256"
-            if not bits.isdigit():
-                return None
-            n = int(bits)
-            return (-(2 ** (n - 1)), 2 ** (n - 1) - 1) if signed else (0, 2**n - 1)
-    return None
-
-
 def _operand_range(value, conversions: dict, computed: set) -> tuple[int, int] | None:
-    """Range an operand can take: a literal's value, or the narrower type a variable was widened from.
+    """Range an operand can take: a literal's value, the narrower type a variable was widened from, or
+    the range a helper's result is checked into (SafeCast's `toInt256`). `conversions` maps a value to
+    the conversion or helper call that produced it.
 
     Temporaries computed by arithmetic (`computed`) get no range: Slither types them after the left
     operand, which is not the type Solidity gives them.
@@ -224,11 +220,13 @@ def _operand_range(value, conversions: dict, computed: set) -> tuple[int, int] |
         return (value.value, value.value) if isinstance(value.value, int) and not isinstance(value.value, bool) else None
     if isinstance(value, StateVariable) and value.is_constant:
         folded = constant_value(value)
-        return (folded, folded) if folded is not None else _int_range(getattr(value, "type", None))
+        return (folded, folded) if folded is not None else int_range(getattr(value, "type", None))
     if value in computed:
         return None
-    own = _int_range(getattr(value, "type", None))
+    own = int_range(getattr(value, "type", None))
     conv = conversions.get(value)
+    if isinstance(conv, (InternalCall, LibraryCall)):
+        return returned_range(conv.function) or own
     if conv is not None and not isinstance(conv.variable, TemporaryVariable):
         source = _operand_range(conv.variable, conversions, computed)
         # a widening conversion keeps the source's values; a narrowing or sign change may not
@@ -239,7 +237,7 @@ def _operand_range(value, conversions: dict, computed: set) -> tuple[int, int] |
 
 def _result_range(binary: Binary) -> tuple[int, int] | None:
     """The operation's type as Solidity gives it: the variable operands' common (wider) type."""
-    typed = [_int_range(getattr(op, "type", None)) for op in (binary.variable_left, binary.variable_right)
+    typed = [int_range(getattr(op, "type", None)) for op in (binary.variable_left, binary.variable_right)
              if not isinstance(op, Constant)]
     if not typed or None in typed or len({r[0] < 0 for r in typed}) > 1:
         return None
@@ -427,6 +425,22 @@ def _subtrahend_below(function: Function, node: Node, binary: Binary, producers:
     return any(value_key(big, producers) in top and bottom in _shallow(small, producers) for small, big in facts)
 
 
+def _decrement_within(function: Function, node: Node, binary: Binary, producers: dict) -> bool:
+    """`x - c` (a literal) where a check known to hold at `node` puts x at or above c: `if (x == 0)
+    revert(); x -= 1`, `require(x >= 2); x -= 2`."""
+    defs = definitions(function)
+    amount = literal_value(binary.variable_right, defs)
+    if binary.type != BinaryType.SUBTRACTION or amount is None:
+        return False
+    top = _shallow(binary.variable_left, producers)
+    for pair in (*comparisons_that_hold(function, node, defs, after=True),
+                 *short_circuit_facts(node, binary.lvalue, defs)):
+        floor = literal_value(pair[0], defs)
+        if floor is not None and value_key(pair[1], producers) in top and floor + pair.strict >= amount:
+            return True
+    return False
+
+
 def checked_before(node: Node, binary: Binary, producers: dict) -> bool:
     """The same operation on the same values ran with a check earlier on every path to `node` (a
     SafeMath-style helper, or checked 0.8 arithmetic): had it wrapped, that one reverted first
@@ -466,6 +480,8 @@ class ArithmeticOverflow(SWCDetector):
         ordered = binary.type == BinaryType.SUBTRACTION and not any(is_constant(op) for op in operands)
         if ordered and _subtrahend_below(function, node, binary, producers):
             return True
+        if _decrement_within(function, node, binary, producers):
+            return True
         for guard in function.nodes:
             if not is_guard_node(guard):
                 continue
@@ -492,7 +508,9 @@ class ArithmeticOverflow(SWCDetector):
         dead = dead_nodes(function)
         producers = value_producers(function)
         bounds = bounds_of(function)
-        conversions = {ir.lvalue: ir for node in function.nodes for ir in node.irs if isinstance(ir, TypeConversion)}
+        conversions = {ir.lvalue: ir for node in function.nodes for ir in node.irs
+                       if isinstance(ir, TypeConversion)
+                       or (isinstance(ir, (InternalCall, LibraryCall)) and isinstance(ir.function, Function))}
         reported: set[Node] = set()
         results = []
         for node in function.nodes:

@@ -8,11 +8,39 @@ from collections.abc import Callable, Iterator
 
 from slither.core.cfg.node import Node, NodeType
 from slither.core.declarations import Function
-from slither.slithir.operations import Binary, BinaryType, Unary, UnaryType
+from slither.slithir.operations import (
+    Assignment,
+    Binary,
+    BinaryType,
+    InternalCall,
+    LibraryCall,
+    Return,
+    Unary,
+    UnaryType,
+)
 
-from swclint.detectors.ir import branch_ends, condition_values, flat_reads, literal_value, through_copies
+from swclint.analyze.run_cache import run_cache
+from swclint.detectors.ir import (
+    branch_ends,
+    condition_values,
+    definitions,
+    flat_reads,
+    literal_value,
+    through_copies,
+)
 
 ORDERINGS = frozenset({BinaryType.GREATER, BinaryType.GREATER_EQUAL, BinaryType.LESS, BinaryType.LESS_EQUAL})
+
+
+class Ordering(tuple):
+    """(small, big); `strict` when `small < big` is known, not only `small <= big`."""
+
+    strict: bool
+
+    def __new__(cls, small, big, strict: bool = False) -> Ordering:
+        pair = super().__new__(cls, (small, big))
+        pair.strict = strict
+        return pair
 
 
 # Given the two sides of an `||` that holds, the side that must hold too (None: neither is known).
@@ -40,12 +68,14 @@ def ordered_pairs(value, defs: dict, holds: bool, either: EitherSide | None = No
         small, big = ir.variable_left, ir.variable_right
         if ir.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL):
             small, big = big, small
-        yield (small, big) if holds else (big, small)
+        strict = ir.type in (BinaryType.LESS, BinaryType.GREATER)
+        yield Ordering(small, big, strict) if holds else Ordering(big, small, not strict)
         if holds and ir.type in (BinaryType.LESS, BinaryType.GREATER) and literal_value(small, defs) == 0:
             yield from _bit_set(big, defs)
     elif ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL) and holds == (ir.type == BinaryType.NOT_EQUAL):
         for tested, other in ((ir.variable_left, ir.variable_right), (ir.variable_right, ir.variable_left)):
             if literal_value(other, defs) == 0:
+                yield Ordering(other, tested, strict=True)  # unsigned and not zero: above zero
                 yield from _bit_set(tested, defs)
 
 
@@ -95,7 +125,9 @@ def _on_branch(guard: Node, node: Node) -> bool | None:
 def comparisons_that_hold(function: Function, node: Node, defs: dict, either: EitherSide | None = None,
                           after: bool = False) -> Iterator[tuple]:
     """(small, big) pairs known to hold when `node` runs. With `after`, a require/assert that runs
-    after `node` counts too: it reverts whatever `node` did."""
+    after `node` counts too: it reverts whatever `node` did. A value an earlier call returned from a
+    helper that never returns more than its arguments (`min(a, b)`) is at most each of them."""
+    yield from _returned_bounds(function, node)
     for guard in function.nodes:
         for tested in condition_values(guard):
             if guard.type in (NodeType.IF, NodeType.IFLOOP):
@@ -123,3 +155,53 @@ def _feeds(source, value, defs: dict, depth: int = 0) -> bool:
         return True
     ir = defs.get(value)
     return depth < 8 and ir is not None and any(_feeds(source, read, defs, depth + 1) for read in flat_reads(ir))
+
+
+def _returned_bounds(function: Function, node: Node) -> Iterator[tuple]:
+    """(result, argument) for each call before `node` to a helper whose result is at most that
+    argument, and (copy, argument) for a local the result is copied into once."""
+    for earlier in node.dominators:
+        if earlier is node:
+            continue
+        for ir in earlier.irs:
+            if not isinstance(ir, (InternalCall, LibraryCall)) or not isinstance(ir.function, Function):
+                continue
+            for index in returns_at_most(ir.function):
+                if index < len(ir.arguments):
+                    yield Ordering(ir.lvalue, ir.arguments[index])
+                    for copy in _copies(function, ir.lvalue):
+                        yield Ordering(copy, ir.arguments[index])
+
+
+def _copies(function: Function, value) -> Iterator:
+    for candidate, ir in definitions(function).items():
+        if isinstance(ir, Assignment) and ir.rvalue is value:
+            yield candidate
+
+
+@run_cache(maxsize=1024)
+def returns_at_most(function: Function) -> frozenset[int]:
+    """Indexes of the parameters `function` never returns more than: on every path it returns one of
+    its parameters, known there to be at or below each of those (`a < b ? a : b` for both)."""
+    params = function.parameters
+    ends = [n for n in function.nodes if not n.sons]
+    if len(function.returns) != 1 or len(params) < 2 or not ends or function in _READING:
+        return frozenset()
+    defs = definitions(function)
+    keep = set(range(len(params)))
+    _READING.add(function)
+    try:
+        for end in ends:
+            values = [ir.values for ir in end.irs if isinstance(ir, Return)]
+            if end.type != NodeType.RETURN or len(values) != 1 or len(values[0]) != 1:
+                return frozenset()
+            value = through_copies(values[0][0], defs)
+            facts = {pair for pair in comparisons_that_hold(function, end, defs) if pair[0] is value}
+            keep &= {i for i, p in enumerate(params) if p is value or (value, p) in facts}
+    finally:
+        _READING.discard(function)
+    return frozenset(keep)
+
+
+_READING: set = set()  # helpers being read, so that recursion ends
+

@@ -16,6 +16,7 @@ from slither.core.cfg.scope import Scope
 from slither.core.declarations import (
     Contract,
     Function,
+    Modifier,
     SolidityFunction,
     SolidityVariable,
     SolidityVariableComposed,
@@ -32,6 +33,7 @@ from slither.slithir.operations import (
     Index,
     InternalCall,
     Length,
+    LibraryCall,
     LowLevelCall,
     Member,
     NewContract,
@@ -42,7 +44,9 @@ from slither.slithir.operations import (
     SolidityCall,
     Transfer,
     TypeConversion,
+    Unary,
 )
+from slither.slithir.operations.unary import UnaryType
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
 from swclint.analyze.run_cache import run_cache
@@ -307,12 +311,69 @@ def returns_roots(function: Function) -> set:
 
 
 def condition_values(node: Node) -> Iterator:
-    """Values tested by a require/assert call or an if/loop condition in this node."""
+    """Values tested by a require/assert call, a call to a helper that reverts unless its flag holds
+    (`_require(ok, code)`), or an if/loop condition in this node."""
     for ir in node.irs:
         if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT:
             yield ir.arguments[0]
         elif isinstance(ir, Condition):
             yield ir.value
+        elif (callee := _helper(ir)) is not None:
+            index = asserted_argument(callee)
+            if index is not None and index < len(ir.arguments):
+                yield ir.arguments[index]
+
+
+def _helper(ir: Operation) -> Function | None:
+    """The function an internal or library call runs (modifiers are not calls here)."""
+    if isinstance(ir, (InternalCall, LibraryCall)) and isinstance(ir.function, Function) \
+            and not isinstance(ir.function, Modifier):
+        return ir.function
+    return None
+
+
+_VISITING: set = set()  # helpers being read, so that recursion ends
+
+
+@run_cache(maxsize=1024)
+def asserted_argument(function: Function) -> int | None:
+    """Index of a `bool` parameter that `function` reverts unless it holds, checked on every path
+    before it returns: a `require` written as a call (`_require(ok, code)` ending in an assembly
+    revert, a library's `ensure(ok, reason)`); None when it has none."""
+    flags = {p: i for i, p in enumerate(function.parameters) if str(p.type) == "bool"}
+    if not flags or function in _VISITING:
+        return None
+    exits = [n for n in function.nodes if not n.sons]
+    defs = definitions(function)
+    _VISITING.add(function)
+    try:
+        for node in function.nodes:
+            if not exits or not all(node in e.dominators for e in exits):
+                continue
+            for flag in _required_flags(node, defs):
+                if flag in flags:
+                    return flags[flag]
+    finally:
+        _VISITING.discard(function)
+    return None
+
+
+def _required_flags(node: Node, defs: dict) -> Iterator:
+    """Values the node reverts unless they hold: require/assert, `if (!x) revert`, a nested helper."""
+    for ir in node.irs:
+        if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT:
+            yield ir.arguments[0]
+        elif isinstance(ir, Condition) and node.type == NodeType.IF:
+            negated = defs.get(ir.value)
+            if isinstance(negated, Unary) and negated.type == UnaryType.BANG and node.son_true is not None \
+                    and branch_ends(node.son_true, returns=False, within_if=True):
+                yield negated.rvalue
+            elif node.son_false is not None and branch_ends(node.son_false, returns=False, within_if=True):
+                yield ir.value
+        elif (callee := _helper(ir)) is not None:
+            index = asserted_argument(callee)
+            if index is not None and index < len(ir.arguments):
+                yield ir.arguments[index]
 
 
 def failure_reverts(function: Function, flag) -> bool:
@@ -518,9 +579,25 @@ def dead_nodes(function: Function) -> set[Node]:
 
 
 def reverts(node: Node) -> bool:
-    """The node throws or reverts (`throw`, `revert(...)`, a custom error)."""
+    """The node throws or reverts (`throw`, `revert(...)`, a custom error, a call to a helper that
+    always reverts)."""
     return node.type == NodeType.THROW or any(
-        isinstance(ir, SolidityCall) and ir.function.name.startswith("revert") for ir in node.irs)
+        (isinstance(ir, SolidityCall) and ir.function.name.startswith("revert"))
+        or ((callee := _helper(ir)) is not None and always_reverts(callee))
+        for ir in node.irs)
+
+
+@run_cache(maxsize=1024)
+def always_reverts(function: Function) -> bool:
+    """Every call of `function` reverts: its body runs straight into a throw or revert (an error
+    helper like `_revert(code)` that ends in an assembly `revert`)."""
+    if function.entry_point is None or function in _VISITING:
+        return False
+    _VISITING.add(function)
+    try:
+        return branch_ends(function.entry_point, returns=False, within_if=False)
+    finally:
+        _VISITING.discard(function)
 
 
 _JUMPS = frozenset({NodeType.CONTINUE, NodeType.BREAK})

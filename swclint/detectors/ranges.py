@@ -9,6 +9,7 @@ the exact result inside its type cannot wrap, whatever the caller sends.
 
 from __future__ import annotations
 
+from slither.core.cfg.node import NodeType
 from slither.core.declarations import Function, SolidityFunction, SolidityVariable, SolidityVariableComposed
 from slither.core.solidity_types import ElementaryType, MappingType
 from slither.core.variables.local_variable import LocalVariable
@@ -20,12 +21,15 @@ from slither.slithir.operations import (
     Delete,
     Length,
     OperationWithLValue,
+    Return,
     SolidityCall,
     TypeConversion,
 )
 from slither.slithir.variables import Constant, ReferenceVariable
 
 from swclint.analyze.run_cache import run_cache
+from swclint.detectors.facts import comparisons_that_hold
+from swclint.detectors.ir import definitions, literal_value, through_copies
 from swclint.detectors.storage import Write, assigned, location, placed_writes
 
 ETHER_MAX = 2**128  # every wei that exists, with a wide margin
@@ -55,6 +59,21 @@ def type_max(type_) -> int | None:
         return None
     bits = name.removeprefix("uint") or "256"
     return 2 ** int(bits) - 1 if bits.isdigit() else None
+
+
+def int_range(type_) -> tuple[int, int] | None:
+    """Value range of an integer elementary type; None for anything else."""
+    if not isinstance(type_, ElementaryType):
+        return None
+    name = str(type_.name)
+    for prefix, signed in (("uint", False), ("int", True)):
+        if name.startswith(prefix):
+            bits = name.removeprefix(prefix) or "256"
+            if not bits.isdigit():
+                return None
+            n = int(bits)
+            return (-(2 ** (n - 1)), 2 ** (n - 1) - 1) if signed else (0, 2**n - 1)
+    return None
 
 
 def _origin(value):
@@ -303,3 +322,41 @@ def state_writers(variable: StateVariable) -> list[Function]:
             continue
         out += [f for f in candidate.functions_and_modifiers_declared if variable in f.state_variables_written]
     return out
+
+
+@run_cache(maxsize=1024)
+def returned_range(function: Function) -> tuple[int, int] | None:
+    """Range of what `function` returns when every return converts a value it has just checked
+    against a literal bound (`require(value < 2**255); return int256(value)`); None otherwise."""
+    ends = [n for n in function.nodes if not n.sons]
+    if len(function.returns) != 1 or not ends:
+        return None
+    defs = definitions(function)
+    found: list[tuple[int, int]] = []
+    for end in ends:
+        values = [ir.values for ir in end.irs if isinstance(ir, Return)]
+        if end.type != NodeType.RETURN or len(values) != 1 or len(values[0]) != 1:
+            return None
+        conversion = defs.get(_through_assignments(values[0][0], defs))
+        if not isinstance(conversion, TypeConversion):
+            return None
+        source, target = int_range(conversion.variable.type), int_range(conversion.type)
+        limits = [literal_value(through_copies(pair[1], defs), defs) - pair.strict
+                  for pair in comparisons_that_hold(function, end, defs)
+                  if pair[0] is conversion.variable and literal_value(through_copies(pair[1], defs), defs) is not None]
+        if source is None or target is None or not limits:
+            return None
+        span = (source[0], min(source[1], *limits))
+        if not target[0] <= span[0] <= span[1] <= target[1]:
+            return None
+        found.append(span)
+    return min(lo for lo, _ in found), max(hi for _, hi in found)
+
+
+def _through_assignments(value, defs: dict):
+    for _ in range(4):
+        ir = defs.get(value)
+        if not isinstance(ir, Assignment):
+            break
+        value = ir.rvalue
+    return value
