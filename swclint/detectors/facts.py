@@ -14,7 +14,6 @@ from slither.slithir.operations import (
     BinaryType,
     InternalCall,
     LibraryCall,
-    Return,
     Unary,
     UnaryType,
 )
@@ -26,6 +25,7 @@ from swclint.detectors.ir import (
     definitions,
     flat_reads,
     literal_value,
+    returned_values,
     through_copies,
 )
 
@@ -184,18 +184,15 @@ def returns_at_most(function: Function) -> frozenset[int]:
     """Indexes of the parameters `function` never returns more than: on every path it returns one of
     its parameters, known there to be at or below each of those (`a < b ? a : b` for both)."""
     params = function.parameters
-    ends = [n for n in function.nodes if not n.sons]
-    if len(function.returns) != 1 or len(params) < 2 or not ends or function in _READING:
+    returned = returned_values(function)
+    if returned is None or len(params) < 2 or function in _READING:
         return frozenset()
     defs = definitions(function)
     keep = set(range(len(params)))
     _READING.add(function)
     try:
-        for end in ends:
-            values = [ir.values for ir in end.irs if isinstance(ir, Return)]
-            if end.type != NodeType.RETURN or len(values) != 1 or len(values[0]) != 1:
-                return frozenset()
-            value = through_copies(values[0][0], defs)
+        for end, value in returned:
+            value = through_copies(value, defs)
             facts = {pair for pair in comparisons_that_hold(function, end, defs) if pair[0] is value}
             keep &= {i for i, p in enumerate(params) if p is value or (value, p) in facts}
     finally:

@@ -747,6 +747,20 @@ def shrinks_nonempty(function: Function, node: Node, binary: Binary, producers: 
 _NOT_PURE = {"gasleft()"}
 
 
+def returned_values(function: Function) -> list[tuple[Node, object]] | None:
+    """(return node, value returned) for every way out of `function`; None when one of them returns
+    nothing or several values (a named return variable, a tuple)."""
+    ends = [n for n in function.nodes if not n.sons]
+    if len(function.returns) != 1 or not ends:
+        return None
+    found = []
+    for end in ends:
+        values = [ir.values for ir in end.irs if isinstance(ir, Return)]
+        if end.type != NodeType.RETURN or len(values) != 1 or len(values[0]) != 1:
+            return None
+        found.append((end, values[0][0]))
+    return found
+
 def through_copies(value, defs: dict):
     """The value `value` was copied or converted from (`uint(x)`, `y = x`), up to four steps back."""
     for _ in range(4):

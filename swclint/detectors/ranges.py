@@ -9,7 +9,6 @@ the exact result inside its type cannot wrap, whatever the caller sends.
 
 from __future__ import annotations
 
-from slither.core.cfg.node import NodeType
 from slither.core.declarations import Function, SolidityFunction, SolidityVariable, SolidityVariableComposed
 from slither.core.solidity_types import ElementaryType, MappingType
 from slither.core.variables.local_variable import LocalVariable
@@ -21,7 +20,6 @@ from slither.slithir.operations import (
     Delete,
     Length,
     OperationWithLValue,
-    Return,
     SolidityCall,
     TypeConversion,
 )
@@ -29,7 +27,7 @@ from slither.slithir.variables import Constant, ReferenceVariable
 
 from swclint.analyze.run_cache import run_cache
 from swclint.detectors.facts import comparisons_that_hold
-from swclint.detectors.ir import definitions, literal_value, through_copies
+from swclint.detectors.ir import definitions, literal_value, returned_values, through_copies
 from swclint.detectors.storage import Write, assigned, location, placed_writes
 
 ETHER_MAX = 2**128  # every wei that exists, with a wide margin
@@ -328,16 +326,13 @@ def state_writers(variable: StateVariable) -> list[Function]:
 def returned_range(function: Function) -> tuple[int, int] | None:
     """Range of what `function` returns when every return converts a value it has just checked
     against a literal bound (`require(value < 2**255); return int256(value)`); None otherwise."""
-    ends = [n for n in function.nodes if not n.sons]
-    if len(function.returns) != 1 or not ends:
+    returned = returned_values(function)
+    if returned is None:
         return None
     defs = definitions(function)
     found: list[tuple[int, int]] = []
-    for end in ends:
-        values = [ir.values for ir in end.irs if isinstance(ir, Return)]
-        if end.type != NodeType.RETURN or len(values) != 1 or len(values[0]) != 1:
-            return None
-        conversion = defs.get(_through_assignments(values[0][0], defs))
+    for end, value in returned:
+        conversion = defs.get(_through_assignments(value, defs))
         if not isinstance(conversion, TypeConversion):
             return None
         source, target = int_range(conversion.variable.type), int_range(conversion.type)
