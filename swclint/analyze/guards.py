@@ -51,15 +51,53 @@ def lock_variables(modifier) -> set:
 
 def _locks_of(function, memo: dict) -> set:
     found: set = set()
-    for modifier in function.modifiers:
-        if modifier not in memo:
-            memo[modifier] = lock_variables(modifier)
-        found |= memo[modifier]
+    for modifier in getattr(function, "modifiers", []):
+        found |= _locks_of_modifier(modifier, memo)
     return found
 
 
-def _touches(function, variables: set) -> bool:
-    return bool(variables & (set(function.all_state_variables_written()) | set(function.all_state_variables_read())))
+def _doomed(function) -> set:
+    """Nodes from which every path ends in a revert: what they read or change never lasts."""
+    from swclint.detectors.ir import reverts
+
+    doomed = {node for node in function.nodes if reverts(node)}
+    grew = True
+    while grew:
+        grew = False
+        for node in function.nodes:
+            if node not in doomed and node.sons and all(son in doomed for son in node.sons):
+                doomed.add(node)
+                grew = True
+    return doomed
+
+
+def _open_touches(function, locks: set, memo: dict, seen: set | None = None) -> set:
+    """State a call of `function` reads or writes where a re-entering call would keep the effect:
+    outside internal functions that take one of `locks` (a public wrapper around a locked private
+    function) and outside statements that always end in a revert (a query that simulates, then
+    reverts)."""
+    seen = set() if seen is None else seen
+    seen.add(function)
+    doomed = _doomed(function)
+    found: set = set()
+    for node in function.nodes:
+        if node in doomed:
+            continue
+        found |= set(node.state_variables_read) | set(node.state_variables_written)
+        for call in node.internal_calls:
+            callee = getattr(call, "function", call)
+            if hasattr(callee, "nodes") and callee not in seen and not (_locks_of(callee, memo) & locks):
+                found |= _open_touches(callee, locks, memo, seen)
+    for modifier in getattr(function, "modifiers", []):
+        if modifier not in seen and not (_locks_of_modifier(modifier, memo) & locks):
+            found |= _open_touches(modifier, locks, memo, seen)
+    return found
+
+
+def _locks_of_modifier(modifier, memo: dict) -> set:
+    if modifier not in memo:
+        memo[modifier] = lock_variables(modifier)
+    return memo[modifier]
 
 
 def mutex_guarded_functions(slither) -> set[tuple[str, str, str]]:
@@ -67,7 +105,9 @@ def mutex_guarded_functions(slither) -> set[tuple[str, str, str]]:
 
     A lock only stops re-entry into functions that take the same lock. A locked function whose state
     is also read or written by an unlocked state-changing entry point stays open to cross-function
-    re-entrancy, so it is not in the set and Slither's finding on it stands.
+    re-entrancy, so it is not in the set and Slither's finding on it stands. An entry point that
+    touches that state only inside functions taking the lock, or only on paths that end in a revert,
+    is no way in.
     Keyed by file too: one compilation can hold two contracts of the same name (a mock beside
     the real one, v1 beside v2), and only the locked one is protected.
     """
@@ -83,7 +123,8 @@ def mutex_guarded_functions(slither) -> set[tuple[str, str, str]]:
                 continue
             shared = set(function.all_state_variables_written()) - locks
             open_doors = [g for g in entries
-                          if g is not function and not (_locks_of(g, memo) & locks) and _touches(g, shared)]
+                          if g is not function and not (_locks_of(g, memo) & locks)
+                          and shared & _open_touches(g, locks, memo)]
             if not open_doors:
                 guarded.add((path, contract.name, function.name))
     return guarded

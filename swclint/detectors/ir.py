@@ -748,17 +748,21 @@ _NOT_PURE = {"gasleft()"}
 
 
 def returned_values(function: Function) -> list[tuple[Node, object]] | None:
-    """(return node, value returned) for every way out of `function`; None when one of them returns
-    nothing or several values (a named return variable, a tuple)."""
+    """(last node, value returned) for every way out of `function`: a `return x`, or the named
+    return variable where the body ends without one; None for several values or a revert-only end."""
     ends = [n for n in function.nodes if not n.sons]
     if len(function.returns) != 1 or not ends:
         return None
+    named = function.returns[0] if function.returns[0].name else None
     found = []
     for end in ends:
         values = [ir.values for ir in end.irs if isinstance(ir, Return)]
-        if end.type != NodeType.RETURN or len(values) != 1 or len(values[0]) != 1:
+        if end.type == NodeType.RETURN and len(values) == 1 and len(values[0]) == 1:
+            found.append((end, values[0][0]))
+        elif named is not None and end.type != NodeType.RETURN and not values and not reverts(end):
+            found.append((end, named))
+        else:
             return None
-        found.append((end, values[0][0]))
     return found
 
 def through_copies(value, defs: dict):
