@@ -314,14 +314,20 @@ def condition_values(node: Node) -> Iterator:
     """Values tested by a require/assert call, a call to a helper that reverts unless its flag holds
     (`_require(ok, code)`), or an if/loop condition in this node."""
     for ir in node.irs:
-        if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT:
-            yield ir.arguments[0]
-        elif isinstance(ir, Condition):
+        if isinstance(ir, Condition):
             yield ir.value
-        elif (callee := _helper(ir)) is not None:
-            index = asserted_argument(callee)
-            if index is not None and index < len(ir.arguments):
-                yield ir.arguments[index]
+        elif (value := asserted_value(ir)) is not None:
+            yield value
+
+
+def asserted_value(ir: Operation):
+    """What a require/assert call, or a call to a helper that reverts unless its flag holds, asserts;
+    None for any other operation."""
+    if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT:
+        return ir.arguments[0]
+    callee = _helper(ir)
+    index = asserted_argument(callee) if callee is not None else None
+    return ir.arguments[index] if index is not None and index < len(ir.arguments) else None
 
 
 def _helper(ir: Operation) -> Function | None:
@@ -361,8 +367,8 @@ def asserted_argument(function: Function) -> int | None:
 def _required_flags(node: Node, defs: dict) -> Iterator:
     """Values the node reverts unless they hold: require/assert, `if (!x) revert`, a nested helper."""
     for ir in node.irs:
-        if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT:
-            yield ir.arguments[0]
+        if (value := asserted_value(ir)) is not None:
+            yield value
         elif isinstance(ir, Condition) and node.type == NodeType.IF:
             negated = defs.get(ir.value)
             if isinstance(negated, Unary) and negated.type == UnaryType.BANG and node.son_true is not None \
@@ -370,16 +376,13 @@ def _required_flags(node: Node, defs: dict) -> Iterator:
                 yield negated.rvalue
             elif node.son_false is not None and branch_ends(node.son_false, returns=False, within_if=True):
                 yield ir.value
-        elif (callee := _helper(ir)) is not None:
-            index = asserted_argument(callee)
-            if index is not None and index < len(ir.arguments):
-                yield ir.arguments[index]
 
 
 def failure_reverts(function: Function, flag) -> bool:
     """A call's success flag, or a value computed from it (`!ok`, a local copy), decides a revert:
-    it is tested by require/assert, or by an `if` with a branch that throws or reverts. An `if` that
-    only counts or logs the failure lets the transaction go on."""
+    it is tested by require/assert (or a helper that reverts unless its flag holds, like an old
+    contract's own `assert`), or by an `if` with a branch that throws or reverts. An `if` that only
+    counts or logs the failure lets the transaction go on."""
     derived = {flag}
     changed = True
     while changed:  # temporaries are not dependency roots, so follow what is computed from the flag
@@ -392,7 +395,7 @@ def failure_reverts(function: Function, flag) -> bool:
                     changed = True
     for node in function.nodes:
         for ir in node.irs:
-            if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT and ir.arguments[0] in derived:
+            if asserted_value(ir) in derived:
                 return True
             if (isinstance(ir, Condition) and ir.value in derived
                     and any(branch_ends(son, returns=False, within_if=True) for son in node.sons)):
