@@ -38,6 +38,7 @@ from swclint.detectors.ir import (
     definitions,
     dependencies,
     flat_reads,
+    helper_callee,
     helper_operands,
     in_assembly,
     is_constant,
@@ -225,7 +226,7 @@ def _operand_range(value, conversions: dict, computed: set) -> tuple[int, int] |
         return None
     own = int_range(getattr(value, "type", None))
     conv = conversions.get(value)
-    if isinstance(conv, (InternalCall, LibraryCall)):
+    if not isinstance(conv, TypeConversion) and conv is not None:
         return returned_range(conv.function) or own
     if conv is not None and not isinstance(conv.variable, TemporaryVariable):
         source = _operand_range(conv.variable, conversions, computed)
@@ -412,31 +413,39 @@ def _clock_difference(binary: Binary, function: Function) -> bool:
     return left is not None and left == right
 
 
+def _facts_at(function: Function, node: Node, binary: Binary, producers: dict) -> list:
+    """Orderings known where `binary` runs: checks before it or around it in the same condition, and
+    a require after it (it reverts the wrapped result) unless that check reads what the operation
+    wrote (`count -= 1; require(count != 0)` tests the wrapped value)."""
+    defs = definitions(function)
+    before = [*comparisons_that_hold(function, node, defs), *short_circuit_facts(node, binary.lvalue, defs)]
+    written = {value_key(name, producers) for name in _result_names(function, binary.lvalue)}
+    later = [pair for pair in comparisons_that_hold(function, node, defs, after=True)
+             if pair not in before and not {value_key(side, producers) for side in pair} & written]
+    return before + later
+
+
 def _subtrahend_below(function: Function, node: Node, binary: Binary, producers: dict) -> bool:
     """`a - b` where a check known to hold at `node` orders b (or a sum that includes it) at or below
     a (or a value a is computed from): `require(b <= a)`, `if (a < b) return; ...`, `if (a >= b) {..}`,
-    `require(total >= fee + tax); total - fee - tax`. A require after the operation counts: it
-    reverts the wrapped result."""
-    defs = definitions(function)
+    `require(total >= fee + tax); total - fee - tax`."""
     top = _shallow(binary.variable_left, producers)
     bottom = value_key(binary.variable_right, producers)
-    facts = [*comparisons_that_hold(function, node, defs, after=True),
-             *short_circuit_facts(node, binary.lvalue, defs)]
-    return any(value_key(big, producers) in top and bottom in _shallow(small, producers) for small, big in facts)
+    return any(value_key(big, producers) in top and bottom in _shallow(small, producers)
+               for small, big in _facts_at(function, node, binary, producers))
 
 
 def _decrement_within(function: Function, node: Node, binary: Binary, producers: dict) -> bool:
-    """`x - c` (a literal) where a check known to hold at `node` puts x at or above c: `if (x == 0)
-    revert(); x -= 1`, `require(x >= 2); x -= 2`."""
+    """`x - c` (a literal) where a check known to hold at `node` puts x itself at or above c: `if (x
+    == 0) revert(); x -= 1`, `require(x >= 2); x -= 2`."""
     defs = definitions(function)
     amount = literal_value(binary.variable_right, defs)
     if binary.type != BinaryType.SUBTRACTION or amount is None:
         return False
-    top = _shallow(binary.variable_left, producers)
-    for pair in (*comparisons_that_hold(function, node, defs, after=True),
-                 *short_circuit_facts(node, binary.lvalue, defs)):
+    top = value_key(binary.variable_left, producers)
+    for pair in _facts_at(function, node, binary, producers):
         floor = literal_value(pair[0], defs)
-        if floor is not None and value_key(pair[1], producers) in top and floor + pair.strict >= amount:
+        if floor is not None and value_key(pair[1], producers) == top and floor + pair.strict >= amount:
             return True
     return False
 
@@ -509,8 +518,7 @@ class ArithmeticOverflow(SWCDetector):
         producers = value_producers(function)
         bounds = bounds_of(function)
         conversions = {ir.lvalue: ir for node in function.nodes for ir in node.irs
-                       if isinstance(ir, TypeConversion)
-                       or (isinstance(ir, (InternalCall, LibraryCall)) and isinstance(ir.function, Function))}
+                       if isinstance(ir, TypeConversion) or helper_callee(ir) is not None}
         reported: set[Node] = set()
         results = []
         for node in function.nodes:

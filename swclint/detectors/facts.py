@@ -12,18 +12,17 @@ from slither.slithir.operations import (
     Assignment,
     Binary,
     BinaryType,
-    InternalCall,
-    LibraryCall,
     Unary,
     UnaryType,
 )
 
-from swclint.analyze.run_cache import run_cache
+from swclint.analyze.run_cache import recursive_run_cache
 from swclint.detectors.ir import (
     branch_ends,
     condition_values,
     definitions,
     flat_reads,
+    helper_callee,
     literal_value,
     returned_values,
     through_copies,
@@ -75,7 +74,8 @@ def ordered_pairs(value, defs: dict, holds: bool, either: EitherSide | None = No
     elif ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL) and holds == (ir.type == BinaryType.NOT_EQUAL):
         for tested, other in ((ir.variable_left, ir.variable_right), (ir.variable_right, ir.variable_left)):
             if literal_value(other, defs) == 0:
-                yield Ordering(other, tested, strict=True)  # unsigned and not zero: above zero
+                if str(getattr(tested, "type", "")).startswith("uint"):
+                    yield Ordering(other, tested, strict=True)  # unsigned and not zero: above zero
                 yield from _bit_set(tested, defs)
 
 
@@ -86,7 +86,7 @@ def _bit_set(value, defs: dict) -> Iterator[tuple]:
     if isinstance(ir, Binary) and ir.type == BinaryType.AND:
         for x, b in ((ir.variable_left, ir.variable_right), (ir.variable_right, ir.variable_left)):
             if _power_of_two(b, defs):
-                yield (b, x)
+                yield Ordering(b, x)
 
 
 def _power_of_two(value, defs: dict) -> bool:
@@ -164,9 +164,10 @@ def _returned_bounds(function: Function, node: Node) -> Iterator[tuple]:
         if earlier is node:
             continue
         for ir in earlier.irs:
-            if not isinstance(ir, (InternalCall, LibraryCall)) or not isinstance(ir.function, Function):
+            callee = helper_callee(ir)
+            if callee is None:
                 continue
-            for index in returns_at_most(ir.function):
+            for index in returns_at_most(callee):
                 if index < len(ir.arguments):
                     yield Ordering(ir.lvalue, ir.arguments[index])
                     for copy in _copies(function, ir.lvalue):
@@ -179,26 +180,21 @@ def _copies(function: Function, value) -> Iterator:
             yield candidate
 
 
-@run_cache(maxsize=1024)
+@recursive_run_cache(default=frozenset())
 def returns_at_most(function: Function) -> frozenset[int]:
     """Indexes of the parameters `function` never returns more than: on every path it returns one of
-    its parameters, known there to be at or below each of those (`a < b ? a : b` for both)."""
-    params = function.parameters
+    its parameters, known there to be at or below each of those (`a < b ? a : b` for both). A
+    parameter the body writes is not the value the caller passed, so it never counts."""
+    written = set(function.variables_written)
+    params = [p if p not in written else None for p in function.parameters]
     returned = returned_values(function)
-    if returned is None or len(params) < 2 or function in _READING:
+    if returned is None or len(params) < 2:
         return frozenset()
     defs = definitions(function)
-    keep = set(range(len(params)))
-    _READING.add(function)
-    try:
-        for end, value in returned:
-            value = through_copies(value, defs)
-            facts = {pair for pair in comparisons_that_hold(function, end, defs) if pair[0] is value}
-            keep &= {i for i, p in enumerate(params) if p is value or (value, p) in facts}
-    finally:
-        _READING.discard(function)
+    keep = {i for i, p in enumerate(params) if p is not None}
+    for end, value in returned:
+        value = through_copies(value, defs)
+        facts = {pair for pair in comparisons_that_hold(function, end, defs) if pair[0] is value}
+        keep &= {i for i, p in enumerate(params) if p is not None and (p is value or (value, p) in facts)}
     return frozenset(keep)
-
-
-_READING: set = set()  # helpers being read, so that recursion ends
 

@@ -49,7 +49,7 @@ from slither.slithir.operations import (
 from slither.slithir.operations.unary import UnaryType
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
-from swclint.analyze.run_cache import run_cache
+from swclint.analyze.run_cache import recursive_run_cache, run_cache
 from swclint.solc.versions import has_checked_arithmetic
 
 ARITHMETIC = {BinaryType.ADDITION, BinaryType.SUBTRACTION, BinaryType.MULTIPLICATION, BinaryType.POWER}
@@ -325,12 +325,12 @@ def asserted_value(ir: Operation):
     None for any other operation."""
     if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT:
         return ir.arguments[0]
-    callee = _helper(ir)
+    callee = helper_callee(ir)
     index = asserted_argument(callee) if callee is not None else None
     return ir.arguments[index] if index is not None and index < len(ir.arguments) else None
 
 
-def _helper(ir: Operation) -> Function | None:
+def helper_callee(ir: Operation) -> Function | None:
     """The function an internal or library call runs (modifiers are not calls here)."""
     if isinstance(ir, (InternalCall, LibraryCall)) and isinstance(ir.function, Function) \
             and not isinstance(ir.function, Modifier):
@@ -338,30 +338,28 @@ def _helper(ir: Operation) -> Function | None:
     return None
 
 
-_VISITING: set = set()  # helpers being read, so that recursion ends
-
-
-@run_cache(maxsize=1024)
+@recursive_run_cache(default=None)
 def asserted_argument(function: Function) -> int | None:
     """Index of a `bool` parameter that `function` reverts unless it holds, checked on every path
     before it returns: a `require` written as a call (`_require(ok, code)` ending in an assembly
     revert, a library's `ensure(ok, reason)`); None when it has none."""
-    flags = {p: i for i, p in enumerate(function.parameters) if str(p.type) == "bool"}
-    if not flags or function in _VISITING:
-        return None
-    exits = [n for n in function.nodes if not n.sons]
+    written = set(function.variables_written)
+    flags = {p: i for i, p in enumerate(function.parameters) if str(p.type) == "bool" and p not in written}
+    exits = exit_nodes(function)
+    if not flags or not exits or function.modifiers:
+        return None  # a modifier may leave without running the body
     defs = definitions(function)
-    _VISITING.add(function)
-    try:
-        for node in function.nodes:
-            if not exits or not all(node in e.dominators for e in exits):
-                continue
+    for node in function.nodes:
+        if all(node in e.dominators for e in exits):
             for flag in _required_flags(node, defs):
                 if flag in flags:
                     return flags[flag]
-    finally:
-        _VISITING.discard(function)
     return None
+
+
+def exit_nodes(function: Function) -> list[Node]:
+    """The nodes a call of `function` leaves from (returns, throws, the end of the body)."""
+    return [n for n in function.nodes if not n.sons]
 
 
 def _required_flags(node: Node, defs: dict) -> Iterator:
@@ -586,21 +584,17 @@ def reverts(node: Node) -> bool:
     always reverts)."""
     return node.type == NodeType.THROW or any(
         (isinstance(ir, SolidityCall) and ir.function.name.startswith("revert"))
-        or ((callee := _helper(ir)) is not None and always_reverts(callee))
+        or ((callee := helper_callee(ir)) is not None and always_reverts(callee))
         for ir in node.irs)
 
 
-@run_cache(maxsize=1024)
+@recursive_run_cache(default=False)
 def always_reverts(function: Function) -> bool:
     """Every call of `function` reverts: its body runs straight into a throw or revert (an error
     helper like `_revert(code)` that ends in an assembly `revert`)."""
-    if function.entry_point is None or function in _VISITING:
+    if function.entry_point is None or function.modifiers:
         return False
-    _VISITING.add(function)
-    try:
-        return branch_ends(function.entry_point, returns=False, within_if=False)
-    finally:
-        _VISITING.discard(function)
+    return branch_ends(function.entry_point, returns=False, within_if=False)
 
 
 _JUMPS = frozenset({NodeType.CONTINUE, NodeType.BREAK})
@@ -753,7 +747,7 @@ _NOT_PURE = {"gasleft()"}
 def returned_values(function: Function) -> list[tuple[Node, object]] | None:
     """(last node, value returned) for every way out of `function`: a `return x`, or the named
     return variable where the body ends without one; None for several values or a revert-only end."""
-    ends = [n for n in function.nodes if not n.sons]
+    ends = exit_nodes(function)
     if len(function.returns) != 1 or not ends:
         return None
     named = function.returns[0] if function.returns[0].name else None
@@ -768,13 +762,14 @@ def returned_values(function: Function) -> list[tuple[Node, object]] | None:
             return None
     return found
 
-def through_copies(value, defs: dict):
-    """The value `value` was copied or converted from (`uint(x)`, `y = x`), up to four steps back."""
+def through_copies(value, defs: dict, conversions: bool = True):
+    """The value `value` was copied or converted from (`uint(x)`, `y = x`), up to four steps back;
+    without `conversions`, only copies are followed."""
     for _ in range(4):
         ir = defs.get(value)
         if isinstance(ir, Assignment):
             value = ir.rvalue
-        elif isinstance(ir, TypeConversion):
+        elif isinstance(ir, TypeConversion) and conversions:
             value = ir.variable
         else:
             break

@@ -332,8 +332,8 @@ def returned_range(function: Function) -> tuple[int, int] | None:
     defs = definitions(function)
     found: list[tuple[int, int]] = []
     for end, value in returned:
-        conversion = defs.get(_through_assignments(value, defs))
-        if not isinstance(conversion, TypeConversion):
+        conversion = defs.get(through_copies(value, defs, conversions=False))
+        if not isinstance(conversion, TypeConversion) or not _one_value(function, conversion.variable):
             return None
         source, target = int_range(conversion.variable.type), int_range(conversion.type)
         limits = [literal_value(through_copies(pair[1], defs), defs) - pair.strict
@@ -348,10 +348,10 @@ def returned_range(function: Function) -> tuple[int, int] | None:
     return min(lo for lo, _ in found), max(hi for _, hi in found)
 
 
-def _through_assignments(value, defs: dict):
-    for _ in range(4):
-        ir = defs.get(value)
-        if not isinstance(ir, Assignment):
-            break
-        value = ir.rvalue
-    return value
+
+def _one_value(function: Function, variable) -> bool:
+    """`variable` holds one value throughout `function`: a parameter it never writes, or a local
+    it writes once, so a check on it and a use of it see the same number."""
+    if variable in function.parameters:
+        return variable not in function.variables_written
+    return variable in definitions(function)
