@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from swclint.analyze.run_cache import run_cache
+
 
 def _node_effects(node) -> tuple[set, set]:
     """(state written, state read in a check) by a node, through the internal calls it makes. A check
@@ -56,7 +58,8 @@ def _locks_of(function, memo: dict) -> set:
     return found
 
 
-def _doomed(function) -> set:
+@run_cache(maxsize=1024)
+def _doomed(function) -> frozenset:
     """Nodes from which every path ends in a revert: what they read or change never lasts."""
     from swclint.detectors.ir import reverts
 
@@ -68,7 +71,7 @@ def _doomed(function) -> set:
             if node not in doomed and node.sons and all(son in doomed for son in node.sons):
                 doomed.add(node)
                 grew = True
-    return doomed
+    return frozenset(doomed)
 
 
 def _open_touches(function, locks: set, memo: dict, seen: set | None = None) -> set:
