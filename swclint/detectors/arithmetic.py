@@ -25,7 +25,7 @@ from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVari
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.conservation import checked_helper, moved_within, within_total
 from swclint.detectors.elapsed import elapsed_since
-from swclint.detectors.facts import comparisons_that_hold, short_circuit_facts
+from swclint.detectors.facts import checks_after, comparisons_that_hold, short_circuit_facts
 from swclint.detectors.ir import (
     ARITHMETIC,
     CALLER_VALUES,
@@ -226,7 +226,7 @@ def _operand_range(value, conversions: dict, computed: set) -> tuple[int, int] |
         return None
     own = int_range(getattr(value, "type", None))
     conv = conversions.get(value)
-    if not isinstance(conv, TypeConversion) and conv is not None:
+    if conv is not None and not isinstance(conv, TypeConversion):  # a helper call's result
         return returned_range(conv.function) or own
     if conv is not None and not isinstance(conv.variable, TemporaryVariable):
         source = _operand_range(conv.variable, conversions, computed)
@@ -418,11 +418,10 @@ def _facts_at(function: Function, node: Node, binary: Binary, producers: dict) -
     a require after it (it reverts the wrapped result) unless that check reads what the operation
     wrote (`count -= 1; require(count != 0)` tests the wrapped value)."""
     defs = definitions(function)
-    before = [*comparisons_that_hold(function, node, defs), *short_circuit_facts(node, binary.lvalue, defs)]
     written = {value_key(name, producers) for name in _result_names(function, binary.lvalue)}
-    later = [pair for pair in comparisons_that_hold(function, node, defs, after=True)
-             if pair not in before and not {value_key(side, producers) for side in pair} & written]
-    return before + later
+    later = [pair for pair in checks_after(node, defs)
+             if not {value_key(side, producers) for side in pair} & written]
+    return [*comparisons_that_hold(function, node, defs), *short_circuit_facts(node, binary.lvalue, defs), *later]
 
 
 def _subtrahend_below(function: Function, node: Node, binary: Binary, producers: dict) -> bool:

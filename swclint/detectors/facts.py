@@ -23,6 +23,7 @@ from swclint.detectors.ir import (
     definitions,
     flat_reads,
     helper_callee,
+    holds_one_value,
     literal_value,
     returned_values,
     through_copies,
@@ -122,10 +123,9 @@ def _on_branch(guard: Node, node: Node) -> bool | None:
     return None  # a loop's exit is also reached by `break`
 
 
-def comparisons_that_hold(function: Function, node: Node, defs: dict, either: EitherSide | None = None,
-                          after: bool = False) -> Iterator[tuple]:
-    """(small, big) pairs known to hold when `node` runs. With `after`, a require/assert that runs
-    after `node` counts too: it reverts whatever `node` did. A value an earlier call returned from a
+def comparisons_that_hold(function: Function, node: Node, defs: dict,
+                          either: EitherSide | None = None) -> Iterator[tuple]:
+    """(small, big) pairs known to hold when `node` runs. A value an earlier call returned from a
     helper that never returns more than its arguments (`min(a, b)`) is at most each of them."""
     yield from _returned_bounds(function, node)
     for guard in function.nodes:
@@ -134,11 +134,22 @@ def comparisons_that_hold(function: Function, node: Node, defs: dict, either: Ei
                 holds = _on_branch(guard, node)
                 if holds is None:
                     continue
-            elif guard is node or not (guard in node.dominators or (after and node in guard.dominators)):
+            elif guard is node or guard not in node.dominators:
                 continue
             else:
                 holds = True
             yield from ordered_pairs(tested, defs, holds, either)
+
+
+def checks_after(node: Node, defs: dict) -> Iterator[tuple]:
+    """(small, big) pairs a require/assert that runs after `node` (on every path through it) insists
+    on: it reverts whatever `node` did when they fail."""
+    for guard in node.function.nodes:
+        if guard.type in (NodeType.IF, NodeType.IFLOOP) or guard is node or guard in node.dominators \
+                or node not in guard.dominators:
+            continue
+        for tested in condition_values(guard):
+            yield from ordered_pairs(tested, defs, True)
 
 
 def short_circuit_facts(node: Node, target, defs: dict, either: EitherSide | None = None) -> Iterator[tuple]:
@@ -185,8 +196,7 @@ def returns_at_most(function: Function) -> frozenset[int]:
     """Indexes of the parameters `function` never returns more than: on every path it returns one of
     its parameters, known there to be at or below each of those (`a < b ? a : b` for both). A
     parameter the body writes is not the value the caller passed, so it never counts."""
-    written = set(function.variables_written)
-    params = [p if p not in written else None for p in function.parameters]
+    params = [p if holds_one_value(function, p) else None for p in function.parameters]
     returned = returned_values(function)
     if returned is None or len(params) < 2:
         return frozenset()
@@ -197,4 +207,3 @@ def returns_at_most(function: Function) -> frozenset[int]:
         facts = {pair for pair in comparisons_that_hold(function, end, defs) if pair[0] is value}
         keep &= {i for i, p in enumerate(params) if p is not None and (p is value or (value, p) in facts)}
     return frozenset(keep)
-

@@ -343,8 +343,8 @@ def asserted_argument(function: Function) -> int | None:
     """Index of a `bool` parameter that `function` reverts unless it holds, checked on every path
     before it returns: a `require` written as a call (`_require(ok, code)` ending in an assembly
     revert, a library's `ensure(ok, reason)`); None when it has none."""
-    written = set(function.variables_written)
-    flags = {p: i for i, p in enumerate(function.parameters) if str(p.type) == "bool" and p not in written}
+    flags = {p: i for i, p in enumerate(function.parameters)
+             if str(p.type) == "bool" and holds_one_value(function, p)}
     exits = exit_nodes(function)
     if not flags or not exits or function.modifiers:
         return None  # a modifier may leave without running the body
@@ -355,6 +355,14 @@ def asserted_argument(function: Function) -> int | None:
                 if flag in flags:
                     return flags[flag]
     return None
+
+
+def holds_one_value(function: Function, variable) -> bool:
+    """`variable` holds one value throughout `function`: a parameter it never writes, or a local it
+    writes once, so a check on it and a use of it see the same number."""
+    if variable in function.parameters:
+        return variable not in function.variables_written
+    return variable in definitions(function)
 
 
 def exit_nodes(function: Function) -> list[Node]:

@@ -27,7 +27,7 @@ from slither.slithir.variables import Constant, ReferenceVariable
 
 from swclint.analyze.run_cache import run_cache
 from swclint.detectors.facts import comparisons_that_hold
-from swclint.detectors.ir import definitions, literal_value, returned_values, through_copies
+from swclint.detectors.ir import definitions, holds_one_value, literal_value, returned_values, through_copies
 from swclint.detectors.storage import Write, assigned, location, placed_writes
 
 ETHER_MAX = 2**128  # every wei that exists, with a wide margin
@@ -47,16 +47,9 @@ _CHAIN_CALLS = {SolidityFunction("gasleft()")}
 
 
 def type_max(type_) -> int | None:
-    """Largest value of an unsigned integer type; None for anything else."""
-    if isinstance(type_, MappingType):
-        type_ = type_.type_to
-    if not isinstance(type_, ElementaryType):
-        return None
-    name = str(type_.name)
-    if not name.startswith("uint"):
-        return None
-    bits = name.removeprefix("uint") or "256"
-    return 2 ** int(bits) - 1 if bits.isdigit() else None
+    """Largest value of an unsigned integer type (a mapping's values too); None for anything else."""
+    span = int_range(type_.type_to if isinstance(type_, MappingType) else type_)
+    return span[1] if span is not None and span[0] == 0 else None
 
 
 def int_range(type_) -> tuple[int, int] | None:
@@ -333,12 +326,12 @@ def returned_range(function: Function) -> tuple[int, int] | None:
     found: list[tuple[int, int]] = []
     for end, value in returned:
         conversion = defs.get(through_copies(value, defs, conversions=False))
-        if not isinstance(conversion, TypeConversion) or not _one_value(function, conversion.variable):
+        if not isinstance(conversion, TypeConversion) or not holds_one_value(function, conversion.variable):
             return None
         source, target = int_range(conversion.variable.type), int_range(conversion.type)
-        limits = [literal_value(through_copies(pair[1], defs), defs) - pair.strict
-                  for pair in comparisons_that_hold(function, end, defs)
-                  if pair[0] is conversion.variable and literal_value(through_copies(pair[1], defs), defs) is not None]
+        bounds = [(literal_value(through_copies(pair[1], defs), defs), pair.strict)
+                  for pair in comparisons_that_hold(function, end, defs) if pair[0] is conversion.variable]
+        limits = [bound - strict for bound, strict in bounds if bound is not None]
         if source is None or target is None or not limits:
             return None
         span = (source[0], min(source[1], *limits))
@@ -346,12 +339,3 @@ def returned_range(function: Function) -> tuple[int, int] | None:
             return None
         found.append(span)
     return min(lo for lo, _ in found), max(hi for _, hi in found)
-
-
-
-def _one_value(function: Function, variable) -> bool:
-    """`variable` holds one value throughout `function`: a parameter it never writes, or a local
-    it writes once, so a check on it and a use of it see the same number."""
-    if variable in function.parameters:
-        return variable not in function.variables_written
-    return variable in definitions(function)
