@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-from swclint.analyze.run_cache import run_cache
-
 
 def _node_effects(node) -> tuple[set, set]:
     """(state written, state read in a check) by a node, through the internal calls it makes. A check
@@ -58,30 +56,16 @@ def _locks_of(function, memo: dict) -> set:
     return found
 
 
-@run_cache(maxsize=1024)
-def _doomed(function) -> frozenset:
-    """Nodes from which every path ends in a revert: what they read or change never lasts."""
-    from swclint.detectors.ir import reverts
-
-    doomed = {node for node in function.nodes if reverts(node)}
-    grew = True
-    while grew:
-        grew = False
-        for node in function.nodes:
-            if node not in doomed and node.sons and all(son in doomed for son in node.sons):
-                doomed.add(node)
-                grew = True
-    return frozenset(doomed)
-
-
 def _open_touches(function, locks: set, memo: dict, seen: set | None = None) -> set:
     """State a call of `function` reads or writes where a re-entering call would keep the effect:
     outside internal functions that take one of `locks` (a public wrapper around a locked private
     function) and outside statements that always end in a revert (a query that simulates, then
     reverts)."""
     seen = set() if seen is None else seen
+    from swclint.detectors.ir import doomed_nodes
+
     seen.add(function)
-    doomed = _doomed(function)
+    doomed = doomed_nodes(function)
     found: set = set()
     for node in function.nodes:
         if node in doomed:

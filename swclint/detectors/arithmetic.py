@@ -48,6 +48,7 @@ from swclint.detectors.ir import (
     literal_value,
     origin,
     parameter_operations,
+    reads_of,
     shrinks_nonempty,
     through_copies,
     value_key,
@@ -259,6 +260,37 @@ def _mask(binary: Binary, producers: dict) -> bool:
     shift = producers.get(binary.variable_left)
     return (isinstance(shift, Binary) and shift.type == BinaryType.LEFT_SHIFT
             and _is_one(shift.variable_left, producers))
+
+
+def _only_masked(binary: Binary, function: Function) -> bool:
+    """Every use of the unsigned result, directly or through a local it is copied into, is an operand
+    of `&` with a value of its own type. Arithmetic modulo 2**n agrees with exact arithmetic on the
+    low n bits, and that `&` reads no other bits, so a wrap cannot change what is computed:
+    `x & (x - 1)` clears the lowest set bit, of 0 too."""
+    own = int_range(getattr(binary.lvalue, "type", None))
+    if own is None or own[0] < 0:
+        return False
+    values, pending, masked = set(), [binary.lvalue], False
+    while pending:
+        value = pending.pop()
+        if value in values:
+            continue
+        if not isinstance(value, (TemporaryVariable, LocalVariable)) or value in function.returns \
+                or int_range(getattr(value, "type", None)) != own:
+            return False
+        values.add(value)
+        for node in function.nodes:
+            for ir in node.irs:
+                if value not in reads_of(ir):
+                    continue
+                if isinstance(ir, Assignment):
+                    pending.append(ir.lvalue)
+                elif isinstance(ir, Binary) and ir.type == BinaryType.AND and all(
+                        int_range(getattr(op, "type", None)) == own for op in (ir.variable_left, ir.variable_right)):
+                    masked = True
+                else:
+                    return False
+    return masked
 
 
 def _cannot_wrap(binary: Binary, conversions: dict, computed: set) -> bool:
@@ -544,7 +576,7 @@ class ArithmeticOverflow(SWCDetector):
                         or within_total(ir, function):
                     continue
                 if _clock_difference(ir, function) or _mask(ir, producers) or elapsed_since(ir, function) \
-                        or _multiple_of_quotient(ir, producers):
+                        or _multiple_of_quotient(ir, producers) or _only_masked(ir, function):
                     continue
                 roots: set = set()
                 for op in variable:

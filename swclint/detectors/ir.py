@@ -596,13 +596,27 @@ def reverts(node: Node) -> bool:
         for ir in node.irs)
 
 
-@recursive_run_cache(default=False)
 def always_reverts(function: Function) -> bool:
-    """Every call of `function` reverts: its body runs straight into a throw or revert (an error
-    helper like `_revert(code)` that ends in an assembly `revert`)."""
+    """Every call of `function` reverts: every path through its body ends in a throw or revert (an
+    error helper like `_revert(code)` that ends in an assembly `revert`, or one that reverts with the
+    returned data on one branch and a custom error on the other)."""
     if function.entry_point is None or function.modifiers:
         return False
-    return branch_ends(function.entry_point, returns=False, within_if=False)
+    return function.entry_point in doomed_nodes(function)
+
+
+@recursive_run_cache(default=frozenset())
+def doomed_nodes(function: Function) -> frozenset[Node]:
+    """Nodes from which every path ends in a revert: what they read or change never lasts."""
+    doomed = {node for node in function.nodes if reverts(node)}
+    grew = True
+    while grew:
+        grew = False
+        for node in function.nodes:
+            if node not in doomed and node.sons and all(son in doomed for son in node.sons):
+                doomed.add(node)
+                grew = True
+    return frozenset(doomed)
 
 
 _JUMPS = frozenset({NodeType.CONTINUE, NodeType.BREAK})
