@@ -6,7 +6,7 @@ from slither.core.declarations import Contract, Function, SolidityVariableCompos
 from slither.core.solidity_types import ElementaryType, MappingType
 from slither.core.variables.state_variable import StateVariable
 from slither.detectors.abstract_detector import DetectorClassification
-from slither.slithir.operations import Assignment, Binary, InternalCall
+from slither.slithir.operations import Assignment, Binary, HighLevelCall, InternalCall, LowLevelCall
 from slither.slithir.variables import Constant
 
 from swclint.detectors.base import SWCDetector
@@ -15,9 +15,11 @@ from swclint.detectors.ir import (
     Dependencies,
     comparisons,
     condition_values,
+    definitions,
     dependencies,
     in_declaration_order,
     is_guard_node,
+    through_copies,
     value_transfers,
 )
 
@@ -75,6 +77,16 @@ def _entry_points(contract: Contract) -> list[Function]:
     return [
         f for f in contract.functions_entry_points if not f.is_constructor and not f.is_constructor_variables
     ]
+
+
+def _answer_of_a_call(comparison: Binary, deps: Dependencies, defs: dict) -> bool:
+    """The side of the comparison that reads msg.value is what an external call returned: the value
+    went out with the call (`controller.proxyPayment.value(msg.value)(..) == true`), and nothing
+    compares it with a price."""
+    for side in (comparison.variable_left, comparison.variable_right):
+        if MSG_VALUE in deps.roots(side):
+            return isinstance(defs.get(through_copies(side, defs)), (HighLevelCall, LowLevelCall))
+    return False
 
 
 class TransactionOrderDependence(SWCDetector):
@@ -156,6 +168,7 @@ class TransactionOrderDependence(SWCDetector):
 
     @staticmethod
     def _price_race(function: Function, deps: Dependencies, writers: dict, params: set):
+        defs = definitions(function)
         for node in function.nodes:
             for ir in node.irs:
                 if not isinstance(ir, Binary) or ir.type not in COMPARISON:
@@ -167,6 +180,8 @@ class TransactionOrderDependence(SWCDetector):
                 # comparison (an overflow guard like `total + msg.value >= total`) is no price
                 if MSG_VALUE not in left or MSG_VALUE in right:
                     continue
+                if _answer_of_a_call(ir, deps, defs):
+                    continue  # `other.pay.value(msg.value)(..) == true`: another contract's answer
                 roots = left ^ right
                 # A price is one value everyone pays at; a mapping entry (a user's own balance) is not.
                 prices = in_declaration_order(
