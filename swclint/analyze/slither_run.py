@@ -163,10 +163,11 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
     guarded = set() if plain else mutex_guarded_functions(slither)
     if plain:
         clocks: set[tuple[str, int]] = set()
+        yul: set[tuple[str, int]] = set()
     else:
         from ..detectors.weak_randomness import clock_arithmetic
 
-        clocks = clock_arithmetic(slither)
+        clocks, yul = clock_arithmetic(slither), _assembly_lines(slither)
     for det in slither.detectors:
         try:
             results = det.detect()
@@ -181,8 +182,11 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
             # state takes the same lock (analyze/guards.py); cross-function re-entry stays reported.
             # Nor clocks: a timestamp kept modulo 2^32 in a uint32, or rounded down to a day, is not a draw
             # (weak_randomness.py).
+            # Nor Yul: it has no `^` operator (xor is `xor(a, b)`, a power `exp(a, b)`), so an xor
+            # there is never a mistyped power.
             if f is not None and not (f.swc_id == "SWC-107" and _key(f, root) in guarded) \
-                    and not (origin == "slither" and f.swc_id == "SWC-120" and _line(f, root) in clocks):
+                    and not (origin == "slither" and f.swc_id == "SWC-120" and _line(f, root) in clocks) \
+                    and not (det.ARGUMENT == "incorrect-exp" and _line(f, root) in yul):
                 findings.append(f)
     if not plain:  # severity from the function's context; confidence from measured precision
         from ..precision import calibrate
@@ -190,6 +194,20 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
 
         findings = calibrate(contextualize(findings, slither, root))
     return findings, errors
+
+
+def _assembly_lines(slither) -> set[tuple[str, int]]:
+    """(file, first line) of every statement Slither read from inline assembly."""
+    from ..detectors.ir import in_assembly
+
+    found: set[tuple[str, int]] = set()
+    for contract in slither.contracts:
+        for function in contract.functions_and_modifiers_declared:
+            for node in function.nodes:
+                mapping = node.source_mapping
+                if mapping is not None and mapping.lines and in_assembly(node):
+                    found.add((mapping.filename.absolute, mapping.lines[0]))
+    return found
 
 
 def _partial_slither(cc: CryticCompile, root: Path, cause: Exception, label: str):
