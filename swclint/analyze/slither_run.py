@@ -164,10 +164,12 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
     if plain:
         clocks: set[tuple[str, int]] = set()
         yul: set[tuple[str, int]] = set()
+        echoes: set[tuple[str, int]] = set()
     else:
         from ..detectors.weak_randomness import clock_arithmetic
 
         clocks, yul = clock_arithmetic(slither), _assembly_lines(slither)
+        echoes = _pass_through_calls(slither)
     for det in slither.detectors:
         try:
             results = det.detect()
@@ -182,11 +184,14 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
             # state takes the same lock (analyze/guards.py); cross-function re-entry stays reported.
             # Nor clocks: a timestamp kept modulo 2^32 in a uint32, or rounded down to a day, is not a draw
             # (weak_randomness.py).
+            # Nor an ignored result that is the caller's own argument handed back
+            # (`Address.verifyCallResult(success, returndata)` reverts unless `success`).
             # Nor Yul: it has no `^` operator (xor is `xor(a, b)`, a power `exp(a, b)`), so an xor
             # there is never a mistyped power.
             if f is not None and not (f.swc_id == "SWC-107" and _key(f, root) in guarded) \
                     and not (origin == "slither" and f.swc_id == "SWC-120" and _line(f, root) in clocks) \
-                    and not (det.ARGUMENT == "incorrect-exp" and _line(f, root) in yul):
+                    and not (det.ARGUMENT == "incorrect-exp" and _line(f, root) in yul) \
+                    and not (det.ARGUMENT == "unused-return" and _line(f, root) in echoes):
                 findings.append(f)
     if not plain:  # severity from the function's context; confidence from measured precision
         from ..precision import calibrate
@@ -206,6 +211,22 @@ def _assembly_lines(slither) -> set[tuple[str, int]]:
             for node in function.nodes:
                 mapping = node.source_mapping
                 if mapping is not None and mapping.lines and in_assembly(node):
+                    found.add((mapping.filename.absolute, mapping.lines[0]))
+    return found
+
+
+def _pass_through_calls(slither) -> set[tuple[str, int]]:
+    """(file, first line) of every statement that calls a helper which returns one of its own
+    arguments unchanged (`ir.passes_through`)."""
+    from ..detectors.ir import helper_callee, passes_through
+
+    found: set[tuple[str, int]] = set()
+    for contract in slither.contracts:
+        for function in contract.functions_and_modifiers_declared:
+            for node in function.nodes:
+                mapping = node.source_mapping
+                if mapping is not None and mapping.lines and any(
+                        (callee := helper_callee(ir)) is not None and passes_through(callee) for ir in node.irs):
                     found.add((mapping.filename.absolute, mapping.lines[0]))
     return found
 

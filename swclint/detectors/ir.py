@@ -768,8 +768,10 @@ _NOT_PURE = {"gasleft()"}
 
 def returned_values(function: Function) -> list[tuple[Node, object]] | None:
     """(last node, value returned) for every way out of `function`: a `return x`, or the named
-    return variable where the body ends without one; None for several values or a revert-only end."""
-    ends = exit_nodes(function)
+    return variable where the body ends without one; None for several values or a revert-only end.
+    An end reached only through a revert (the join after `if (!ok) _revert(data); else return data;`)
+    is no way out."""
+    ends = [end for end in exit_nodes(function) if not any(reverts(d) for d in end.dominators)]
     if len(function.returns) != 1 or not ends:
         return None
     named = function.returns[0] if function.returns[0].name else None
@@ -783,6 +785,18 @@ def returned_values(function: Function) -> list[tuple[Node, object]] | None:
         else:
             return None
     return found
+
+@run_cache(maxsize=1024)
+def passes_through(function: Function) -> bool:
+    """On every way out `function` returns one of its own parameters, unchanged (OpenZeppelin's
+    `verifyCallResult(success, returndata)`): its caller already holds what it returns."""
+    returned = returned_values(function)
+    if not returned:
+        return False
+    defs = definitions(function)
+    return all(value in function.parameters and holds_one_value(function, value)
+               for value in (through_copies(v, defs, conversions=False) for _, v in returned))
+
 
 def through_copies(value, defs: dict, conversions: bool = True):
     """The value `value` was copied or converted from (`uint(x)`, `y = x`), up to four steps back;
