@@ -163,12 +163,12 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
     guarded = set() if plain else mutex_guarded_functions(slither)
     if plain:
         clocks: set[tuple[str, int]] = set()
-        yul: set[tuple[str, int]] = set()
-        echoes: set[tuple[str, int]] = set()
+        yul: dict[str, list[tuple[int, int]]] = {}
+        echoes: dict[str, list[tuple[int, int]]] = {}
     else:
         from ..detectors.weak_randomness import clock_arithmetic
 
-        clocks, yul = clock_arithmetic(slither), _assembly_lines(slither)
+        clocks, yul = clock_arithmetic(slither), _assembly_spans(slither)
         echoes = _pass_through_calls(slither)
     for det in slither.detectors:
         try:
@@ -190,8 +190,8 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
             # there is never a mistyped power.
             if f is not None and not (f.swc_id == "SWC-107" and _key(f, root) in guarded) \
                     and not (origin == "slither" and f.swc_id == "SWC-120" and _line(f, root) in clocks) \
-                    and not (det.ARGUMENT == "incorrect-exp" and _line(f, root) in yul) \
-                    and not (det.ARGUMENT == "unused-return" and _line(f, root) in echoes):
+                    and not (det.ARGUMENT == "incorrect-exp" and _within(_primary_element(res), yul)) \
+                    and not (det.ARGUMENT == "unused-return" and _within(_primary_element(res), echoes)):
                 findings.append(f)
     if not plain:  # severity from the function's context; confidence from measured precision
         from ..precision import calibrate
@@ -201,33 +201,44 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
     return findings, errors
 
 
-def _assembly_lines(slither) -> set[tuple[str, int]]:
-    """(file, first line) of every statement Slither read from inline assembly."""
+def _assembly_spans(slither) -> dict[str, list[tuple[int, int]]]:
+    """Per file, the source ranges (start, end) of the statements Slither read from inline assembly."""
     from ..detectors.ir import in_assembly
 
-    found: set[tuple[str, int]] = set()
+    found: dict[str, list[tuple[int, int]]] = {}
     for contract in slither.contracts:
         for function in contract.functions_and_modifiers_declared:
             for node in function.nodes:
                 mapping = node.source_mapping
-                if mapping is not None and mapping.lines and in_assembly(node):
-                    found.add((mapping.filename.absolute, mapping.lines[0]))
+                if mapping is not None and mapping.length and in_assembly(node):
+                    found.setdefault(mapping.filename.absolute, []).append(
+                        (mapping.start, mapping.start + mapping.length))
     return found
 
 
-def _pass_through_calls(slither) -> set[tuple[str, int]]:
-    """(file, first line) of every statement that calls a helper which returns one of its own
+def _within(element: dict | None, spans: dict[str, list[tuple[int, int]]]) -> bool:
+    """The result's statement starts inside one of `spans` (offsets, not lines: a Solidity statement
+    on the same line as an assembly block is not inside it)."""
+    mapping = (element or {}).get("source_mapping") or {}
+    start = mapping.get("start")
+    return start is not None and any(
+        low <= start < high for low, high in spans.get(mapping.get("filename_absolute", ""), []))
+
+
+def _pass_through_calls(slither) -> dict[str, list[tuple[int, int]]]:
+    """Per file, the source ranges of the statements that call a helper which returns one of its own
     arguments unchanged (`ir.passes_through`)."""
     from ..detectors.ir import helper_callee, passes_through
 
-    found: set[tuple[str, int]] = set()
+    found: dict[str, list[tuple[int, int]]] = {}
     for contract in slither.contracts:
         for function in contract.functions_and_modifiers_declared:
             for node in function.nodes:
                 mapping = node.source_mapping
-                if mapping is not None and mapping.lines and any(
+                if mapping is not None and mapping.length and any(
                         (callee := helper_callee(ir)) is not None and passes_through(callee) for ir in node.irs):
-                    found.add((mapping.filename.absolute, mapping.lines[0]))
+                    found.setdefault(mapping.filename.absolute, []).append(
+                        (mapping.start, mapping.start + mapping.length))
     return found
 
 

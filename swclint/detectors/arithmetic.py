@@ -40,6 +40,7 @@ from swclint.detectors.ir import (
     flat_reads,
     helper_callee,
     helper_operands,
+    holds_one_value,
     in_assembly,
     is_constant,
     is_guard_node,
@@ -262,14 +263,18 @@ def _mask(binary: Binary, producers: dict) -> bool:
             and _is_one(shift.variable_left, producers))
 
 
-def _only_masked(binary: Binary, function: Function) -> bool:
-    """Every use of the unsigned result, directly or through a local it is copied into, is an operand
-    of `&` with a value of its own type. Arithmetic modulo 2**n agrees with exact arithmetic on the
-    low n bits, and that `&` reads no other bits, so a wrap cannot change what is computed:
-    `x & (x - 1)` clears the lowest set bit, of 0 too."""
+def _lowest_bit_cleared(binary: Binary, function: Function, producers: dict) -> bool:
+    """`x & (x - 1)`: every use of `x - 1` (directly or through a local it is copied into) is an `&`
+    with `x` itself, of the same unsigned type. The difference wraps only when `x` is 0, and the `&`
+    with that 0 gives 0, the exact answer. A wrapped difference kept or masked with anything else
+    (`(bal - amount) & MASK`) is still reported."""
     own = int_range(getattr(binary.lvalue, "type", None))
-    if own is None or own[0] < 0:
+    if binary.type != BinaryType.SUBTRACTION or not _is_one(binary.variable_right, producers) \
+            or own is None or own[0] < 0:
         return False
+    if isinstance(binary.variable_left, LocalVariable) and not holds_one_value(function, binary.variable_left):
+        return False  # `x` rewritten between the subtraction and the `&` is another value
+    minuend = value_key(binary.variable_left, producers)
     values, pending, masked = set(), [binary.lvalue], False
     while pending:
         value = pending.pop()
@@ -285,11 +290,13 @@ def _only_masked(binary: Binary, function: Function) -> bool:
                     continue
                 if isinstance(ir, Assignment):
                     pending.append(ir.lvalue)
-                elif isinstance(ir, Binary) and ir.type == BinaryType.AND and all(
-                        int_range(getattr(op, "type", None)) == own for op in (ir.variable_left, ir.variable_right)):
-                    masked = True
-                else:
+                    continue
+                if not (isinstance(ir, Binary) and ir.type == BinaryType.AND):
                     return False
+                other = ir.variable_right if ir.variable_left is value else ir.variable_left
+                if value_key(other, producers) != minuend or int_range(getattr(other, "type", None)) != own:
+                    return False
+                masked = True
     return masked
 
 
@@ -576,7 +583,7 @@ class ArithmeticOverflow(SWCDetector):
                         or within_total(ir, function):
                     continue
                 if _clock_difference(ir, function) or _mask(ir, producers) or elapsed_since(ir, function) \
-                        or _multiple_of_quotient(ir, producers) or _only_masked(ir, function):
+                        or _multiple_of_quotient(ir, producers) or _lowest_bit_cleared(ir, function, producers):
                     continue
                 roots: set = set()
                 for op in variable:

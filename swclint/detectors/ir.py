@@ -590,10 +590,22 @@ def dead_nodes(function: Function) -> set[Node]:
 def reverts(node: Node) -> bool:
     """The node throws or reverts (`throw`, `revert(...)`, a custom error, a call to a helper that
     always reverts)."""
+    return _reverts_given(node, _reverting_helpers(node.function.compilation_unit))
+
+
+def _reverts_given(node: Node, reverting: frozenset | set) -> bool:
     return node.type == NodeType.THROW or any(
         (isinstance(ir, SolidityCall) and ir.function.name.startswith("revert"))
-        or ((callee := helper_callee(ir)) is not None and always_reverts(callee))
+        or ((callee := helper_callee(ir)) is not None and callee in reverting)
         for ir in node.irs)
+
+
+# Yul builtins that end the call without reverting (`return(p, n)` hands data back as success)
+_FINISHES = ("return(", "stop(", "selfdestruct(", "suicide(")
+
+
+def _finishes(node: Node) -> bool:
+    return any(isinstance(ir, SolidityCall) and ir.function.name.startswith(_FINISHES) for ir in node.irs)
 
 
 def always_reverts(function: Function) -> bool:
@@ -605,18 +617,43 @@ def always_reverts(function: Function) -> bool:
     return function.entry_point in doomed_nodes(function)
 
 
-@recursive_run_cache(default=frozenset())
+@run_cache(maxsize=1024)
 def doomed_nodes(function: Function) -> frozenset[Node]:
     """Nodes from which every path ends in a revert: what they read or change never lasts."""
-    doomed = {node for node in function.nodes if reverts(node)}
+    return _doomed_given(function, _reverting_helpers(function.compilation_unit))
+
+
+def _doomed_given(function: Function, reverting: frozenset | set) -> frozenset[Node]:
+    doomed = {node for node in function.nodes if _reverts_given(node, reverting) and not _finishes(node)}
+    pending = list(doomed)
+    while pending:
+        for father in pending.pop().fathers:
+            if father not in doomed and father.sons and all(son in doomed for son in father.sons) \
+                    and not _finishes(father):
+                doomed.add(father)
+                pending.append(father)
+    return frozenset(doomed)
+
+
+@run_cache(maxsize=64)
+def _reverting_helpers(unit) -> frozenset[Function]:
+    """The functions called as helpers in a compilation unit that revert on every path: the least
+    fixpoint over the unit, so a recursive helper reverts only where its own code proves it, and no
+    answer depends on which function was asked about first."""
+    functions = {f for contract in unit.contracts for f in contract.functions_and_modifiers}
+    functions.update(unit.functions_top_level)
+    callees = {callee for f in functions for node in f.nodes for ir in node.irs
+               if (callee := helper_callee(ir)) is not None
+               and callee.entry_point is not None and not callee.modifiers}
+    reverting: set = set()
     grew = True
     while grew:
         grew = False
-        for node in function.nodes:
-            if node not in doomed and node.sons and all(son in doomed for son in node.sons):
-                doomed.add(node)
+        for callee in callees - reverting:
+            if callee.entry_point in _doomed_given(callee, reverting):
+                reverting.add(callee)
                 grew = True
-    return frozenset(doomed)
+    return frozenset(reverting)
 
 
 _JUMPS = frozenset({NodeType.CONTINUE, NodeType.BREAK})

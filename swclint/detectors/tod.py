@@ -80,12 +80,19 @@ def _entry_points(contract: Contract) -> list[Function]:
 
 
 def _answer_of_a_call(comparison: Binary, deps: Dependencies, defs: dict) -> bool:
-    """The side of the comparison that reads msg.value is what an external call returned: the value
-    went out with the call (`controller.proxyPayment.value(msg.value)(..) == true`), and nothing
-    compares it with a price."""
+    """The side of the comparison that reads msg.value is what an external call returned, and
+    msg.value reaches it only as the ether the call carried out
+    (`controller.proxyPayment.value(msg.value)(..) == true`): nothing compares it with a price. An
+    argument computed from msg.value (`feed.toUsd(msg.value)`) is still a price check."""
     for side in (comparison.variable_left, comparison.variable_right):
-        if MSG_VALUE in deps.roots(side):
-            return isinstance(defs.get(through_copies(side, defs)), (HighLevelCall, LowLevelCall))
+        if MSG_VALUE not in deps.roots(side):
+            continue
+        call = defs.get(through_copies(side, defs))
+        if not isinstance(call, (HighLevelCall, LowLevelCall)) or call.call_value is None:
+            return False
+        carried = MSG_VALUE in deps.roots(call.call_value)
+        passed = any(MSG_VALUE in deps.roots(a) for a in call.arguments or [])
+        return carried and not passed
     return False
 
 
