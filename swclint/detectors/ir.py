@@ -805,9 +805,9 @@ _NOT_PURE = {"gasleft()"}
 
 def returned_values(function: Function) -> list[tuple[Node, object]] | None:
     """(last node, value returned) for every way out of `function`: a `return x`, or the named
-    return variable where the body ends without one; None for several values or a revert-only end.
-    An end reached only through a revert (the join after `if (!ok) _revert(data); else return data;`)
-    is no way out."""
+    return variable where the body ends without one; None for several values, or when no way out is
+    left. An end that reverts, or that only a revert leads to (the join after `if (!ok)
+    _revert(data); else return data;`), is no way out."""
     ends = [end for end in exit_nodes(function) if not any(reverts(d) for d in end.dominators)]
     if len(function.returns) != 1 or not ends:
         return None
@@ -822,6 +822,7 @@ def returned_values(function: Function) -> list[tuple[Node, object]] | None:
         else:
             return None
     return found
+
 
 @run_cache(maxsize=1024)
 def passes_through(function: Function) -> bool:
