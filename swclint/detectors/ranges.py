@@ -318,7 +318,8 @@ def state_writers(variable: StateVariable) -> list[Function]:
 @run_cache(maxsize=1024)
 def returned_range(function: Function) -> tuple[int, int] | None:
     """Range of what `function` returns when every return converts a value it has just checked
-    against a literal bound (`require(value < 2**255); return int256(value)`); None otherwise."""
+    against a literal bound (`require(value < 2**255); return int256(value)`), directly or through
+    conversions that each keep that range (`int128(int256(x))` after `x < 1 << 127`); None otherwise."""
     returned = returned_values(function)
     if returned is None:
         return None
@@ -326,16 +327,22 @@ def returned_range(function: Function) -> tuple[int, int] | None:
     found: list[tuple[int, int]] = []
     for end, value in returned:
         conversion = defs.get(through_copies(value, defs, conversions=False))
-        if not isinstance(conversion, TypeConversion) or not holds_one_value(function, conversion.variable):
+        if not isinstance(conversion, TypeConversion):
             return None
-        source, target = int_range(conversion.variable.type), int_range(conversion.type)
+        targets, source = [int_range(conversion.type)], conversion.variable
+        while isinstance(inner := defs.get(source), TypeConversion) and len(targets) < 4:
+            targets.append(int_range(inner.type))
+            source = inner.variable
+        if not holds_one_value(function, source):
+            return None
+        own = int_range(getattr(source, "type", None))
         bounds = [(literal_value(through_copies(pair[1], defs), defs), pair.strict)
-                  for pair in comparisons_that_hold(function, end, defs) if pair[0] is conversion.variable]
+                  for pair in comparisons_that_hold(function, end, defs) if pair[0] is source]
         limits = [bound - strict for bound, strict in bounds if bound is not None]
-        if source is None or target is None or not limits:
+        if own is None or None in targets or not limits:
             return None
-        span = (source[0], min(source[1], *limits))
-        if not target[0] <= span[0] <= span[1] <= target[1]:
+        span = (own[0], min(own[1], *limits))
+        if not all(target[0] <= span[0] <= span[1] <= target[1] for target in targets):
             return None
         found.append(span)
     return min(lo for lo, _ in found), max(hi for _, hi in found)
