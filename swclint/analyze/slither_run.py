@@ -226,8 +226,10 @@ def _within(element: dict | None, spans: dict[str, list[tuple[int, int]]]) -> bo
 
 
 def _pass_through_calls(slither) -> dict[str, list[tuple[int, int]]]:
-    """Per file, the source ranges of the statements that call a helper which returns one of its own
-    arguments unchanged (`ir.passes_through`)."""
+    """Per file, the source ranges of the statements whose every library or external call is to a
+    helper which returns one of its own arguments unchanged (`ir.passes_through`)."""
+    from slither.slithir.operations import HighLevelCall
+
     from ..detectors.ir import helper_callee, passes_through
 
     found: dict[str, list[tuple[int, int]]] = {}
@@ -235,8 +237,10 @@ def _pass_through_calls(slither) -> dict[str, list[tuple[int, int]]]:
         for function in contract.functions_and_modifiers_declared:
             for node in function.nodes:
                 mapping = node.source_mapping
-                if mapping is not None and mapping.length and any(
-                        (callee := helper_callee(ir)) is not None and passes_through(callee) for ir in node.irs):
+                # every call whose result Slither weighs here hands back the caller's argument
+                calls = [ir for ir in node.irs if isinstance(ir, HighLevelCall)]
+                if mapping is not None and mapping.length and calls and all(
+                        (callee := helper_callee(ir)) is not None and passes_through(callee) for ir in calls):
                     found.setdefault(mapping.filename.absolute, []).append(
                         (mapping.start, mapping.start + mapping.length))
     return found

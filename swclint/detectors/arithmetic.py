@@ -272,8 +272,11 @@ def _lowest_bit_cleared(binary: Binary, function: Function, producers: dict) -> 
     if binary.type != BinaryType.SUBTRACTION or not _is_one(binary.variable_right, producers) \
             or own is None or own[0] < 0:
         return False
-    if isinstance(binary.variable_left, LocalVariable) and not holds_one_value(function, binary.variable_left):
+    left = binary.variable_left
+    if isinstance(left, LocalVariable) and not holds_one_value(function, left):
         return False  # `x` rewritten between the subtraction and the `&` is another value
+    # a parameter or once-written local reads the same number everywhere; state only within one statement
+    stable = isinstance(left, LocalVariable)
     minuend = value_key(binary.variable_left, producers)
     values, pending, masked = set(), [binary.lvalue], False
     while pending:
@@ -296,6 +299,8 @@ def _lowest_bit_cleared(binary: Binary, function: Function, producers: dict) -> 
                 other = ir.variable_right if ir.variable_left is value else ir.variable_left
                 if value_key(other, producers) != minuend or int_range(getattr(other, "type", None)) != own:
                     return False
+                if ir.node is not binary.node and not stable:
+                    return False  # state read again later may have been rewritten in between
                 masked = True
     return masked
 

@@ -594,9 +594,11 @@ def reverts(node: Node) -> bool:
 
 
 def _reverts_given(node: Node, reverting: frozenset | set) -> bool:
+    """A reverting helper counts only when it returns nothing: a call that returns a value can be an
+    operand of `||`, `&&` or `?:`, which run it only sometimes (`ok || fail()`)."""
     return node.type == NodeType.THROW or any(
         (isinstance(ir, SolidityCall) and ir.function.name.startswith("revert"))
-        or ((callee := helper_callee(ir)) is not None and callee in reverting)
+        or ((callee := helper_callee(ir)) is not None and callee in reverting and not callee.returns)
         for ir in node.irs)
 
 
@@ -604,8 +606,11 @@ def _reverts_given(node: Node, reverting: frozenset | set) -> bool:
 _FINISHES = ("return(", "stop(", "selfdestruct(", "suicide(")
 
 
-def _finishes(node: Node) -> bool:
-    return any(isinstance(ir, SolidityCall) and ir.function.name.startswith(_FINISHES) for ir in node.irs)
+def _finishes(node: Node, finishing: frozenset | set) -> bool:
+    """The node may end the whole call successfully: a Yul `return`, `stop` or `selfdestruct`, or a
+    call to a function (a Yul function, a helper) that may."""
+    return any((isinstance(ir, SolidityCall) and ir.function.name.startswith(_FINISHES))
+               or ((callee := helper_callee(ir)) is not None and callee in finishing) for ir in node.irs)
 
 
 def always_reverts(function: Function) -> bool:
@@ -624,15 +629,40 @@ def doomed_nodes(function: Function) -> frozenset[Node]:
 
 
 def _doomed_given(function: Function, reverting: frozenset | set) -> frozenset[Node]:
-    doomed = {node for node in function.nodes if _reverts_given(node, reverting) and not _finishes(node)}
+    finishing = _finishing_helpers(function.compilation_unit)
+    doomed = {node for node in function.nodes
+              if _reverts_given(node, reverting) and not _finishes(node, finishing)}
     pending = list(doomed)
     while pending:
         for father in pending.pop().fathers:
             if father not in doomed and father.sons and all(son in doomed for son in father.sons) \
-                    and not _finishes(father):
+                    and not _finishes(father, finishing):
                 doomed.add(father)
                 pending.append(father)
     return frozenset(doomed)
+
+
+def _unit_callees(unit) -> set[Function]:
+    functions = {f for contract in unit.contracts for f in contract.functions_and_modifiers}
+    functions.update(unit.functions_top_level)
+    return {callee for f in functions for node in f.nodes for ir in node.irs
+            if (callee := helper_callee(ir)) is not None and callee.entry_point is not None}
+
+
+@run_cache(maxsize=64)
+def _finishing_helpers(unit) -> frozenset[Function]:
+    """The functions called as helpers in a compilation unit that may end the whole call successfully
+    (a Yul `return` in them or in a function they call): a least fixpoint over the unit."""
+    callees = _unit_callees(unit)
+    finishing: set = set()
+    grew = True
+    while grew:
+        grew = False
+        for callee in callees - finishing:
+            if any(_finishes(node, finishing) for node in callee.nodes):
+                finishing.add(callee)
+                grew = True
+    return frozenset(finishing)
 
 
 @run_cache(maxsize=64)
@@ -640,11 +670,7 @@ def _reverting_helpers(unit) -> frozenset[Function]:
     """The functions called as helpers in a compilation unit that revert on every path: the least
     fixpoint over the unit, so a recursive helper reverts only where its own code proves it, and no
     answer depends on which function was asked about first."""
-    functions = {f for contract in unit.contracts for f in contract.functions_and_modifiers}
-    functions.update(unit.functions_top_level)
-    callees = {callee for f in functions for node in f.nodes for ir in node.irs
-               if (callee := helper_callee(ir)) is not None
-               and callee.entry_point is not None and not callee.modifiers}
+    callees = {callee for callee in _unit_callees(unit) if not callee.modifiers}
     reverting: set = set()
     grew = True
     while grew:
@@ -826,14 +852,15 @@ def returned_values(function: Function) -> list[tuple[Node, object]] | None:
 
 @run_cache(maxsize=1024)
 def passes_through(function: Function) -> bool:
-    """On every way out `function` returns one of its own parameters, unchanged (OpenZeppelin's
+    """On every way out `function` returns the same one of its own parameters, unchanged (OpenZeppelin's
     `verifyCallResult(success, returndata)`): its caller already holds what it returns."""
     returned = returned_values(function)
     if not returned:
         return False
     defs = definitions(function)
-    return all(value in function.parameters and holds_one_value(function, value)
-               for value in (through_copies(v, defs, conversions=False) for _, v in returned))
+    values = {through_copies(v, defs, conversions=False) for _, v in returned}
+    # one parameter on every way out: `min(a, b)` returns one of two, which the caller does not hold
+    return len(values) == 1 and all(v in function.parameters and holds_one_value(function, v) for v in values)
 
 
 def through_copies(value, defs: dict, conversions: bool = True):
