@@ -606,11 +606,22 @@ def _reverts_given(node: Node, reverting: frozenset | set) -> bool:
 _FINISHES = ("return(", "stop(", "selfdestruct(", "suicide(")
 
 
+# inline assembly Slither keeps as text (before 0.6): what in it ends the call
+_ASSEMBLY_FINISH = re.compile(r"\b(?:return|stop|selfdestruct|suicide)\s*\(")
+
+
 def _finishes(node: Node, finishing: frozenset | set) -> bool:
-    """The node may end the whole call successfully: a Yul `return`, `stop` or `selfdestruct`, or a
-    call to a function (a Yul function, a helper) that may."""
+    """The node may end the whole call successfully: a Yul `return`, `stop` or `selfdestruct` (also in
+    assembly kept as text), or a call to a function (a Yul function, a helper) that may."""
+    if node.type == NodeType.ASSEMBLY and isinstance(node.inline_asm, str) \
+            and _ASSEMBLY_FINISH.search(node.inline_asm):
+        return True
     return any((isinstance(ir, SolidityCall) and ir.function.name.startswith(_FINISHES))
                or ((callee := helper_callee(ir)) is not None and callee in finishing) for ir in node.irs)
+
+
+# Slither links a Yul `leave`, `break` or `continue` to the next statement, not to where it jumps
+_JUMPING = frozenset({NodeType.RETURN, NodeType.BREAK, NodeType.CONTINUE})
 
 
 def always_reverts(function: Function) -> bool:
@@ -636,7 +647,7 @@ def _doomed_given(function: Function, reverting: frozenset | set) -> frozenset[N
     while pending:
         for father in pending.pop().fathers:
             if father not in doomed and father.sons and all(son in doomed for son in father.sons) \
-                    and not _finishes(father, finishing):
+                    and father.type not in _JUMPING and not _finishes(father, finishing):
                 doomed.add(father)
                 pending.append(father)
     return frozenset(doomed)
@@ -652,14 +663,16 @@ def _unit_callees(unit) -> set[Function]:
 @run_cache(maxsize=64)
 def _finishing_helpers(unit) -> frozenset[Function]:
     """The functions called as helpers in a compilation unit that may end the whole call successfully
-    (a Yul `return` in them or in a function they call): a least fixpoint over the unit."""
+    (a Yul `return` in them, in their modifiers or in a function they call): a least fixpoint over
+    the unit."""
     callees = _unit_callees(unit)
     finishing: set = set()
     grew = True
     while grew:
         grew = False
         for callee in callees - finishing:
-            if any(_finishes(node, finishing) for node in callee.nodes):
+            if any(_finishes(node, finishing)
+                   for function in (callee, *callee.modifiers) for node in function.nodes):
                 finishing.add(callee)
                 grew = True
     return frozenset(finishing)
