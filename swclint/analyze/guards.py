@@ -61,9 +61,9 @@ def _open_touches(function, locks: set, memo: dict, seen: set | None = None) -> 
     outside internal functions that take one of `locks` (a public wrapper around a locked private
     function) and outside statements that always end in a revert (a query that simulates, then
     reverts)."""
-    seen = set() if seen is None else seen
     from swclint.detectors.ir import doomed_nodes
 
+    seen = set() if seen is None else seen
     seen.add(function)
     doomed = doomed_nodes(function)
     found: set = set()

@@ -8,7 +8,7 @@ import copy
 import functools
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -201,28 +201,24 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
     return findings, errors
 
 
-def _assembly_spans(slither) -> dict[str, list[tuple[int, int]]]:
-    """Per file, the source ranges (start, end) of the statements Slither read from inline assembly."""
-    from ..detectors.ir import in_assembly
-
+def _spans(slither, keep: Callable[[Any], bool]) -> dict[str, list[tuple[int, int]]]:
+    """Per file, the source ranges (start, end) of the statements `keep` holds for."""
     found: dict[str, list[tuple[int, int]]] = {}
     for contract in slither.contracts:
         for function in contract.functions_and_modifiers_declared:
             for node in function.nodes:
                 mapping = node.source_mapping
-                if mapping is not None and mapping.length and in_assembly(node):
+                if mapping is not None and mapping.length and keep(node):
                     found.setdefault(mapping.filename.absolute, []).append(
                         (mapping.start, mapping.start + mapping.length))
     return found
 
 
-def _within(element: dict | None, spans: dict[str, list[tuple[int, int]]]) -> bool:
-    """The result's statement starts inside one of `spans` (offsets, not lines: a Solidity statement
-    on the same line as an assembly block is not inside it)."""
-    mapping = (element or {}).get("source_mapping") or {}
-    start = mapping.get("start")
-    return start is not None and any(
-        low <= start < high for low, high in spans.get(mapping.get("filename_absolute", ""), []))
+def _assembly_spans(slither) -> dict[str, list[tuple[int, int]]]:
+    """Per file, the source ranges of the statements Slither read from inline assembly."""
+    from ..detectors.ir import in_assembly
+
+    return _spans(slither, in_assembly)
 
 
 def _pass_through_calls(slither) -> dict[str, list[tuple[int, int]]]:
@@ -232,18 +228,22 @@ def _pass_through_calls(slither) -> dict[str, list[tuple[int, int]]]:
 
     from ..detectors.ir import helper_callee, passes_through
 
-    found: dict[str, list[tuple[int, int]]] = {}
-    for contract in slither.contracts:
-        for function in contract.functions_and_modifiers_declared:
-            for node in function.nodes:
-                mapping = node.source_mapping
-                # every call whose result Slither weighs here hands back the caller's argument
-                calls = [ir for ir in node.irs if isinstance(ir, HighLevelCall)]
-                if mapping is not None and mapping.length and calls and all(
-                        (callee := helper_callee(ir)) is not None and passes_through(callee) for ir in calls):
-                    found.setdefault(mapping.filename.absolute, []).append(
-                        (mapping.start, mapping.start + mapping.length))
-    return found
+    def echoes(node) -> bool:
+        # every call whose result Slither weighs here hands back the caller's argument
+        calls = [ir for ir in node.irs if isinstance(ir, HighLevelCall)]
+        return bool(calls) and all(
+            (callee := helper_callee(ir)) is not None and passes_through(callee) for ir in calls)
+
+    return _spans(slither, echoes)
+
+
+def _within(element: dict | None, spans: dict[str, list[tuple[int, int]]]) -> bool:
+    """The result's statement starts inside one of `spans` (offsets, not lines: a Solidity statement
+    on the same line as an assembly block is not inside it)."""
+    mapping = (element or {}).get("source_mapping") or {}
+    start = mapping.get("start")
+    return start is not None and any(
+        low <= start < high for low, high in spans.get(mapping.get("filename_absolute", ""), []))
 
 
 def _partial_slither(cc: CryticCompile, root: Path, cause: Exception, label: str):

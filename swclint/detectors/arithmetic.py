@@ -277,7 +277,7 @@ def _lowest_bit_cleared(binary: Binary, function: Function, producers: dict) -> 
         return False  # `x` rewritten between the subtraction and the `&` is another value
     # a parameter or once-written local reads the same number everywhere; state only within one statement
     stable = isinstance(left, LocalVariable)
-    minuend = value_key(binary.variable_left, producers)
+    minuend = value_key(left, producers)
     values, pending, masked = set(), [binary.lvalue], False
     while pending:
         value = pending.pop()

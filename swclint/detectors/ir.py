@@ -9,7 +9,7 @@ call results are tracked as their own source.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from slither.core.cfg.node import Node, NodeType
 from slither.core.cfg.scope import Scope
@@ -602,12 +602,11 @@ def _reverts_given(node: Node, reverting: frozenset | set) -> bool:
         for ir in node.irs)
 
 
-# Yul builtins that end the call without reverting (`return(p, n)` hands data back as success)
-_FINISHES = ("return(", "stop(", "selfdestruct(", "suicide(")
-
-
-# inline assembly Slither keeps as text (before 0.6): what in it ends the call
-_ASSEMBLY_FINISH = re.compile(r"\b(?:return|stop|selfdestruct|suicide)\s*\(")
+# builtins that end the call without reverting (a Yul `return(p, n)` hands data back as success)
+_FINISHING_NAMES = ("return", "stop", "selfdestruct", "suicide")
+_FINISHES = tuple(f"{name}(" for name in _FINISHING_NAMES)
+# the same in inline assembly Slither keeps as text (before 0.6)
+_ASSEMBLY_FINISH = re.compile(rf"\b(?:{'|'.join(_FINISHING_NAMES)})\s*\(")
 
 
 def _finishes(node: Node, finishing: frozenset | set) -> bool:
@@ -620,8 +619,11 @@ def _finishes(node: Node, finishing: frozenset | set) -> bool:
                or ((callee := helper_callee(ir)) is not None and callee in finishing) for ir in node.irs)
 
 
+
+
+_JUMPS = frozenset({NodeType.CONTINUE, NodeType.BREAK})
 # Slither links a Yul `leave`, `break` or `continue` to the next statement, not to where it jumps
-_JUMPING = frozenset({NodeType.RETURN, NodeType.BREAK, NodeType.CONTINUE})
+_JUMPING = _JUMPS | {NodeType.RETURN}
 
 
 def always_reverts(function: Function) -> bool:
@@ -660,42 +662,35 @@ def _unit_callees(unit) -> set[Function]:
             if (callee := helper_callee(ir)) is not None and callee.entry_point is not None}
 
 
-@run_cache(maxsize=64)
-def _finishing_helpers(unit) -> frozenset[Function]:
-    """The functions called as helpers in a compilation unit that may end the whole call successfully
-    (a Yul `return` in them, in their modifiers or in a function they call): a least fixpoint over
-    the unit."""
-    callees = _unit_callees(unit)
-    finishing: set = set()
+def _least_fixpoint(candidates: set, holds: Callable[[Function, set], bool]) -> frozenset:
+    """The smallest set of `candidates` closed under `holds(candidate, found so far)`: answers that
+    grow only from what is proved, whatever order the candidates are asked in."""
+    found: set = set()
     grew = True
     while grew:
         grew = False
-        for callee in callees - finishing:
-            if any(_finishes(node, finishing)
-                   for function in (callee, *callee.modifiers) for node in function.nodes):
-                finishing.add(callee)
+        for candidate in candidates - found:
+            if holds(candidate, found):
+                found.add(candidate)
                 grew = True
-    return frozenset(finishing)
+    return frozenset(found)
+
+
+@run_cache(maxsize=64)
+def _finishing_helpers(unit) -> frozenset[Function]:
+    """The functions called as helpers in a compilation unit that may end the whole call successfully
+    (a Yul `return` in them, in their modifiers or in a function they call)."""
+    return _least_fixpoint(_unit_callees(unit), lambda callee, finishing: any(
+        _finishes(node, finishing) for function in (callee, *callee.modifiers) for node in function.nodes))
 
 
 @run_cache(maxsize=64)
 def _reverting_helpers(unit) -> frozenset[Function]:
-    """The functions called as helpers in a compilation unit that revert on every path: the least
-    fixpoint over the unit, so a recursive helper reverts only where its own code proves it, and no
-    answer depends on which function was asked about first."""
-    callees = {callee for callee in _unit_callees(unit) if not callee.modifiers}
-    reverting: set = set()
-    grew = True
-    while grew:
-        grew = False
-        for callee in callees - reverting:
-            if callee.entry_point in _doomed_given(callee, reverting):
-                reverting.add(callee)
-                grew = True
-    return frozenset(reverting)
-
-
-_JUMPS = frozenset({NodeType.CONTINUE, NodeType.BREAK})
+    """The functions called as helpers in a compilation unit that revert on every path: a recursive
+    helper reverts only where its own code proves it, and no answer depends on which function was
+    asked about first."""
+    return _least_fixpoint({callee for callee in _unit_callees(unit) if not callee.modifiers},
+                           lambda callee, reverting: callee.entry_point in _doomed_given(callee, reverting))
 
 
 def branch_ends(start: Node, *, returns: bool, within_if: bool, jumps: bool = False) -> bool:
@@ -856,7 +851,7 @@ def returned_values(function: Function) -> list[tuple[Node, object]] | None:
         values = [ir.values for ir in end.irs if isinstance(ir, Return)]
         if end.type == NodeType.RETURN and len(values) == 1 and len(values[0]) == 1:
             found.append((end, values[0][0]))
-        elif named is not None and end.type != NodeType.RETURN and not values and not reverts(end):
+        elif named is not None and end.type != NodeType.RETURN and not values:
             found.append((end, named))
         else:
             return None
