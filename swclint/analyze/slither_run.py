@@ -165,11 +165,13 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
         clocks: set[tuple[str, int]] = set()
         yul: dict[str, list[tuple[int, int]]] = {}
         echoes: dict[str, list[tuple[int, int]]] = {}
+        undone: dict[str, list[tuple[int, int]]] = {}
     else:
         from ..detectors.weak_randomness import clock_arithmetic
 
         clocks, yul = clock_arithmetic(slither), _assembly_spans(slither)
         echoes = _pass_through_calls(slither)
+        undone = _doomed_spans(slither)
     for det in slither.detectors:
         try:
             results = det.detect()
@@ -188,10 +190,13 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
             # (`Address.verifyCallResult(success, returndata)` reverts unless `success`).
             # Nor Yul: it has no `^` operator (xor is `xor(a, b)`, a power `exp(a, b)`), so an xor
             # there is never a mistyped power.
+            # Nor reverts: a delegatecall or transfer that every path from it reverts is undone,
+            # whoever chose its target (Gnosis's `simulateDelegatecallInternal`).
             if f is not None and not (f.swc_id == "SWC-107" and _key(f, root) in guarded) \
                     and not (origin == "slither" and f.swc_id == "SWC-120" and _line(f, root) in clocks) \
                     and not (det.ARGUMENT == "incorrect-exp" and _within(_primary_element(res), yul)) \
-                    and not (det.ARGUMENT == "unused-return" and _within(_primary_element(res), echoes)):
+                    and not (det.ARGUMENT == "unused-return" and _within(_primary_element(res), echoes)) \
+                    and not (det.ARGUMENT in _UNDONE_BY_REVERT and _within(_primary_element(res), undone)):
                 findings.append(f)
     if not plain:  # severity from the function's context; confidence from measured precision
         from ..precision import calibrate
@@ -235,6 +240,19 @@ def _pass_through_calls(slither) -> dict[str, list[tuple[int, int]]]:
             (callee := helper_callee(ir)) is not None and passes_through(callee) for ir in calls)
 
     return _spans(slither, echoes)
+
+
+# Slither detectors whose harm is the effect of the statement they point at.
+_UNDONE_BY_REVERT = frozenset({"controlled-delegatecall", "arbitrary-send-eth", "arbitrary-send-erc20",
+                               "arbitrary-send-erc20-permit"})
+
+
+def _doomed_spans(slither) -> dict[str, list[tuple[int, int]]]:
+    """Per file, the source ranges of the statements every path from which reverts
+    (`ir.doomed_nodes`): nothing they do lasts."""
+    from ..detectors.ir import doomed_nodes
+
+    return _spans(slither, lambda node: node in doomed_nodes(node.function))
 
 
 def _within(element: dict | None, spans: dict[str, list[tuple[int, int]]]) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from slither.core.cfg.node import Node, NodeType
 from slither.core.declarations import Function
 from slither.core.solidity_types import ArrayType, ElementaryType
@@ -19,9 +21,12 @@ from slither.slithir.operations import (
     OperationWithLValue,
     SolidityCall,
     TypeConversion,
+    Unary,
+    UnaryType,
 )
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
+from swclint.analyze.run_cache import run_cache
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.conservation import checked_helper, moved_within, within_total
 from swclint.detectors.elapsed import elapsed_since
@@ -30,6 +35,7 @@ from swclint.detectors.ir import (
     ARITHMETIC,
     CALLER_VALUES,
     CLOCKS,
+    COMPARISON,
     EXTERNAL_RESULT,
     REQUIRE_ASSERT,
     comparisons,
@@ -50,6 +56,7 @@ from swclint.detectors.ir import (
     origin,
     parameter_operations,
     reads_of,
+    returned_values,
     shrinks_nonempty,
     through_copies,
     value_key,
@@ -516,6 +523,52 @@ def checked_before(node: Node, binary: Binary, producers: dict) -> bool:
     return False
 
 
+@run_cache(maxsize=1024)
+def _tested_parameters(function: Function) -> tuple[frozenset[int], ...]:
+    """For a helper that returns a test of its own parameters (`safeToAdd(a, b)` returning `a + b >=
+    a`): the parameter indexes each comparison in that test reads, so a call to it in a guard checks
+    what those comparisons would check written out."""
+    returned = returned_values(function)
+    if returned is None or len(returned) != 1 or function.modifiers:
+        return ()
+    params = {p: i for i, p in enumerate(function.parameters) if holds_one_value(function, p)}
+    defs = definitions(function)
+
+    def read(value, depth: int = 0) -> set[int]:
+        if value in params:
+            return {params[value]}
+        ir = defs.get(value)
+        if depth > 6 or not isinstance(ir, (Binary, TypeConversion, Assignment)):
+            return set()
+        return set().union(*(read(v, depth + 1) for v in flat_reads(ir)))
+
+    def tests(value, depth: int = 0):
+        ir = defs.get(value)
+        if depth > 6:
+            return
+        if isinstance(ir, Unary) and ir.type == UnaryType.BANG:
+            yield from tests(ir.rvalue, depth + 1)
+        elif isinstance(ir, Binary) and ir.type in (BinaryType.ANDAND, BinaryType.OROR):
+            yield from tests(ir.variable_left, depth + 1)
+            yield from tests(ir.variable_right, depth + 1)
+        elif isinstance(ir, Binary) and ir.type in COMPARISON:
+            yield frozenset(read(ir.variable_left)| read(ir.variable_right))
+
+    return tuple(tests(through_copies(returned[0][1], defs, conversions=False)))
+
+
+def _tested_arguments(node: Node, producers: dict) -> Iterator[set]:
+    """The values each comparison inside a test helper called in `node` reads, named as the caller
+    passed them."""
+    for ir in node.irs:
+        callee = helper_callee(ir)
+        if callee is None:
+            continue
+        for indexes in _tested_parameters(callee):
+            if indexes and max(indexes) < len(ir.arguments):
+                yield set().union(*(_shallow(ir.arguments[i], producers) for i in indexes))
+
+
 class ArithmeticOverflow(SWCDetector):
     ARGUMENT = "swclint-arithmetic"
     HELP = "Unchecked arithmetic on caller-controlled values can wrap"
@@ -535,16 +588,21 @@ class ArithmeticOverflow(SWCDetector):
         if _decrement_within(function, node, binary, producers):
             return True
         for guard in function.nodes:
-            if not is_guard_node(guard):
+            if not is_guard_node(guard) and guard is not node:
                 continue
             for cmp in comparisons(guard):
                 left = _shallow(cmp.variable_left, producers)
                 right = _shallow(cmp.variable_right, producers)
                 seen = left | right
-                if not ordered and keys and keys <= seen and not seen & results:
+                if not ordered and keys and keys <= seen and not seen & results and guard is not node:
                     return True  # operands bounded before the operation
                 if (left & results and right & keys) or (right & results and left & keys):
-                    return True  # classic `require(c >= a)` / `require(c / a == b)` on the result
+                    # classic `require(c >= a)` / `require(c / a == b)` on the result, or the
+                    # overflow test itself (`return a + b >= a`)
+                    return True
+            if not ordered and keys and is_guard_node(guard) and any(
+                    keys <= seen and not seen & results for seen in _tested_arguments(guard, producers)):
+                return True  # `if (!safeToAdd(a, b)) throw;` before `a + b`
         return False
 
     def _detect(self):

@@ -55,6 +55,10 @@ def ordered_pairs(value, defs: dict, holds: bool, either: EitherSide | None = No
         return
     if isinstance(ir, Unary) and ir.type == UnaryType.BANG:
         yield from ordered_pairs(ir.rvalue, defs, not holds, either, depth + 1)
+    if (callee := helper_callee(ir)) is not None:
+        for small, big, strict in predicate_orderings(callee)[holds]:
+            if max(small, big) < len(ir.arguments):
+                yield Ordering(ir.arguments[small], ir.arguments[big], strict)
     if not isinstance(ir, Binary):
         return
     if (ir.type == BinaryType.ANDAND and holds) or (ir.type == BinaryType.OROR and not holds):
@@ -78,6 +82,29 @@ def ordered_pairs(value, defs: dict, holds: bool, either: EitherSide | None = No
                 if str(getattr(tested, "type", "")).startswith("uint"):
                     yield Ordering(other, tested, strict=True)  # unsigned and not zero: above zero
                 yield from _bit_set(tested, defs)
+
+
+@recursive_run_cache(default=((), ()))
+def predicate_orderings(function: Function) -> tuple[tuple, tuple]:
+    """For a helper that returns one comparison of its own parameters (`safeToSub(a, b)` returning `a
+    >= b`): the (small, big, strict) parameter indexes its result orders when it is false and when it
+    is true, so `if (!x.safeToSub(v)) return;` guards `x - v` as `require(x >= v)` would."""
+    returned = returned_values(function)
+    if returned is None or len(returned) != 1 or function.modifiers:
+        return (), ()
+    params = {p: i for i, p in enumerate(function.parameters) if holds_one_value(function, p)}
+    defs = definitions(function)
+    value = through_copies(returned[0][1], defs, conversions=False)
+
+    def indexes(holds: bool) -> tuple:
+        found = []
+        for pair in ordered_pairs(value, defs, holds):
+            small, big = (through_copies(side, defs, conversions=False) for side in pair)
+            if small in params and big in params:
+                found.append((params[small], params[big], pair.strict))
+        return tuple(found)
+
+    return indexes(False), indexes(True)
 
 
 def _bit_set(value, defs: dict) -> Iterator[tuple]:

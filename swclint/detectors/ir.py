@@ -596,7 +596,7 @@ def reverts(node: Node) -> bool:
 def _reverts_given(node: Node, reverting: frozenset | set) -> bool:
     """A reverting helper counts only when it returns nothing: a call that returns a value can be an
     operand of `||`, `&&` or `?:`, which run it only sometimes (`ok || fail()`)."""
-    return node.type == NodeType.THROW or any(
+    return node.type == NodeType.THROW or _assembly_reverts(node) or any(
         (isinstance(ir, SolidityCall) and ir.function.name.startswith("revert"))
         or ((callee := helper_callee(ir)) is not None and callee in reverting and not callee.returns)
         for ir in node.irs)
@@ -607,6 +607,18 @@ _FINISHING_NAMES = ("return", "stop", "selfdestruct", "suicide")
 _FINISHES = tuple(f"{name}(" for name in _FINISHING_NAMES)
 # the same in inline assembly Slither keeps as text (before 0.6)
 _ASSEMBLY_FINISH = re.compile(rf"\b(?:{'|'.join(_FINISHING_NAMES)})\s*\(")
+
+
+# straight-line assembly text that reverts: no branch, loop, jump or function may skip the revert
+_ASSEMBLY_REVERT = re.compile(r"\brevert\s*\(")
+_ASSEMBLY_BRANCHES = re.compile(r"\b(?:if|switch|case|default|for|function|jump|jumpi)\b|\w:(?!=)")
+
+
+def _assembly_reverts(node: Node) -> bool:
+    """Inline assembly Slither keeps as text (before 0.6) whose every run reaches a `revert(...)`."""
+    text = node.inline_asm if node.type == NodeType.ASSEMBLY else None
+    return isinstance(text, str) and bool(_ASSEMBLY_REVERT.search(text)) \
+        and not _ASSEMBLY_BRANCHES.search(text) and not _ASSEMBLY_FINISH.search(text)
 
 
 def _finishes(node: Node, finishing: frozenset | set) -> bool:
