@@ -166,12 +166,14 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
         yul: dict[str, list[tuple[int, int]]] = {}
         echoes: dict[str, list[tuple[int, int]]] = {}
         undone: dict[str, list[tuple[int, int]]] = {}
+        texts: dict[str, list[tuple[int, int]]] = {}
     else:
         from ..detectors.weak_randomness import clock_arithmetic
 
         clocks, yul = clock_arithmetic(slither), _assembly_spans(slither)
         echoes = _pass_through_calls(slither)
         undone = _doomed_spans(slither)
+        texts = _spans(slither, _packs_only_text)
     for det in slither.detectors:
         try:
             results = det.detect()
@@ -192,11 +194,14 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
             # there is never a mistyped power.
             # Nor reverts: a delegatecall or transfer that every path from it reverts is undone,
             # whoever chose its target (Gnosis's `simulateDelegatecallInternal`).
+            # Nor text: packed strings that only become a string (a token URI) are never hashed, so
+            # two inputs packing alike collide in nothing.
             if f is not None and not (f.swc_id == "SWC-107" and _key(f, root) in guarded) \
                     and not (origin == "slither" and f.swc_id == "SWC-120" and _line(f, root) in clocks) \
                     and not (det.ARGUMENT == "incorrect-exp" and _within(_primary_element(res), yul)) \
                     and not (det.ARGUMENT == "unused-return" and _within(_primary_element(res), echoes)) \
-                    and not (det.ARGUMENT in _UNDONE_BY_REVERT and _within(_primary_element(res), undone)):
+                    and not (det.ARGUMENT in _UNDONE_BY_REVERT and _within(_primary_element(res), undone)) \
+                    and not (det.ARGUMENT == "encode-packed-collision" and _within(_primary_element(res), texts)):
                 findings.append(f)
     if not plain:  # severity from the function's context; confidence from measured precision
         from ..precision import calibrate
@@ -253,6 +258,40 @@ def _doomed_spans(slither) -> dict[str, list[tuple[int, int]]]:
     from ..detectors.ir import doomed_nodes
 
     return _spans(slither, lambda node: node in doomed_nodes(node.function))
+
+
+def _packs_only_text(node) -> bool:
+    """The node packs values with `abi.encodePacked` and the result only ever becomes a string that
+    is copied, emitted or returned as a string: nothing hashes it, stores it or hands it to a call."""
+    from slither.core.variables.local_variable import LocalVariable
+    from slither.slithir.operations import Assignment, EventCall, Return, SolidityCall, TypeConversion
+    from slither.slithir.variables import TemporaryVariable
+
+    packed = {ir.lvalue for ir in node.irs
+              if isinstance(ir, SolidityCall) and ir.function.name.startswith("abi.encodePacked")}
+    if not packed:
+        return False
+    tainted, grew = set(packed), True
+    while grew:  # what the packed bytes flow into, through copies and casts
+        grew = False
+        for other in node.function.nodes:
+            for ir in other.irs:
+                reads = set(getattr(ir, "read", []) or [])
+                if not reads & tainted:
+                    continue
+                if isinstance(ir, Return):
+                    if any(str(r.type) != "string" for r in node.function.returns):
+                        return False
+                elif isinstance(ir, EventCall):
+                    continue
+                elif isinstance(ir, (Assignment, TypeConversion)) and str(ir.lvalue.type) == "string" \
+                        and isinstance(ir.lvalue, (LocalVariable, TemporaryVariable)):
+                    if ir.lvalue not in tainted:
+                        tainted.add(ir.lvalue)
+                        grew = True
+                else:
+                    return False
+    return True
 
 
 def _within(element: dict | None, spans: dict[str, list[tuple[int, int]]]) -> bool:
