@@ -351,7 +351,13 @@ def _bounded(binary: Binary, bounds: Bounds, producers: dict) -> bool:
     if not limits or None in limits:
         return False
     found = bounds.binary_upper(binary)
-    return found is not None and found <= max(limits)
+    if found is None or found > max(limits):
+        # an operand a check bounds where the operation runs (`require(d <= 365); d * 1 days`)
+        left, right = (bounds.upper_at(op, binary.node) for op in (binary.variable_left, binary.variable_right))
+        if left is None or right is None:
+            return False
+        found = left + right if binary.type == BinaryType.ADDITION else left * right
+    return found <= max(limits)
 
 
 def _only_write(value, bounds: Bounds):

@@ -98,6 +98,10 @@ class Bounds:
         finally:
             self._busy.discard(value)
 
+    def upper_at(self, value, node) -> int | None:
+        """`upper`, tightened by the checks known to hold where `node` runs."""
+        return _min(self.upper(value), checked_upper(value, node, self.function))
+
     def _upper(self, value) -> int | None:
         own = type_max(getattr(value, "type", None))
         if isinstance(value, (StateVariable, ReferenceVariable)):
@@ -133,6 +137,10 @@ class Bounds:
 
     def binary_upper(self, ir: Binary) -> int | None:
         left, right = self.upper(ir.variable_left), self.upper(ir.variable_right)
+        divisor = ir.variable_right
+        if ir.type == BinaryType.DIVISION and left is not None and isinstance(divisor, Constant) \
+                and isinstance(divisor.value, int) and divisor.value > 0:
+            return left // divisor.value  # `total / 100` before `* percent`
         if ir.type == BinaryType.DIVISION or ir.type == BinaryType.SUBTRACTION:
             return left  # a wrapped subtraction is reported on its own
         if ir.type == BinaryType.MODULO:
@@ -283,7 +291,7 @@ def _write_upper(write: Write, key: tuple, bounds: Bounds) -> int | None:
     ir = write.ir
     if write.field is not None:  # the whole struct, built in place
         value = assigned(write)
-        return None if value is None else bounds.upper(value)
+        return None if value is None else bounds.upper_at(value, ir.node)
 
     def here(value) -> bool:
         return location(value, write.writer) == key
@@ -298,10 +306,26 @@ def _write_upper(write: Write, key: tuple, bounds: Bounds) -> int | None:
         producer = next(iter(bounds.writes.get(ir.rvalue, [])), None)
         if isinstance(producer, Binary):
             return _write_upper(Write(producer, write.writer, None), key, bounds)
-        return bounds.upper(ir.rvalue)
+        return bounds.upper_at(ir.rvalue, ir.node)
     if isinstance(ir, Binary):
         return bounds.binary_upper(ir)
     return None
+
+
+def checked_upper(value, node, function: Function) -> int | None:
+    """The least literal a check known to hold where `node` runs puts `value` at or below
+    (`require(_percent <= 100)` before `params[h] = Params(_percent)`); None when none does. Only for
+    a value that holds one value in `function`, so the check and the write see the same number."""
+    if not holds_one_value(function, value):
+        return None
+    defs = definitions(function)
+    best = None
+    for pair in comparisons_that_hold(function, node, defs):
+        if through_copies(pair[0], defs, conversions=False) is value:
+            limit = literal_value(pair[1], defs)
+            if isinstance(limit, int) and not isinstance(limit, bool):
+                best = _min(best, limit - 1 if pair.strict else limit)
+    return best
 
 
 def state_writers(variable: StateVariable) -> list[Function]:
