@@ -594,19 +594,20 @@ class ArithmeticOverflow(SWCDetector):
         if _decrement_within(function, node, binary, producers):
             return True
         for guard in function.nodes:
-            if not is_guard_node(guard) and guard is not node:
+            checks = is_guard_node(guard)
+            if not checks and guard is not node:
                 continue
             for cmp in comparisons(guard):
                 left = _shallow(cmp.variable_left, producers)
                 right = _shallow(cmp.variable_right, producers)
                 seen = left | right
-                if not ordered and keys and keys <= seen and not seen & results and guard is not node:
+                if not ordered and keys and keys <= seen and not seen & results and checks:
                     return True  # operands bounded before the operation
                 if (left & results and right & keys) or (right & results and left & keys):
                     # classic `require(c >= a)` / `require(c / a == b)` on the result, or the
                     # overflow test itself (`return a + b >= a`)
                     return True
-            if not ordered and keys and is_guard_node(guard) and any(
+            if not ordered and keys and checks and any(
                     keys <= seen and not seen & results for seen in _tested_arguments(guard, producers)):
                 return True  # `if (!safeToAdd(a, b)) throw;` before `a + b`
         return False
