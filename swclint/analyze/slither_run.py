@@ -167,6 +167,7 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
         echoes: dict[str, list[tuple[int, int]]] = {}
         undone: dict[str, list[tuple[int, int]]] = {}
         texts: dict[str, list[tuple[int, int]]] = {}
+        pulls: dict[str, list[tuple[int, int]]] = {}
     else:
         from ..detectors.weak_randomness import clock_arithmetic
 
@@ -174,6 +175,7 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
         echoes = _pass_through_calls(slither)
         undone = _doomed_spans(slither)
         texts = _spans(slither, _packs_only_text)
+        pulls = _spans(slither, _checked_at_call_site)
     for det in slither.detectors:
         try:
             results = det.detect()
@@ -196,12 +198,15 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
             # whoever chose its target (Gnosis's `simulateDelegatecallInternal`).
             # Nor text: packed strings that only become a string (a token URI) are never hashed, so
             # two inputs packing alike collide in nothing.
+            # Nor a library's `safeTransferFrom(token, from, to, value)`: Slither judges the `from` of
+            # every call to it where the caller picks it, so inside the library it is the caller's.
             if f is not None and not (f.swc_id == "SWC-107" and _key(f, root) in guarded) \
                     and not (origin == "slither" and f.swc_id == "SWC-120" and _line(f, root) in clocks) \
                     and not (det.ARGUMENT == "incorrect-exp" and _within(_primary_element(res), yul)) \
                     and not (det.ARGUMENT == "unused-return" and _within(_primary_element(res), echoes)) \
                     and not (det.ARGUMENT in _UNDONE_BY_REVERT and _within(_primary_element(res), undone)) \
-                    and not (det.ARGUMENT == "encode-packed-collision" and _within(_primary_element(res), texts)):
+                    and not (det.ARGUMENT == "encode-packed-collision" and _within(_primary_element(res), texts)) \
+                    and not (det.ARGUMENT.startswith("arbitrary-send-erc20") and _within(_primary_element(res), pulls)):
                 findings.append(f)
     if not plain:  # severity from the function's context; confidence from measured precision
         from ..precision import calibrate
@@ -258,6 +263,17 @@ def _doomed_spans(slither) -> dict[str, list[tuple[int, int]]]:
     from ..detectors.ir import doomed_nodes
 
     return _spans(slither, lambda node: node in doomed_nodes(node.function))
+
+
+# the library call Slither's arbitrary-send-erc20 checks at each call site
+_SAFE_TRANSFER_FROM = "safeTransferFrom(address,address,address,uint256)"
+
+
+def _checked_at_call_site(node) -> bool:
+    """The node sits in a library's `safeTransferFrom(token, from, to, value)`."""
+    function = node.function
+    contract = getattr(function, "contract_declarer", None)
+    return contract is not None and contract.is_library and function.solidity_signature == _SAFE_TRANSFER_FROM
 
 
 def _packs_only_text(node) -> bool:
