@@ -15,17 +15,21 @@ from slither.slithir.operations import (
     Unary,
     UnaryType,
 )
+from slither.slithir.variables import Constant
 
 from swclint.analyze.run_cache import recursive_run_cache
 from swclint.detectors.ir import (
     branch_ends,
     condition_values,
     definitions,
+    exit_nodes,
     flat_reads,
     helper_callee,
     holds_one_value,
+    in_assembly,
     literal_value,
     returned_values,
+    reverts,
     through_copies,
 )
 
@@ -155,6 +159,8 @@ def comparisons_that_hold(function: Function, node: Node, defs: dict,
     """(small, big) pairs known to hold when `node` runs. A value an earlier call returned from a
     helper that never returns more than its arguments (`min(a, b)`) is at most each of them."""
     yield from _returned_bounds(function, node)
+    yield from _required_by_calls(node)
+    yield from _divisors_before(node)
     for guard in function.nodes:
         for tested in condition_values(guard):
             if guard.type in (NodeType.IF, NodeType.IFLOOP):
@@ -210,6 +216,65 @@ def _returned_bounds(function: Function, node: Node) -> Iterator[tuple]:
                     yield Ordering(ir.lvalue, ir.arguments[index])
                     for copy in _copies(function, ir.lvalue):
                         yield Ordering(copy, ir.arguments[index])
+
+
+def _divisors_before(node: Node, itself: bool = False) -> Iterator[tuple]:
+    """(0, d) for each divisor d of a division or modulo that ran before `node` on every path (or in
+    `node` itself): it reverts on zero (outside assembly), so d is above zero when `node` runs."""
+    for earlier in node.dominators:
+        if (earlier is node and not itself) or in_assembly(earlier):
+            continue
+        for ir in earlier.irs:
+            if isinstance(ir, Binary) and ir.type in (BinaryType.DIVISION, BinaryType.MODULO) \
+                    and not isinstance(ir.variable_right, Constant):
+                yield Ordering(Constant("0"), ir.variable_right, strict=True)
+
+
+def _required_by_calls(node: Node) -> Iterator[tuple]:
+    """(small, big) pairs a helper called before `node` insists on before it returns (SafeMath's
+    `a.div(b)` requires `b > 0`), named as the caller passed them."""
+    for earlier in node.dominators:
+        if earlier is node:
+            continue
+        for ir in earlier.irs:
+            callee = helper_callee(ir)
+            if callee is None:
+                continue
+            for small, big, strict in required_orderings(callee):
+                sides = [ir.arguments[side] if isinstance(side, int) else Constant(str(side[1]))
+                         for side in (small, big)
+                         if not isinstance(side, int) or side < len(ir.arguments)]
+                if len(sides) == 2:
+                    yield Ordering(sides[0], sides[1], strict)
+
+
+@recursive_run_cache(default=())
+def required_orderings(function: Function) -> tuple:
+    """(small, big, strict) orderings that hold whenever `function` returns, between two of its
+    parameters or a parameter and a literal (a side is a parameter index or `("literal", n)`): the
+    checks it makes before any normal return."""
+    params = {p: i for i, p in enumerate(function.parameters) if holds_one_value(function, p)}
+    ends = [end for end in exit_nodes(function) if not any(reverts(d) for d in end.dominators)]
+    if not params or not ends or function.modifiers:
+        return ()
+    defs = definitions(function)
+
+    def side(value):
+        value = through_copies(value, defs, conversions=False)
+        if value in params:
+            return params[value]
+        number = literal_value(value, defs)
+        return None if number is None else ("literal", number)
+
+    common = None
+    for end in ends:
+        found = set()
+        for pair in (*comparisons_that_hold(function, end, defs), *_divisors_before(end, itself=True)):
+            small, big = side(pair[0]), side(pair[1])
+            if small is not None and big is not None and (isinstance(small, int) or isinstance(big, int)):
+                found.add((small, big, pair.strict))
+        common = found if common is None else common & found
+    return tuple(sorted(common or (), key=repr))
 
 
 def _copies(function: Function, value) -> Iterator:
