@@ -230,11 +230,11 @@ def _divisors_before(node: Node, itself: bool = False) -> Iterator[tuple]:
                 yield Ordering(Constant("0"), ir.variable_right, strict=True)
 
 
-def _required_by_calls(node: Node) -> Iterator[tuple]:
-    """(small, big) pairs a helper called before `node` insists on before it returns (SafeMath's
-    `a.div(b)` requires `b > 0`), named as the caller passed them."""
+def _required_by_calls(node: Node, itself: bool = False) -> Iterator[tuple]:
+    """(small, big) pairs a helper called before `node` (or in `node` itself) insists on before it
+    returns (SafeMath's `a.div(b)` requires `b > 0`), named as the caller passed them."""
     for earlier in node.dominators:
-        if earlier is node:
+        if earlier is node and not itself:
             continue
         for ir in earlier.irs:
             callee = helper_callee(ir)
@@ -269,7 +269,8 @@ def required_orderings(function: Function) -> tuple:
     common = None
     for end in ends:
         found = set()
-        for pair in (*comparisons_that_hold(function, end, defs), *_divisors_before(end, itself=True)):
+        for pair in (*comparisons_that_hold(function, end, defs), *_divisors_before(end, itself=True),
+                     *_required_by_calls(end, itself=True)):
             small, big = side(pair[0]), side(pair[1])
             if small is not None and big is not None and (isinstance(small, int) or isinstance(big, int)):
                 found.add((small, big, pair.strict))
