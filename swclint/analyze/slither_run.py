@@ -259,10 +259,23 @@ _UNDONE_BY_REVERT = frozenset({"controlled-delegatecall", "arbitrary-send-eth", 
 
 def _doomed_spans(slither) -> dict[str, list[tuple[int, int]]]:
     """Per file, the source ranges of the statements every path from which reverts
-    (`ir.doomed_nodes`): nothing they do lasts."""
+    (`ir.doomed_nodes`) in every contract that inherits them: nothing they do lasts. A derived
+    contract may override the helper that reverts, so each inherited copy must be doomed too."""
     from ..detectors.ir import doomed_nodes
 
-    return _spans(slither, lambda node: node in doomed_nodes(node.function))
+    doomed: set[tuple[str, int, int]] = set()
+    spared: set[tuple[str, int, int]] = set()
+    for contract in slither.contracts:
+        for function in contract.functions_and_modifiers:
+            for node in function.nodes:
+                mapping = node.source_mapping
+                if mapping is not None and mapping.length:
+                    span = (mapping.filename.absolute, mapping.start, mapping.start + mapping.length)
+                    (doomed if node in doomed_nodes(function) else spared).add(span)
+    found: dict[str, list[tuple[int, int]]] = {}
+    for path, start, end in doomed - spared:
+        found.setdefault(path, []).append((start, end))
+    return found
 
 
 # the library call Slither's arbitrary-send-erc20 checks at each call site
@@ -270,10 +283,29 @@ _SAFE_TRANSFER_FROM = "safeTransferFrom(address,address,address,uint256)"
 
 
 def _checked_at_call_site(node) -> bool:
-    """The node sits in a library's `safeTransferFrom(token, from, to, value)`."""
+    """The node sits in a library's `safeTransferFrom(token, from, to, value)` that pulls from its own
+    `from` parameter, unchanged, and that only library calls reach (Slither's detector checks those,
+    not internal calls)."""
+    from slither.slithir.operations import HighLevelCall
+
     function = node.function
     contract = getattr(function, "contract_declarer", None)
-    return contract is not None and contract.is_library and function.solidity_signature == _SAFE_TRANSFER_FROM
+    if contract is None or not contract.is_library or function.solidity_signature != _SAFE_TRANSFER_FROM:
+        return False
+    source = function.parameters[1]
+    pulls = [ir for ir in node.irs if isinstance(ir, HighLevelCall) and ir.arguments]
+    return bool(pulls) and source not in function.variables_written \
+        and all(ir.arguments[0] is source for ir in pulls) and not _called_internally(function)
+
+
+def _called_internally(function) -> bool:
+    """Some function of the unit calls `function` as an internal call (not as a library call)."""
+    from slither.slithir.operations import InternalCall, LibraryCall
+
+    unit = function.compilation_unit
+    callers = [f for c in unit.contracts for f in c.functions_and_modifiers] + list(unit.functions_top_level)
+    return any(isinstance(ir, InternalCall) and not isinstance(ir, LibraryCall) and ir.function is function
+               for caller in callers for node in caller.nodes for ir in node.irs)
 
 
 def _packs_only_text(node) -> bool:
@@ -296,7 +328,10 @@ def _packs_only_text(node) -> bool:
                 if not reads & tainted:
                     continue
                 if isinstance(ir, Return):
-                    if any(str(r.type) != "string" for r in node.function.returns):
+                    # a string handed back to the outside only: no caller of ours hashes it
+                    if any(str(r.type) != "string" for r in node.function.returns) \
+                            or node.function.visibility not in ("public", "external") \
+                            or _called_internally(node.function):
                         return False
                 elif isinstance(ir, EventCall):
                     continue

@@ -30,7 +30,13 @@ from swclint.analyze.run_cache import run_cache
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.conservation import checked_helper, moved_within, within_total
 from swclint.detectors.elapsed import elapsed_since
-from swclint.detectors.facts import checks_after, comparisons_that_hold, short_circuit_facts
+from swclint.detectors.facts import (
+    checks_after,
+    comparisons_that_hold,
+    own_copy,
+    returned_test,
+    short_circuit_facts,
+)
 from swclint.detectors.ir import (
     ARITHMETIC,
     CALLER_VALUES,
@@ -56,7 +62,6 @@ from swclint.detectors.ir import (
     origin,
     parameter_operations,
     reads_of,
-    returned_values,
     shrinks_nonempty,
     through_copies,
     value_key,
@@ -531,22 +536,23 @@ def checked_before(node: Node, binary: Binary, producers: dict) -> bool:
 
 @run_cache(maxsize=1024)
 def _tested_parameters(function: Function) -> tuple[frozenset[int], ...]:
-    """For a helper that returns a test of its own parameters (`safeToAdd(a, b)` returning `a + b >=
-    a`): the parameter indexes each comparison in that test reads, so a call to it in a guard checks
-    what those comparisons would check written out."""
-    returned = returned_values(function)
-    if returned is None or len(returned) != 1 or function.modifiers:
+    """For a helper that returns an overflow test of its own parameters (`safeToAdd(a, b)` returning
+    `a + b >= a`): the indexes of the two parameters each such test adds, so a call to it in a guard
+    checks that sum as the written-out test would."""
+    found = returned_test(function)
+    if found is None:
         return ()
+    value, defs = found
     params = {p: i for i, p in enumerate(function.parameters) if holds_one_value(function, p)}
-    defs = definitions(function)
 
-    def read(value, depth: int = 0) -> set[int]:
-        if value in params:
-            return {params[value]}
-        ir = defs.get(value)
-        if depth > 6 or not isinstance(ir, (Binary, TypeConversion, Assignment)):
-            return set()
-        return set().union(*(read(v, depth + 1) for v in flat_reads(ir)))
+    def summed(sum_, operand) -> frozenset[int] | None:
+        ir = defs.get(sum_)
+        if not (isinstance(ir, Binary) and ir.type == BinaryType.ADDITION):
+            return None
+        sides = [own_copy(v, defs) for v in (ir.variable_left, ir.variable_right)]
+        if all(v in params for v in sides) and own_copy(operand, defs) in sides:
+            return frozenset(params[v] for v in sides)
+        return None
 
     def tests(value, depth: int = 0):
         ir = defs.get(value)
@@ -558,13 +564,15 @@ def _tested_parameters(function: Function) -> tuple[frozenset[int], ...]:
             yield from tests(ir.variable_left, depth + 1)
             yield from tests(ir.variable_right, depth + 1)
         elif isinstance(ir, Binary) and ir.type in COMPARISON:
-            yield frozenset(read(ir.variable_left)| read(ir.variable_right))
+            pair = summed(ir.variable_left, ir.variable_right) or summed(ir.variable_right, ir.variable_left)
+            if pair is not None:
+                yield pair
 
-    return tuple(tests(through_copies(returned[0][1], defs, conversions=False)))
+    return tuple(tests(value))
 
 
 def _tested_arguments(node: Node, producers: dict) -> Iterator[set]:
-    """The values each comparison inside a test helper called in `node` reads, named as the caller
+    """The values each overflow test inside a helper called in `node` adds, named as the caller
     passed them."""
     for ir in node.irs:
         callee = helper_callee(ir)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 from slither.core.cfg.node import Node, NodeType
 from slither.core.declarations import Function
+from slither.core.variables.state_variable import StateVariable
 from slither.slithir.operations import (
     Assignment,
     Binary,
@@ -15,9 +16,9 @@ from slither.slithir.operations import (
     Unary,
     UnaryType,
 )
-from slither.slithir.variables import Constant
+from slither.slithir.variables import Constant, ReferenceVariable
 
-from swclint.analyze.run_cache import recursive_run_cache
+from swclint.analyze.run_cache import recursive_run_cache, run_cache
 from swclint.detectors.ir import (
     branch_ends,
     condition_values,
@@ -88,25 +89,60 @@ def ordered_pairs(value, defs: dict, holds: bool, either: EitherSide | None = No
                 yield from _bit_set(tested, defs)
 
 
+def returned_test(function: Function) -> tuple | None:
+    """(value, defs) for a helper that on its one way out returns a value computed on every path to
+    that return (`return a >= b;`, `bool ok = a >= b; return ok;`); None otherwise, or when the
+    helper has modifiers or is overridden (the call may run another body)."""
+    returned = returned_values(function)
+    if returned is None or len(returned) != 1 or function.modifiers or overridden(function):
+        return None
+    end, value = returned[0]
+    defs = definitions(function)
+    value = own_copy(value, defs)
+    made = defs.get(value)
+    if made is None or made.node not in end.dominators:
+        return None  # a named result set on some paths only keeps its default on the others
+    return value, defs
+
+
+def own_copy(value, defs: dict):
+    """`value` followed back through copies (not casts), unless it is storage: a state variable a
+    function checks and then writes once held another value at the check."""
+    if isinstance(value, (StateVariable, ReferenceVariable)):
+        return value
+    return through_copies(value, defs, conversions=False)
+
+
+@run_cache(maxsize=2048)
+def overridden(function: Function) -> bool:
+    """Another contract of the unit declares a function that overrides `function`: a call written
+    against it may run that body instead."""
+    home = getattr(function, "contract_declarer", None)
+    if home is None:
+        return False
+    return any(home in contract.inheritance and any(
+        f.full_name == function.full_name for f in contract.functions_declared)
+        for contract in function.compilation_unit.contracts if contract is not home)
+
+
 @recursive_run_cache(default=((), ()))
 def predicate_orderings(function: Function) -> tuple[tuple, tuple]:
     """For a helper that returns one comparison of its own parameters (`safeToSub(a, b)` returning `a
     >= b`): the (small, big, strict) parameter indexes its result orders when it is false and when it
     is true, so `if (!x.safeToSub(v)) return;` guards `x - v` as `require(x >= v)` would."""
-    returned = returned_values(function)
-    if returned is None or len(returned) != 1 or function.modifiers:
+    found = returned_test(function)
+    if found is None:
         return (), ()
+    value, defs = found
     params = {p: i for i, p in enumerate(function.parameters) if holds_one_value(function, p)}
-    defs = definitions(function)
-    value = through_copies(returned[0][1], defs, conversions=False)
 
     def indexes(holds: bool) -> tuple:
-        found = []
+        pairs = []
         for pair in ordered_pairs(value, defs, holds):
-            small, big = (through_copies(side, defs, conversions=False) for side in pair)
+            small, big = (own_copy(side, defs) for side in pair)
             if small in params and big in params:
-                found.append((params[small], params[big], pair.strict))
-        return tuple(found)
+                pairs.append((params[small], params[big], pair.strict))
+        return tuple(pairs)
 
     return indexes(False), indexes(True)
 
@@ -218,15 +254,25 @@ def _returned_bounds(function: Function, node: Node) -> Iterator[tuple]:
                         yield Ordering(copy, ir.arguments[index])
 
 
+def _runs_sometimes(ir, defs: dict) -> bool:
+    """`ir` computes part of the right side of an `&&` or `||` in its statement: the left side may
+    decide the answer first, and then it never runs (Slither's IR lists it all the same)."""
+    lvalue = getattr(ir, "lvalue", None)
+    return lvalue is not None and any(
+        isinstance(other, Binary) and other.type in (BinaryType.ANDAND, BinaryType.OROR)
+        and _feeds(lvalue, other.variable_right, defs) for other in ir.node.irs)
+
+
 def _divisors_before(node: Node, itself: bool = False) -> Iterator[tuple]:
     """(0, d) for each divisor d of a division or modulo that ran before `node` on every path (or in
     `node` itself): it reverts on zero (outside assembly), so d is above zero when `node` runs."""
     for earlier in node.dominators:
         if (earlier is node and not itself) or in_assembly(earlier):
             continue
+        defs = definitions(earlier.function)
         for ir in earlier.irs:
             if isinstance(ir, Binary) and ir.type in (BinaryType.DIVISION, BinaryType.MODULO) \
-                    and not isinstance(ir.variable_right, Constant):
+                    and not isinstance(ir.variable_right, Constant) and not _runs_sometimes(ir, defs):
                 yield Ordering(Constant("0"), ir.variable_right, strict=True)
 
 
@@ -236,9 +282,10 @@ def _required_by_calls(node: Node, itself: bool = False) -> Iterator[tuple]:
     for earlier in node.dominators:
         if earlier is node and not itself:
             continue
+        defs = definitions(earlier.function)
         for ir in earlier.irs:
             callee = helper_callee(ir)
-            if callee is None:
+            if callee is None or _runs_sometimes(ir, defs):
                 continue
             for small, big, strict in required_orderings(callee):
                 sides = [ir.arguments[side] if isinstance(side, int) else Constant(str(side[1]))
@@ -255,12 +302,12 @@ def required_orderings(function: Function) -> tuple:
     checks it makes before any normal return."""
     params = {p: i for i, p in enumerate(function.parameters) if holds_one_value(function, p)}
     ends = [end for end in exit_nodes(function) if not any(reverts(d) for d in end.dominators)]
-    if not params or not ends or function.modifiers:
+    if not params or not ends or function.modifiers or overridden(function):
         return ()
     defs = definitions(function)
 
     def side(value):
-        value = through_copies(value, defs, conversions=False)
+        value = own_copy(value, defs)
         if value in params:
             return params[value]
         number = literal_value(value, defs)

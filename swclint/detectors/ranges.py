@@ -26,7 +26,7 @@ from slither.slithir.operations import (
 from slither.slithir.variables import Constant, ReferenceVariable
 
 from swclint.analyze.run_cache import run_cache
-from swclint.detectors.facts import comparisons_that_hold
+from swclint.detectors.facts import comparisons_that_hold, own_copy
 from swclint.detectors.ir import definitions, holds_one_value, literal_value, returned_values, through_copies
 from swclint.detectors.storage import Write, assigned, location, placed_writes
 
@@ -137,10 +137,9 @@ class Bounds:
 
     def binary_upper(self, ir: Binary) -> int | None:
         left, right = self.upper(ir.variable_left), self.upper(ir.variable_right)
-        divisor = ir.variable_right
-        if ir.type == BinaryType.DIVISION and left is not None and isinstance(divisor, Constant) \
-                and isinstance(divisor.value, int) and divisor.value > 0:
-            return left // divisor.value  # `total / 100` before `* percent`
+        divisor = _literal(ir.variable_right)
+        if ir.type == BinaryType.DIVISION and left is not None and divisor is not None and divisor > 0:
+            return left // divisor  # `total / 100` before `* percent`
         if ir.type == BinaryType.DIVISION or ir.type == BinaryType.SUBTRACTION:
             return left  # a wrapped subtraction is reported on its own
         if ir.type == BinaryType.MODULO:
@@ -216,6 +215,15 @@ def _counter_start(local: LocalVariable, writes: list) -> int | None:
     if not starts or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in starts):
         return None
     return max(starts)
+
+
+def _literal(value) -> int | None:
+    """The number a literal or a `constant` state variable stands for."""
+    if isinstance(value, Constant):
+        return value.value if isinstance(value.value, int) and not isinstance(value.value, bool) else None
+    if isinstance(value, StateVariable) and value.is_constant:
+        return constant_value(value)
+    return None
 
 
 def _min(a: int | None, b: int | None) -> int | None:
@@ -321,7 +329,7 @@ def checked_upper(value, node, function: Function) -> int | None:
     defs = definitions(function)
     best = None
     for pair in comparisons_that_hold(function, node, defs):
-        if through_copies(pair[0], defs, conversions=False) is value:
+        if own_copy(pair[0], defs) is value:
             limit = literal_value(pair[1], defs)
             if isinstance(limit, int) and not isinstance(limit, bool):
                 best = _min(best, limit - 1 if pair.strict else limit)
