@@ -22,7 +22,7 @@ from ..findings import Evidence, FileError, Finding, Location
 from ..rules import get_rule, swc_for_check
 from .gaps import PARTIAL
 from .guards import mutex_guarded_functions
-from .run_cache import clear_run_caches
+from .run_cache import clear_run_caches, run_cache
 from .slither_fixes import install as install_slither_fixes
 
 IMPACT_TO_SEVERITY = {"High": "high", "Medium": "medium", "Low": "low", "Informational": "info",
@@ -284,8 +284,8 @@ _SAFE_TRANSFER_FROM = "safeTransferFrom(address,address,address,uint256)"
 
 def _checked_at_call_site(node) -> bool:
     """The node sits in a library's `safeTransferFrom(token, from, to, value)` that pulls from its own
-    `from` parameter, unchanged, and that only library calls reach (Slither's detector checks those,
-    not internal calls)."""
+    `from` parameter, unchanged, and that only library calls from contract functions reach: those
+    are the calls Slither's detector checks (not internal calls, modifiers or free functions)."""
     from slither.slithir.operations import HighLevelCall
 
     function = node.function
@@ -294,18 +294,37 @@ def _checked_at_call_site(node) -> bool:
         return False
     source = function.parameters[1]
     pulls = [ir for ir in node.irs if isinstance(ir, HighLevelCall) and ir.arguments]
+    calls = _calls_in_unit(function.compilation_unit).get(function.canonical_name, set())
     return bool(pulls) and source not in function.variables_written \
-        and all(ir.arguments[0] is source for ir in pulls) and not _called_internally(function)
+        and all(ir.arguments[0] is source for ir in pulls) and calls <= {("library", "function")}
 
 
-def _called_internally(function) -> bool:
-    """Some function of the unit calls `function` as an internal call (not as a library call)."""
-    from slither.slithir.operations import InternalCall, LibraryCall
+@run_cache(maxsize=8)
+def _calls_in_unit(unit) -> dict[str, set[tuple[str, str]]]:
+    """For each function of the unit called anywhere in it (by canonical name, so every inherited copy
+    counts): how it is called (`internal`, `library`, `external`) and from where (`function`,
+    `modifier`, `free`)."""
+    from slither.core.declarations import Function, Modifier
+    from slither.slithir.operations import HighLevelCall, InternalCall, LibraryCall
 
-    unit = function.compilation_unit
-    callers = [f for c in unit.contracts for f in c.functions_and_modifiers] + list(unit.functions_top_level)
-    return any(isinstance(ir, InternalCall) and not isinstance(ir, LibraryCall) and ir.function is function
-               for caller in callers for node in caller.nodes for ir in node.irs)
+    found: dict[str, set[tuple[str, str]]] = {}
+    callers = [(f, "modifier" if isinstance(f, Modifier) else "function")
+               for c in unit.contracts for f in c.functions_and_modifiers]
+    callers += [(f, "free") for f in unit.functions_top_level]
+    for caller, where in callers:
+        for node in caller.nodes:
+            for ir in node.irs:
+                if isinstance(ir, LibraryCall):
+                    kind = "library"
+                elif isinstance(ir, InternalCall):
+                    kind = "internal"
+                elif isinstance(ir, HighLevelCall):
+                    kind = "external"
+                else:
+                    continue
+                if isinstance(ir.function, Function):
+                    found.setdefault(ir.function.canonical_name, set()).add((kind, where))
+    return found
 
 
 def _packs_only_text(node) -> bool:
@@ -331,7 +350,7 @@ def _packs_only_text(node) -> bool:
                     # a string handed back to the outside only: no caller of ours hashes it
                     if any(str(r.type) != "string" for r in node.function.returns) \
                             or node.function.visibility not in ("public", "external") \
-                            or _called_internally(node.function):
+                            or node.function.canonical_name in _calls_in_unit(node.function.compilation_unit):
                         return False
                 elif isinstance(ir, EventCall):
                     continue

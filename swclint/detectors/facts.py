@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 from slither.core.cfg.node import Node, NodeType
 from slither.core.declarations import Function
+from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
 from slither.slithir.operations import (
     Assignment,
@@ -16,7 +17,7 @@ from slither.slithir.operations import (
     Unary,
     UnaryType,
 )
-from slither.slithir.variables import Constant, ReferenceVariable
+from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
 from swclint.analyze.run_cache import recursive_run_cache, run_cache
 from swclint.detectors.ir import (
@@ -254,13 +255,27 @@ def _returned_bounds(function: Function, node: Node) -> Iterator[tuple]:
                         yield Ordering(copy, ir.arguments[index])
 
 
-def _runs_sometimes(ir, defs: dict) -> bool:
+def _runs_sometimes(ir) -> bool:
     """`ir` computes part of the right side of an `&&` or `||` in its statement: the left side may
     decide the answer first, and then it never runs (Slither's IR lists it all the same)."""
     lvalue = getattr(ir, "lvalue", None)
-    return lvalue is not None and any(
-        isinstance(other, Binary) and other.type in (BinaryType.ANDAND, BinaryType.OROR)
-        and _feeds(lvalue, other.variable_right, defs) for other in ir.node.irs)
+    if lvalue is None:
+        return False
+    reached = {lvalue}
+    for later in ir.node.irs:  # what the result flows into within the statement, however deep
+        if isinstance(later, Binary) and later.type in (BinaryType.ANDAND, BinaryType.OROR) \
+                and later.variable_right in reached:
+            return True
+        if set(flat_reads(later)) & reached and getattr(later, "lvalue", None) is not None:
+            reached.add(later.lvalue)
+    return False
+
+
+def _fixed(value, function: Function) -> bool:
+    """`value` cannot change between two points of `function`: a literal, a temporary, an unwritten
+    parameter or a local written once (not storage, which any write or call may change)."""
+    return isinstance(value, (Constant, TemporaryVariable)) or (
+        isinstance(value, LocalVariable) and holds_one_value(function, value))
 
 
 def _divisors_before(node: Node, itself: bool = False) -> Iterator[tuple]:
@@ -269,11 +284,12 @@ def _divisors_before(node: Node, itself: bool = False) -> Iterator[tuple]:
     for earlier in node.dominators:
         if (earlier is node and not itself) or in_assembly(earlier):
             continue
-        defs = definitions(earlier.function)
         for ir in earlier.irs:
+            divisor = getattr(ir, "variable_right", None)
             if isinstance(ir, Binary) and ir.type in (BinaryType.DIVISION, BinaryType.MODULO) \
-                    and not isinstance(ir.variable_right, Constant) and not _runs_sometimes(ir, defs):
-                yield Ordering(Constant("0"), ir.variable_right, strict=True)
+                    and not isinstance(divisor, Constant) and str(divisor.type).startswith("uint") \
+                    and _fixed(divisor, node.function) and not _runs_sometimes(ir):
+                yield Ordering(Constant("0"), divisor, strict=True)  # a signed divisor may be below zero
 
 
 def _required_by_calls(node: Node, itself: bool = False) -> Iterator[tuple]:
@@ -282,16 +298,15 @@ def _required_by_calls(node: Node, itself: bool = False) -> Iterator[tuple]:
     for earlier in node.dominators:
         if earlier is node and not itself:
             continue
-        defs = definitions(earlier.function)
         for ir in earlier.irs:
             callee = helper_callee(ir)
-            if callee is None or _runs_sometimes(ir, defs):
+            if callee is None or _runs_sometimes(ir):
                 continue
             for small, big, strict in required_orderings(callee):
                 sides = [ir.arguments[side] if isinstance(side, int) else Constant(str(side[1]))
                          for side in (small, big)
                          if not isinstance(side, int) or side < len(ir.arguments)]
-                if len(sides) == 2:
+                if len(sides) == 2 and all(_fixed(v, node.function) for v in sides):
                     yield Ordering(sides[0], sides[1], strict)
 
 
