@@ -294,20 +294,28 @@ def _checked_at_call_site(node) -> bool:
         return False
     source = function.parameters[1]
     pulls = [ir for ir in node.irs if isinstance(ir, HighLevelCall) and ir.arguments]
-    calls = _calls_in_unit(function.compilation_unit).get(function.canonical_name, set())
+    calls = _calls_in_unit(function.compilation_unit).get(_call_key(function), set())
     return bool(pulls) and source not in function.variables_written \
         and all(ir.arguments[0] is source for ir in pulls) and calls <= {("library", "function")}
 
 
+def _call_key(function) -> tuple:
+    """One key for a function and every inherited copy of it: where it is declared, and its name."""
+    home = getattr(function, "contract_declarer", None)
+    if home is None and function.source_mapping is not None:
+        home = function.source_mapping.filename.absolute
+    return home, function.full_name
+
+
 @run_cache(maxsize=8)
-def _calls_in_unit(unit) -> dict[str, set[tuple[str, str]]]:
-    """For each function of the unit called anywhere in it (by canonical name, so every inherited copy
-    counts): how it is called (`internal`, `library`, `external`) and from where (`function`,
+def _calls_in_unit(unit) -> dict[tuple, set[tuple[str, str]]]:
+    """For each function of the unit called anywhere in it (every inherited copy under one
+    `_call_key`): how it is called (`internal`, `library`, `external`) and from where (`function`,
     `modifier`, `free`)."""
     from slither.core.declarations import Function, Modifier
     from slither.slithir.operations import HighLevelCall, InternalCall, LibraryCall
 
-    found: dict[str, set[tuple[str, str]]] = {}
+    found: dict[tuple, set[tuple[str, str]]] = {}
     callers = [(f, "modifier" if isinstance(f, Modifier) else "function")
                for c in unit.contracts for f in c.functions_and_modifiers]
     callers += [(f, "free") for f in unit.functions_top_level]
@@ -323,7 +331,7 @@ def _calls_in_unit(unit) -> dict[str, set[tuple[str, str]]]:
                 else:
                     continue
                 if isinstance(ir.function, Function):
-                    found.setdefault(ir.function.canonical_name, set()).add((kind, where))
+                    found.setdefault(_call_key(ir.function), set()).add((kind, where))
     return found
 
 
@@ -350,7 +358,7 @@ def _packs_only_text(node) -> bool:
                     # a string handed back to the outside only: no caller of ours hashes it
                     if any(str(r.type) != "string" for r in node.function.returns) \
                             or node.function.visibility not in ("public", "external") \
-                            or node.function.canonical_name in _calls_in_unit(node.function.compilation_unit):
+                            or _call_key(node.function) in _calls_in_unit(node.function.compilation_unit):
                         return False
                 elif isinstance(ir, EventCall):
                     continue
