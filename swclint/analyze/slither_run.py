@@ -163,19 +163,11 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
     guarded = set() if plain else mutex_guarded_functions(slither)
     if plain:
         clocks: set[tuple[str, int]] = set()
-        yul: dict[str, list[tuple[int, int]]] = {}
-        echoes: dict[str, list[tuple[int, int]]] = {}
-        undone: dict[str, list[tuple[int, int]]] = {}
-        texts: dict[str, list[tuple[int, int]]] = {}
-        pulls: dict[str, list[tuple[int, int]]] = {}
     else:
         from ..detectors.weak_randomness import clock_arithmetic
 
-        clocks, yul = clock_arithmetic(slither), _assembly_spans(slither)
-        echoes = _pass_through_calls(slither)
-        undone = _doomed_spans(slither)
-        texts = _spans(slither, _packs_only_text)
-        pulls = _spans(slither, _checked_at_call_site)
+        clocks = clock_arithmetic(slither)
+    spans: dict[int, dict[str, list[tuple[int, int]]]] = {}  # per filter, built when first needed
     for det in slither.detectors:
         try:
             results = det.detect()
@@ -190,23 +182,10 @@ def _run_slither(output: dict, version: str, root: Path, all_checks: bool,
             # state takes the same lock (analyze/guards.py); cross-function re-entry stays reported.
             # Nor clocks: a timestamp kept modulo 2^32 in a uint32, or rounded down to a day, is not a draw
             # (weak_randomness.py).
-            # Nor an ignored result that is the caller's own argument handed back
-            # (`Address.verifyCallResult(success, returndata)` reverts unless `success`).
-            # Nor Yul: it has no `^` operator (xor is `xor(a, b)`, a power `exp(a, b)`), so an xor
-            # there is never a mistyped power.
-            # Nor reverts: a delegatecall or transfer that every path from it reverts is undone,
-            # whoever chose its target (Gnosis's `simulateDelegatecallInternal`).
-            # Nor text: packed strings that only become a string (a token URI) are never hashed, so
-            # two inputs packing alike collide in nothing.
-            # Nor a library's `safeTransferFrom(token, from, to, value)`: Slither judges the `from` of
-            # every call to it where the caller picks it, so inside the library it is the caller's.
+            # Nor what `_SPAN_FILTERS` rules out by where the statement lies.
             if f is not None and not (f.swc_id == "SWC-107" and _key(f, root) in guarded) \
                     and not (origin == "slither" and f.swc_id == "SWC-120" and _line(f, root) in clocks) \
-                    and not (det.ARGUMENT == "incorrect-exp" and _within(_primary_element(res), yul)) \
-                    and not (det.ARGUMENT == "unused-return" and _within(_primary_element(res), echoes)) \
-                    and not (det.ARGUMENT in _UNDONE_BY_REVERT and _within(_primary_element(res), undone)) \
-                    and not (det.ARGUMENT == "encode-packed-collision" and _within(_primary_element(res), texts)) \
-                    and not (det.ARGUMENT.startswith("arbitrary-send-erc20") and _within(_primary_element(res), pulls)):
+                    and not (not plain and _in_filtered_span(det.ARGUMENT, res, slither, spans)):
                 findings.append(f)
     if not plain:  # severity from the function's context; confidence from measured precision
         from ..precision import calibrate
@@ -370,6 +349,34 @@ def _packs_only_text(node) -> bool:
                 else:
                     return False
     return True
+
+
+# Slither's findings dropped where their statement lies in a span the builder finds, with why:
+_SPAN_FILTERS: tuple[tuple[Callable[[str], bool], Callable[[Any], dict]], ...] = (
+    # Yul has no `^` operator (xor is `xor(a, b)`, a power `exp(a, b)`): an xor there is no mistyped power
+    (lambda check: check == "incorrect-exp", _assembly_spans),
+    # an ignored result that is the caller's own argument handed back (`verifyCallResult`)
+    (lambda check: check == "unused-return", _pass_through_calls),
+    # a delegatecall or transfer that every path from it reverts is undone, whoever chose its target
+    (lambda check: check in _UNDONE_BY_REVERT, _doomed_spans),
+    # packed bytes that only become a string (a token URI) are never hashed: nothing collides
+    (lambda check: check == "encode-packed-collision", lambda slither: _spans(slither, _packs_only_text)),
+    # a library's `safeTransferFrom(token, from, to, value)`: Slither judges `from` at its call sites
+    (lambda check: check.startswith("arbitrary-send-erc20"),
+     lambda slither: _spans(slither, _checked_at_call_site)),
+)
+
+
+def _in_filtered_span(check: str, res: dict, slither, built: dict[int, dict]) -> bool:
+    """A `_SPAN_FILTERS` entry for `check` holds the result's statement; spans are built once per run,
+    and only for checks that reported something."""
+    for index, (applies, build) in enumerate(_SPAN_FILTERS):
+        if applies(check):
+            if index not in built:
+                built[index] = build(slither)
+            if _within(_primary_element(res), built[index]):
+                return True
+    return False
 
 
 def _within(element: dict | None, spans: dict[str, list[tuple[int, int]]]) -> bool:

@@ -36,6 +36,7 @@ from swclint.detectors.facts import (
     own_copy,
     returned_test,
     short_circuit_facts,
+    unwritten_parameters,
 )
 from swclint.detectors.ir import (
     ARITHMETIC,
@@ -358,11 +359,8 @@ def _bounded(binary: Binary, bounds: Bounds, producers: dict) -> bool:
     found = bounds.binary_upper(binary)
     if found is None or found > max(limits):
         # an operand a check bounds where the operation runs (`require(d <= 365); d * 1 days`)
-        left, right = (bounds.upper_at(op, binary.node) for op in (binary.variable_left, binary.variable_right))
-        if left is None or right is None:
-            return False
-        found = left + right if binary.type == BinaryType.ADDITION else left * right
-    return found <= max(limits)
+        found = bounds.binary_upper(binary, checked=True)
+    return found is not None and found <= max(limits)
 
 
 def _only_write(value, bounds: Bounds):
@@ -543,7 +541,7 @@ def _tested_parameters(function: Function) -> tuple[frozenset[int], ...]:
     if found is None:
         return ()
     value, defs = found
-    params = {p: i for i, p in enumerate(function.parameters) if holds_one_value(function, p)}
+    params = unwritten_parameters(function)
 
     def summed(sum_, operand) -> frozenset[int] | None:
         ir = defs.get(sum_)

@@ -106,6 +106,12 @@ def returned_test(function: Function) -> tuple | None:
     return value, defs
 
 
+def unwritten_parameters(function: Function) -> dict:
+    """`function`'s parameters it never writes, each with its index: what a caller passed is what
+    the body reads."""
+    return {p: i for i, p in enumerate(function.parameters) if holds_one_value(function, p)}
+
+
 def own_copy(value, defs: dict):
     """`value` followed back through copies (not casts), unless it is storage: a state variable a
     function checks and then writes once held another value at the check."""
@@ -135,7 +141,7 @@ def predicate_orderings(function: Function) -> tuple[tuple, tuple]:
     if found is None:
         return (), ()
     value, defs = found
-    params = {p: i for i, p in enumerate(function.parameters) if holds_one_value(function, p)}
+    params = unwritten_parameters(function)
 
     def indexes(holds: bool) -> tuple:
         pairs = []
@@ -196,8 +202,9 @@ def comparisons_that_hold(function: Function, node: Node, defs: dict,
     """(small, big) pairs known to hold when `node` runs. A value an earlier call returned from a
     helper that never returns more than its arguments (`min(a, b)`) is at most each of them."""
     yield from _returned_bounds(function, node)
-    yield from _required_by_calls(node)
-    yield from _divisors_before(node)
+    before = [earlier for earlier in node.dominators if earlier is not node]
+    yield from _required_by_calls(before, function)
+    yield from _divisors_in(before, function)
     for guard in function.nodes:
         for tested in condition_values(guard):
             if guard.type in (NodeType.IF, NodeType.IFLOOP):
@@ -278,26 +285,24 @@ def _fixed(value, function: Function) -> bool:
         isinstance(value, LocalVariable) and holds_one_value(function, value))
 
 
-def _divisors_before(node: Node, itself: bool = False) -> Iterator[tuple]:
-    """(0, d) for each divisor d of a division or modulo that ran before `node` on every path (or in
-    `node` itself): it reverts on zero (outside assembly), so d is above zero when `node` runs."""
-    for earlier in node.dominators:
-        if (earlier is node and not itself) or in_assembly(earlier):
+def _divisors_in(nodes: list[Node], function: Function) -> Iterator[tuple]:
+    """(0, d) for each divisor d of a division or modulo in `nodes` (which have run): it reverts on
+    zero (outside assembly), so d is above zero afterwards."""
+    for earlier in nodes:
+        if in_assembly(earlier):
             continue
         for ir in earlier.irs:
             divisor = getattr(ir, "variable_right", None)
             if isinstance(ir, Binary) and ir.type in (BinaryType.DIVISION, BinaryType.MODULO) \
                     and not isinstance(divisor, Constant) and str(divisor.type).startswith("uint") \
-                    and _fixed(divisor, node.function) and not _runs_sometimes(ir):
+                    and _fixed(divisor, function) and not _runs_sometimes(ir):
                 yield Ordering(Constant("0"), divisor, strict=True)  # a signed divisor may be below zero
 
 
-def _required_by_calls(node: Node, itself: bool = False) -> Iterator[tuple]:
-    """(small, big) pairs a helper called before `node` (or in `node` itself) insists on before it
-    returns (SafeMath's `a.div(b)` requires `b > 0`), named as the caller passed them."""
-    for earlier in node.dominators:
-        if earlier is node and not itself:
-            continue
+def _required_by_calls(nodes: list[Node], function: Function) -> Iterator[tuple]:
+    """(small, big) pairs a helper called in `nodes` (which have run) insists on before it returns
+    (SafeMath's `a.div(b)` requires `b > 0`), named as the caller passed them."""
+    for earlier in nodes:
         for ir in earlier.irs:
             callee = helper_callee(ir)
             if callee is None or _runs_sometimes(ir):
@@ -306,7 +311,7 @@ def _required_by_calls(node: Node, itself: bool = False) -> Iterator[tuple]:
                 sides = [ir.arguments[side] if isinstance(side, int) else Constant(str(side[1]))
                          for side in (small, big)
                          if not isinstance(side, int) or side < len(ir.arguments)]
-                if len(sides) == 2 and all(_fixed(v, node.function) for v in sides):
+                if len(sides) == 2 and all(_fixed(v, function) for v in sides):
                     yield Ordering(sides[0], sides[1], strict)
 
 
@@ -315,7 +320,7 @@ def required_orderings(function: Function) -> tuple:
     """(small, big, strict) orderings that hold whenever `function` returns, between two of its
     parameters or a parameter and a literal (a side is a parameter index or `("literal", n)`): the
     checks it makes before any normal return."""
-    params = {p: i for i, p in enumerate(function.parameters) if holds_one_value(function, p)}
+    params = unwritten_parameters(function)
     ends = [end for end in exit_nodes(function) if not any(reverts(d) for d in end.dominators)]
     if not params or not ends or function.modifiers or overridden(function):
         return ()
@@ -331,8 +336,9 @@ def required_orderings(function: Function) -> tuple:
     common = None
     for end in ends:
         found = set()
-        for pair in (*comparisons_that_hold(function, end, defs), *_divisors_before(end, itself=True),
-                     *_required_by_calls(end, itself=True)):
+        # what holds at the return statement, and what the statement itself checks on its way out
+        for pair in (*comparisons_that_hold(function, end, defs), *_divisors_in([end], function),
+                     *_required_by_calls([end], function)):
             small, big = side(pair[0]), side(pair[1])
             if small is not None and big is not None and (isinstance(small, int) or isinstance(big, int)):
                 found.add((small, big, pair.strict))

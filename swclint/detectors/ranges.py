@@ -135,8 +135,10 @@ class Bounds:
             return self.binary_upper(ir)
         return None
 
-    def binary_upper(self, ir: Binary) -> int | None:
-        left, right = self.upper(ir.variable_left), self.upper(ir.variable_right)
+    def binary_upper(self, ir: Binary, checked: bool = False) -> int | None:
+        """Bound of `ir`'s result; `checked` also reads the checks that hold where it runs."""
+        left, right = ((self.upper_at(v, ir.node) if checked else self.upper(v))
+                       for v in (ir.variable_left, ir.variable_right))
         divisor = _literal(ir.variable_right)
         if ir.type == BinaryType.DIVISION and left is not None and divisor is not None and divisor > 0:
             return left // divisor  # `total / 100` before `* percent`
@@ -219,11 +221,9 @@ def _counter_start(local: LocalVariable, writes: list) -> int | None:
 
 def _literal(value) -> int | None:
     """The number a literal or a `constant` state variable stands for."""
-    if isinstance(value, Constant):
-        return value.value if isinstance(value.value, int) and not isinstance(value.value, bool) else None
     if isinstance(value, StateVariable) and value.is_constant:
         return constant_value(value)
-    return None
+    return literal_value(value, {})
 
 
 def _min(a: int | None, b: int | None) -> int | None:
