@@ -115,14 +115,14 @@ def reanalyse(rel: str, patched: str, version: str, root: Path, remappings: list
 
 def model_reports(chunk: Chunk, probs: dict[str, float] | None, swc: str, threshold: float) -> bool:
     """Whether the model alone would put `swc` on this function (the model stage's own rule)."""
-    from .analyze.patterns import can_wrap
+    from .analyze.patterns import could_hold
 
     if not probs:
         return False
     label, p = max(probs.items(), key=lambda kv: (kv[1], kv[0]))
     if label != swc or p < threshold:
         return False
-    return not (swc == "SWC-101" and not can_wrap(chunk))
+    return could_hold(chunk, swc)
 
 
 def verify(finding: Finding, chunk: Chunk, replacement: str | None, text: str, version: str | None,

@@ -113,6 +113,42 @@ def test_model_only_overflow_needs_arithmetic_that_can_wrap(pragma, body, report
     assert errors == [] and [f.swc_id for f in findings] == (["SWC-101"] if reported else [])
 
 
+UNHELD = """pragma solidity ^0.4.24;
+contract Splitter {{
+    address[] payees;
+    mapping(address => uint) shares;
+    address owner;
+    {function}
+}}
+"""
+
+
+@pytest.mark.parametrize(("label", "function", "reported"), [
+    # a getter holds no arithmetic, no call, no assert: the model's word alone cannot put a class on it
+    ("SWC-101", "function payee(uint i) public view returns (address) { return payees[i]; }", False),
+    ("SWC-101", "function add(address a, uint v) public { shares[a] += v; }", True),
+    ("SWC-107", "function setShare(address a, uint v) public { shares[a] = v; }", False),
+    ("SWC-107", "function pay(address a) public { a.transfer(shares[a]); shares[a] = 0; }", True),
+    ("SWC-113", "function count() public view returns (uint) { return payees.length; }", False),
+    ("SWC-113", "function payAll() public { for (uint i; i < payees.length; i++) payees[i].transfer(1); }",
+     True),
+    ("SWC-110", "function first() public view returns (address) { return payees[0]; }", False),
+    ("SWC-110", "function check(uint v) public view { assert(shares[msg.sender] != v); }", True),
+    # an owner sending the balance home orders nothing another transaction can race
+    ("SWC-114", "function withdraw() public { require(msg.sender == owner); owner.transfer(this.balance); }",
+     False),
+    ("SWC-114", "function claim() public { require(!done); done = true; msg.sender.transfer(1 ether); }",
+     True),
+])
+def test_model_only_verdict_needs_code_that_could_hold_the_class(label, function, reported):
+    text = UNHELD.format(function=function).replace("address owner;", "address owner; bool done;")
+    src = SourceFile(Path("/x/Splitter.sol"), "Splitter.sol", text)
+    backend = FakeBackend(default=probs(label, 0.95))
+    findings, errors, *_ = stage._stage(lambda: backend)([src], [], Options(llm_scope="all", llm_fix=False))
+    assert errors == [] and len(backend.classified) == 1
+    assert [f.swc_id for f in findings] == ([label] if reported else [])
+
+
 def test_second_run_is_served_from_cache():
     first = FakeBackend({"function withdraw": probs("SWC-107", 0.95)}, default=probs("none", 0.9))
     a = run_stage(first)[0]

@@ -19,6 +19,7 @@ from swclint.pipeline import SourceFile
 from swclint.report.json_report import to_dict
 from swclint.report.sarif import write_sarif
 from swclint.report.text import write_text
+from swclint.rules import get_rule
 
 # slither:reentrancy-eth measured at 0.1: alone its medium/high findings are SARIF notes
 DATA = precision.PrecisionData("test", {}, {
@@ -106,11 +107,12 @@ def test_an_answer_without_the_class_gives_no_opinion():
 
 
 def test_model_only_findings_stay_behind_the_threshold_and_are_not_triaged():
-    answer = {"none": 0.05, "SWC-101": 0.85, "SWC-107": 0.02, "SWC-110": 0.03, "SWC-113": 0.03, "SWC-114": 0.02}
+    # withdraw's call can fail (SWC-113 could hold there); it has no arithmetic for SWC-101
+    answer = {"none": 0.05, "SWC-101": 0.03, "SWC-107": 0.02, "SWC-110": 0.03, "SWC-113": 0.85, "SWC-114": 0.02}
     found = triaged(answer, static())
-    assert [(f.swc_id, f.triage) for f in found] == [("SWC-101", ""), ("SWC-107", "doubted")]
-    (model_only,) = [f for f in found if f.swc_id == "SWC-101"]
-    assert model_only.confidence == 0.85 and model_only.severity == "high"
+    assert sorted((f.swc_id, f.triage) for f in found) == [("SWC-107", "doubted"), ("SWC-113", "")]
+    (model_only,) = [f for f in found if f.swc_id == "SWC-113"]
+    assert model_only.confidence == 0.85 and model_only.severity == get_rule("SWC-113").severity
     stricter = Options(llm_scope="all", llm_threshold=0.9, llm_cache=False)
     assert [f.swc_id for f in triaged(answer, static(), opts=stricter)] == ["SWC-107"]
 

@@ -1,7 +1,8 @@
 """Cheap source-level signals on a chunk: a prefilter, not a detector.
 
 Used by `dataset/` to check that a seed "fix" no longer shows its weakness, and by the linter's
-`--llm-scope candidates` to pick the chunks worth a model call. Regexes run on the chunk's source
+`--llm-scope candidates` to pick the chunks worth a model call; `could_hold` decides whether a
+model-only verdict may stand on a chunk (the model stage and fix verification). Regexes run on the chunk's source
 with comments and string contents removed, so `"a-b"` or `// x.call()` never count.
 
 Signals (SWC ids):
@@ -294,6 +295,23 @@ def can_wrap(chunk: Chunk) -> bool:
     if admits_wrapping_arithmetic(chunk.pragma) or re.search(r"\bassembly\b", code):
         return True
     return any(_arith_ops(block) for block in _unchecked_blocks(code))
+
+
+def could_hold(chunk: Chunk, swc: str) -> bool:
+    """Whether the chunk's own code could hold the class at all: what a model-only verdict needs.
+
+    Looser than `signals` where the model's judgement is the point (a guarded sum, a call with the
+    write before it), strict where the code rules the class out: no arithmetic that can wrap for
+    SWC-101, no external call for SWC-107 or SWC-113, no `assert` for SWC-110, and for SWC-114 none
+    of the orderings `signals` looks for.
+    """
+    code = strip_comments(chunk.source)
+    body = _body(code)
+    if swc == "SWC-101":
+        return can_wrap(chunk) and (bool(_arith_ops(body)) or bool(re.search(r"\bassembly\b", code)))
+    if swc in ("SWC-107", "SWC-113"):
+        return bool(_external_calls(chunk, body))
+    return swc in signals(chunk)
 
 
 def signals(chunk: Chunk) -> frozenset[str]:

@@ -12,7 +12,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from ..analyze.chunks import extract_chunks
-from ..analyze.patterns import can_wrap, is_candidate
+from ..analyze.patterns import could_hold, is_candidate
 from ..chunk import Chunk
 from ..config import Options
 from ..findings import Evidence, FileError, Finding, Location, severity_rank
@@ -272,8 +272,8 @@ def _classify(backend: Backend, cache: AnswerCache, chunks: list[Chunk], static:
         label, p = max(probs.items(), key=lambda kv: (kv[1], kv[0]))
         if label == "none" or label in flagged or p < max(SUPPORT_THRESHOLD, opts.llm_threshold):
             continue
-        if label == "SWC-101" and not can_wrap(chunk):
-            log.debug("%s:%s: SWC-101 verdict dropped, checked 0.8 arithmetic cannot wrap", chunk.path, chunk.function)
+        if not could_hold(chunk, label):
+            log.debug("%s:%s: %s verdict dropped, the function's code cannot hold it", chunk.path, chunk.function, label)
             continue
         findings.append(_finding(chunk, label, p, backend.identity))
     return findings
