@@ -2,8 +2,8 @@
 
 Used by `dataset/` to check that a seed "fix" no longer shows its weakness, and by the linter's
 `--llm-scope candidates` to pick the chunks worth a model call; `could_hold` decides whether a
-model-only verdict may stand on a chunk (the model stage and fix verification). Regexes run on the chunk's source
-with comments and string contents removed, so `"a-b"` or `// x.call()` never count.
+model-only verdict may stand on a chunk (the model stage and fix verification). Regexes run on the
+chunk's source with comments and string contents removed, so `"a-b"` or `// x.call()` never count.
 
 Signals (SWC ids):
 - SWC-107: an external call (`.call`, `.call.value(`, `.call{value:}`, `.send(`, `.transfer(`,

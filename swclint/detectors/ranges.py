@@ -23,7 +23,7 @@ from slither.slithir.operations import (
     SolidityCall,
     TypeConversion,
 )
-from slither.slithir.variables import Constant, ReferenceVariable
+from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
 from swclint.analyze.run_cache import run_cache
 from swclint.detectors.facts import comparisons_that_hold, own_copy
@@ -113,10 +113,39 @@ class Bounds:
         writes = self.writes.get(value, [])
         if not writes or value in self.function.parameters:
             return own
-        if isinstance(value, LocalVariable) and (start := _counter_start(value, writes)) is not None:
-            return _min(own, start + CHAIN_MAX)
+        if isinstance(value, LocalVariable) and (total := self._running_total(value, writes)) is not None:
+            return _min(own, total)
         bounds = [self._produced(ir) for ir in writes]
         return own if None in bounds else _min(own, max(bounds))
+
+    def _running_total(self, local: LocalVariable, writes: list) -> int | None:
+        """Bound of a local that starts at constants and only ever grows by amounts of known size
+        (`i++`, `n += 2`, `total += list.length`, `total = total + list.length`), else None. Each
+        addition costs gas and a local lives one transaction, so it runs fewer than 2^64 times,
+        whatever loop it sits in."""
+        starts, steps = [], [1]
+        for ir in writes:
+            if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant):
+                starts.append(ir.rvalue.value)
+                continue
+            added = self._added_to(local, ir)
+            step = None if added is None else self.upper(added)
+            if step is None:  # not a growth, unbounded, or grown by itself (`x += x`)
+                return None
+            steps.append(step)
+        if not starts or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in starts):
+            return None
+        return max(starts) + CHAIN_MAX * max(steps)
+
+    def _added_to(self, local: LocalVariable, ir):
+        """What `ir` adds to `local` when it writes `local + x` back to it (directly, or through the
+        temporary of `local = local + x`), else None."""
+        if isinstance(ir, Assignment) and isinstance(ir.rvalue, TemporaryVariable):
+            made = self.writes.get(ir.rvalue, [])
+            ir = made[0] if len(made) == 1 else None
+        if isinstance(ir, Binary) and ir.type == BinaryType.ADDITION and local in (ir.variable_left, ir.variable_right):
+            return ir.variable_right if ir.variable_left is local else ir.variable_left
+        return None
 
     def _produced(self, ir) -> int | None:
         if isinstance(ir, Assignment):
@@ -195,28 +224,6 @@ class Bounds:
 def bounds_of(function: Function) -> Bounds:
     """One `Bounds` per function and run (shared: its answers depend only on the function's IR)."""
     return Bounds(function)
-
-
-_STEP_MAX = 2**16
-
-
-def _counter_start(local: LocalVariable, writes: list) -> int | None:
-    """The largest start of a local that starts at constants and only ever counts up by small
-    constants (`i++`, `n += 2`), else None. Each step costs gas and a local lives one transaction, so
-    such a counter stays far below its largest start plus 2^64, whatever loop it counts."""
-    starts = []
-    for ir in writes:
-        if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant):
-            starts.append(ir.rvalue.value)
-        elif isinstance(ir, Binary) and ir.type == BinaryType.ADDITION and local in (ir.variable_left, ir.variable_right):
-            step = ir.variable_right if ir.variable_left is local else ir.variable_left
-            if not (isinstance(step, Constant) and isinstance(step.value, int) and 0 <= step.value <= _STEP_MAX):
-                return None
-        else:
-            return None
-    if not starts or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in starts):
-        return None
-    return max(starts)
 
 
 def _literal(value) -> int | None:
