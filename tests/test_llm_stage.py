@@ -129,6 +129,11 @@ contract Splitter {{
     ("SWC-101", "function add(address a, uint v) public { shares[a] += v; }", True),
     ("SWC-107", "function setShare(address a, uint v) public { shares[a] = v; }", False),
     ("SWC-107", "function pay(address a) public { a.transfer(shares[a]); shares[a] = 0; }", True),
+    # calls the regex signals miss still leave room: a cast with options, a local contract, a helper
+    ("SWC-107", "function put(address t) public { Splitter(t).setShare.value(1)(t, 1); shares[t] = 0; }",
+     True),
+    ("SWC-107", "function put(address t) public { Splitter v = Splitter(t); v.count(); shares[t] = 0; }", True),
+    ("SWC-113", "function payOut(address t) public { pay(t); }", True),
     ("SWC-113", "function count() public view returns (uint) { return payees.length; }", False),
     ("SWC-113", "function payAll() public { for (uint i; i < payees.length; i++) payees[i].transfer(1); }",
      True),
@@ -139,6 +144,7 @@ contract Splitter {{
      False),
     ("SWC-114", "function claim() public { require(!done); done = true; msg.sender.transfer(1 ether); }",
      True),
+    ("SWC-114", "function approve(address a, uint v) public { setShare(a, v); }", True),  # a helper may write
 ])
 def test_model_only_verdict_needs_code_that_could_hold_the_class(label, function, reported):
     text = UNHELD.format(function=function).replace("address owner;", "address owner; bool done;")

@@ -297,21 +297,45 @@ def can_wrap(chunk: Chunk) -> bool:
     return any(_arith_ops(block) for block in _unchecked_blocks(code))
 
 
-def could_hold(chunk: Chunk, swc: str) -> bool:
-    """Whether the chunk's own code could hold the class at all: what a model-only verdict needs.
+_CALL = re.compile(r"(\.\s*)?\b([A-Za-z_]\w*)\s*(?:\{[^{}]*\}\s*)?\(")
+_NOT_A_CALL = re.compile(
+    r"(require|assert|revert|if|while|for|return|returns|emit|function|modifier|event|constructor|mapping"
+    r"|keccak256|sha3|sha256|ripemd160|ecrecover|addmod|mulmod|u?int\d*|bytes\d*|byte|address|payable"
+    r"|bool|string)$"
+)
 
-    Looser than `signals` where the model's judgement is the point (a guarded sum, a call with the
-    write before it), strict where the code rules the class out: no arithmetic that can wrap for
-    SWC-101, no external call for SWC-107 or SWC-113, no `assert` for SWC-110, and for SWC-114 none
-    of the orderings `signals` looks for.
+
+def _calls(code: str) -> tuple[bool, bool]:
+    """(a member call `x.f(` / `x.f{..}(`, a plain call `f(` that is no builtin, cast or event) in
+    `code`: each could run code this text does not show (a callee, an internal helper)."""
+    member = plain = False
+    for m in _CALL.finditer(code):
+        if m.group(1):
+            member = True
+        elif not _NOT_A_CALL.match(m.group(2)) and not re.search(r"\bemit\s*$", code[: m.start()]):
+            plain = True
+    return member, plain
+
+
+def could_hold(chunk: Chunk, swc: str) -> bool:
+    """Whether the chunk's code could hold the class at all: what a model-only verdict needs.
+
+    Loose where the model's judgement is the point (a guarded sum, the write before the call, a
+    helper that may do the work), strict where the text rules the class out: no arithmetic that can
+    wrap for SWC-101; no call of any kind for SWC-107 and SWC-113; no `assert` and no call for SWC-110;
+    for SWC-114 none of the orderings `signals` looks for and no internal helper that could hold one.
     """
     code = strip_comments(chunk.source)
     body = _body(code)
+    member, plain = _calls(body)
     if swc == "SWC-101":
         return can_wrap(chunk) and (bool(_arith_ops(body)) or bool(re.search(r"\bassembly\b", code)))
     if swc in ("SWC-107", "SWC-113"):
-        return bool(_external_calls(chunk, body))
-    return swc in signals(chunk)
+        return bool(_external_calls(chunk, body)) or member or plain
+    if swc == "SWC-110":
+        asserts = any(re.search(r"\bassert\s*\(", strip_comments(t)) for t in (code, *chunk.modifiers))
+        return asserts or member or plain
+    return swc in signals(chunk) or plain
 
 
 def signals(chunk: Chunk) -> frozenset[str]:

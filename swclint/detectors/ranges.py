@@ -122,13 +122,17 @@ class Bounds:
         """Bound of a local that starts at constants and only ever grows by amounts of known size
         (`i++`, `n += 2`, `total += list.length`, `total = total + list.length`), else None. Each
         addition costs gas and a local lives one transaction, so it runs fewer than 2^64 times,
-        whatever loop it sits in."""
+        whatever loop it sits in. Before 0.6 only constant steps count: a storage array's length
+        can be set to anything there, and before 0.5 a calldata array's length is not checked."""
         starts, steps = [], [1]
+        any_step = _lengths_bounded(self.function)
         for ir in writes:
             if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant):
                 starts.append(ir.rvalue.value)
                 continue
             added = self._added_to(local, ir)
+            if added is not None and not any_step and not (isinstance(added, Constant) and added.value <= _STEP_MAX):
+                return None
             step = None if added is None else self.upper(added)
             if step is None:  # not a growth, unbounded, or grown by itself (`x += x`)
                 return None
@@ -224,6 +228,16 @@ class Bounds:
 def bounds_of(function: Function) -> Bounds:
     """One `Bounds` per function and run (shared: its answers depend only on the function's IR)."""
     return Bounds(function)
+
+
+_STEP_MAX = 2**16
+
+
+def _lengths_bounded(function: Function) -> bool:
+    """Compiled by solc 0.6 or newer, where no array length can be set or forged."""
+    version = getattr(function.compilation_unit, "solc_version", None) or ""
+    major_minor = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
+    return len(major_minor) == 2 and major_minor >= (0, 6)
 
 
 def _literal(value) -> int | None:
