@@ -76,6 +76,7 @@ from swclint.detectors.ranges import (
     bounds_of,
     constant_value,
     int_range,
+    length_bounded,
     returned_range,
     state_writers,
     type_max,
@@ -219,7 +220,8 @@ def _adds_a_length(binary: Binary, producers: dict) -> bool:
         while isinstance(made, (Assignment, TypeConversion)):
             made = producers.get(made.rvalue if isinstance(made, Assignment) else made.variable)
         span = int_range(getattr(total, "type", None))
-        if isinstance(made, Length) and span is not None and span[0] == 0 and span[1] >= 2**128 - 1:
+        if (isinstance(made, Length) and span is not None and span[0] == 0 and span[1] >= 2**128 - 1
+                and length_bounded(made, binary.node.function)):
             return True
     return False
 

@@ -163,7 +163,7 @@ class Bounds:
                 return CHAIN_MAX
             return None
         if isinstance(ir, Length):
-            return CHAIN_MAX
+            return CHAIN_MAX if length_bounded(ir, self.function) else None
         if isinstance(ir, Binary):
             return self.binary_upper(ir)
         return None
@@ -233,11 +233,51 @@ def bounds_of(function: Function) -> Bounds:
 _STEP_MAX = 2**16
 
 
+def _solc_before(unit, version: tuple[int, int]) -> bool:
+    found = getattr(unit, "solc_version", None) or ""
+    major_minor = tuple(int(p) for p in found.split(".")[:2] if p.isdigit())
+    return len(major_minor) == 2 and major_minor < version
+
+
 def _lengths_bounded(function: Function) -> bool:
     """Compiled by solc 0.6 or newer, where no array length can be set or forged."""
-    version = getattr(function.compilation_unit, "solc_version", None) or ""
-    major_minor = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
-    return len(major_minor) == 2 and major_minor >= (0, 6)
+    return not _solc_before(function.compilation_unit, (0, 6))
+
+
+def _forged_length(ir: Length, function: Function) -> bool:
+    """The length of an external function's own calldata array before 0.5, which the decoder took
+    from the caller's bytes without checking it against the calldata."""
+    return (function.visibility == "external" and ir.value in function.parameters
+            and _solc_before(function.compilation_unit, (0, 5)))
+
+
+def length_bounded(ir: Length, function: Function) -> bool:
+    """A list's length is bounded by the gas that building the list costs, unless the caller wrote it
+    (`_forged_length`) or code can set it (`_settable_length`)."""
+    if _forged_length(ir, function):
+        return False
+    array = _origin(ir.value)
+    return not (isinstance(array, StateVariable) and _settable_length(array))
+
+
+@run_cache(maxsize=256)
+def _settable_length(variable: StateVariable) -> bool:
+    """Before 0.6, some function sets the state array's length other than by growing it by a constant
+    (`list.length = n`, `list.length--` on an empty list wraps): the length bounds nothing then."""
+    from swclint.detectors.array_length import _length_writes, _step
+    from swclint.detectors.ir import value_key, value_producers
+
+    unit = variable.contract.compilation_unit
+    if not _solc_before(unit, (0, 6)):
+        return False
+    for contract in unit.contracts:
+        for function in contract.functions_and_modifiers_declared:
+            writes = [(array, ir) for _, array, ir in _length_writes(function) if array == variable]
+            producers = value_producers(function) if writes else {}
+            if any(_step(ir, value_key(ir.lvalue, producers), producers) != BinaryType.ADDITION
+                   for _, ir in writes):
+                return True
+    return False
 
 
 def _literal(value) -> int | None:
@@ -274,8 +314,8 @@ def _place_upper(key: tuple) -> int | None:
     from slither.core.expressions import Literal
 
     variable = key[0]
-    if key[-1] == "length":
-        return CHAIN_MAX  # `push` grows it without a write to place
+    if key[-1] == "length":  # `push` grows it without a write to place
+        return None if _settable_length(variable) else CHAIN_MAX
     if len(key) == 1 and variable.is_constant:
         return constant_value(variable)
     if len(key) == 1 and variable.is_immutable and isinstance(variable.expression, Literal):
