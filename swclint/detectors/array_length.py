@@ -38,36 +38,14 @@ from swclint.detectors.ir import (
     value_key,
     value_producers,
 )
-
-_STEP = (BinaryType.ADDITION, BinaryType.SUBTRACTION)
-
-
-def _length_writes(function: Function):
-    """(node, array, IR) for each write to a state array's `length` in `function`."""
-    lengths = {ir.lvalue: origin(ir.value) for node in function.nodes for ir in node.irs if isinstance(ir, Length)}
-    for node in function.nodes:
-        for ir in node.irs:
-            array = lengths.get(getattr(ir, "lvalue", None))
-            if isinstance(ir, (Assignment, Binary)) and isinstance(array, StateVariable):
-                yield node, array, ir
-
-
-def _step(ir, length_key, producers: dict) -> BinaryType | None:
-    """ADDITION or SUBTRACTION when the new length is the old one plus or minus a constant (`push`,
-    `length--`, `length = length - 1`); None for any other value."""
-    if isinstance(ir, Assignment):
-        ir = producers.get(ir.rvalue)
-    if (isinstance(ir, Binary) and ir.type in _STEP and isinstance(ir.variable_right, Constant)
-            and value_key(ir.variable_left, producers) == length_key):
-        return ir.type
-    return None
+from swclint.detectors.storage import length_step, length_writes
 
 
 @run_cache(maxsize=4096)
 def _openings(function: Function) -> tuple[tuple[StateVariable, str], ...]:
     """(array, how) for each way `function` lets its caller make a state array's length huge (asked
     once per function, not again for each contract that inherits it)."""
-    writes = list(_length_writes(function))
+    writes = list(length_writes(function))
     if not writes or function.is_constructor or privileged(function):
         return ()
     producers = value_producers(function)
@@ -77,7 +55,7 @@ def _openings(function: Function) -> tuple[tuple[StateVariable, str], ...]:
         if in_assembly(node):
             continue
         length_key = value_key(ir.lvalue, producers)
-        step = _step(ir, length_key, producers)
+        step = length_step(ir, length_key, producers)
         if step == BinaryType.ADDITION:
             continue  # grows one step at a time, like `push`
         if step == BinaryType.SUBTRACTION:

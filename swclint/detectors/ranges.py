@@ -27,8 +27,16 @@ from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVari
 
 from swclint.analyze.run_cache import run_cache
 from swclint.detectors.facts import comparisons_that_hold, own_copy
-from swclint.detectors.ir import definitions, holds_one_value, literal_value, returned_values, through_copies
-from swclint.detectors.storage import Write, assigned, location, placed_writes
+from swclint.detectors.ir import (
+    definitions,
+    holds_one_value,
+    literal_value,
+    returned_values,
+    through_copies,
+    value_key,
+    value_producers,
+)
+from swclint.detectors.storage import Write, assigned, length_step, length_writes, location, placed_writes
 
 ETHER_MAX = 2**128  # every wei that exists, with a wide margin
 CHAIN_MAX = 2**64  # block numbers, timestamps, gas, array lengths
@@ -264,17 +272,14 @@ def length_bounded(ir: Length, function: Function) -> bool:
 def _settable_length(variable: StateVariable) -> bool:
     """Before 0.6, some function sets the state array's length other than by growing it by a constant
     (`list.length = n`, `list.length--` on an empty list wraps): the length bounds nothing then."""
-    from swclint.detectors.array_length import _length_writes, _step
-    from swclint.detectors.ir import value_key, value_producers
-
     unit = variable.contract.compilation_unit
     if not _solc_before(unit, (0, 6)):
         return False
     for contract in unit.contracts:
         for function in contract.functions_and_modifiers_declared:
-            writes = [(array, ir) for _, array, ir in _length_writes(function) if array == variable]
+            writes = [(array, ir) for _, array, ir in length_writes(function) if array == variable]
             producers = value_producers(function) if writes else {}
-            if any(_step(ir, value_key(ir.lvalue, producers), producers) != BinaryType.ADDITION
+            if any(length_step(ir, value_key(ir.lvalue, producers), producers) != BinaryType.ADDITION
                    for _, ir in writes):
                 return True
     return False

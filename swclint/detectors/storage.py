@@ -18,6 +18,8 @@ from slither.core.solidity_types import ArrayType, MappingType, UserDefinedType
 from slither.core.variables.state_variable import StateVariable
 from slither.slithir.operations import (
     Assignment,
+    Binary,
+    BinaryType,
     Call,
     Delete,
     Index,
@@ -29,13 +31,15 @@ from slither.slithir.operations import (
     NewStructure,
     OperationWithLValue,
 )
-from slither.slithir.variables import ReferenceVariable
+from slither.slithir.variables import Constant, ReferenceVariable
 
 from swclint.analyze.run_cache import run_cache
 from swclint.detectors.ir import (
     assembly_uses,
     definitions,
     is_storage_pointer,
+    origin,
+    value_key,
     value_producers,
     write_targets,
 )
@@ -162,3 +166,27 @@ def _by_reference(type_) -> bool:
 
 def handed_in(value, function: Function) -> bool:
     return value in function.parameters or value in function.returns
+
+
+_STEP = (BinaryType.ADDITION, BinaryType.SUBTRACTION)
+
+
+def length_writes(function: Function):
+    """(node, array, IR) for each write to a state array's `length` in `function`."""
+    lengths = {ir.lvalue: origin(ir.value) for node in function.nodes for ir in node.irs if isinstance(ir, Length)}
+    for node in function.nodes:
+        for ir in node.irs:
+            array = lengths.get(getattr(ir, "lvalue", None))
+            if isinstance(ir, (Assignment, Binary)) and isinstance(array, StateVariable):
+                yield node, array, ir
+
+
+def length_step(ir, length_key, producers: dict) -> BinaryType | None:
+    """ADDITION or SUBTRACTION when the new length is the old one plus or minus a constant (`push`,
+    `length--`, `length = length - 1`); None for any other value."""
+    if isinstance(ir, Assignment):
+        ir = producers.get(ir.rvalue)
+    if (isinstance(ir, Binary) and ir.type in _STEP and isinstance(ir.variable_right, Constant)
+            and value_key(ir.variable_left, producers) == length_key):
+        return ir.type
+    return None
