@@ -297,7 +297,7 @@ def can_wrap(chunk: Chunk) -> bool:
     return any(_arith_ops(block) for block in _unchecked_blocks(code))
 
 
-_CALL = re.compile(r"(\.\s*)?\b([A-Za-z_]\w*)\s*(?:\{[^{}]*\}\s*)?\(")
+_CALL = re.compile(r"(\bemit\s+)?(\.\s*)?\b([A-Za-z_]\w*)\s*(?:\{[^{}]*\}\s*)?\(")
 _NOT_A_CALL = re.compile(
     r"(require|assert|revert|if|while|for|return|returns|emit|function|modifier|event|constructor|mapping"
     r"|keccak256|sha3|sha256|ripemd160|ecrecover|addmod|mulmod|u?int\d*|bytes\d*|byte|address|payable"
@@ -310,9 +310,9 @@ def _calls(code: str) -> tuple[bool, bool]:
     `code`: each could run code this text does not show (a callee, an internal helper)."""
     member = plain = False
     for m in _CALL.finditer(code):
-        if m.group(1):
+        if m.group(2):
             member = True
-        elif not _NOT_A_CALL.match(m.group(2)) and not re.search(r"\bemit\s*$", code[: m.start()]):
+        elif not m.group(1) and not _NOT_A_CALL.match(m.group(3)):
             plain = True
     return member, plain
 
@@ -327,9 +327,9 @@ def could_hold(chunk: Chunk, swc: str) -> bool:
     """
     code = strip_comments(chunk.source)
     body = _body(code)
-    member, plain = _calls(body)
     if swc == "SWC-101":
         return can_wrap(chunk) and (bool(_arith_ops(body)) or bool(re.search(r"\bassembly\b", code)))
+    member, plain = _calls(body)
     if swc in ("SWC-107", "SWC-113"):
         return bool(_external_calls(chunk, body)) or member or plain
     if swc == "SWC-110":

@@ -118,6 +118,13 @@ class ExternalResult:
 EXTERNAL_RESULT = ExternalResult()
 
 
+def solc_before(unit, version: tuple[int, int]) -> bool:
+    """The compilation unit was compiled by a solc older than `version` (major, minor); unknown: no."""
+    found = getattr(unit, "solc_version", None) or ""
+    major_minor = tuple(int(p) for p in found.split(".")[:2] if p.isdigit())
+    return len(major_minor) == 2 and major_minor < version
+
+
 def is_pre_08(function: Function) -> bool:
     """True when the compiler of `function` does not check arithmetic (solc < 0.8; unknown: checked)."""
     version = function.compilation_unit.solc_version

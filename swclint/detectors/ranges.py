@@ -32,6 +32,7 @@ from swclint.detectors.ir import (
     holds_one_value,
     literal_value,
     returned_values,
+    solc_before,
     through_copies,
     value_key,
     value_producers,
@@ -133,7 +134,7 @@ class Bounds:
         whatever loop it sits in. Before 0.6 only constant steps count: a storage array's length
         can be set to anything there, and before 0.5 a calldata array's length is not checked."""
         starts, steps = [], [1]
-        any_step = _lengths_bounded(self.function)
+        any_step = not solc_before(self.function.compilation_unit, (0, 6))  # no length set or forged
         for ir in writes:
             if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant):
                 starts.append(ir.rvalue.value)
@@ -241,22 +242,11 @@ def bounds_of(function: Function) -> Bounds:
 _STEP_MAX = 2**16
 
 
-def _solc_before(unit, version: tuple[int, int]) -> bool:
-    found = getattr(unit, "solc_version", None) or ""
-    major_minor = tuple(int(p) for p in found.split(".")[:2] if p.isdigit())
-    return len(major_minor) == 2 and major_minor < version
-
-
-def _lengths_bounded(function: Function) -> bool:
-    """Compiled by solc 0.6 or newer, where no array length can be set or forged."""
-    return not _solc_before(function.compilation_unit, (0, 6))
-
-
 def _forged_length(ir: Length, function: Function) -> bool:
     """The length of an external function's own calldata array before 0.5, which the decoder took
     from the caller's bytes without checking it against the calldata."""
     return (function.visibility == "external" and ir.value in function.parameters
-            and _solc_before(function.compilation_unit, (0, 5)))
+            and solc_before(function.compilation_unit, (0, 5)))
 
 
 def length_bounded(ir: Length, function: Function) -> bool:
@@ -268,21 +258,25 @@ def length_bounded(ir: Length, function: Function) -> bool:
     return not (isinstance(array, StateVariable) and _settable_length(array))
 
 
-@run_cache(maxsize=256)
 def _settable_length(variable: StateVariable) -> bool:
     """Before 0.6, some function sets the state array's length other than by growing it by a constant
     (`list.length = n`, `list.length--` on an empty list wraps): the length bounds nothing then."""
-    unit = variable.contract.compilation_unit
-    if not _solc_before(unit, (0, 6)):
-        return False
+    return variable in _settable_lengths(variable.contract.compilation_unit)
+
+
+@run_cache(maxsize=64)
+def _settable_lengths(unit) -> frozenset:
+    """The state arrays of a pre-0.6 unit whose length some function sets (one pass per unit)."""
+    if not solc_before(unit, (0, 6)):
+        return frozenset()
+    found = set()
     for contract in unit.contracts:
         for function in contract.functions_and_modifiers_declared:
-            writes = [(array, ir) for _, array, ir in length_writes(function) if array == variable]
+            writes = list(length_writes(function))
             producers = value_producers(function) if writes else {}
-            if any(length_step(ir, value_key(ir.lvalue, producers), producers) != BinaryType.ADDITION
-                   for _, ir in writes):
-                return True
-    return False
+            found |= {array for _, array, ir in writes
+                      if length_step(ir, value_key(ir.lvalue, producers), producers) != BinaryType.ADDITION}
+    return frozenset(found)
 
 
 def _literal(value) -> int | None:

@@ -14,6 +14,7 @@ from slither.detectors.abstract_detector import DetectorClassification
 
 from swclint.analyze.patterns import strip_comments
 from swclint.detectors.base import SWCDetector
+from swclint.detectors.ir import solc_before
 
 _VISIBILITY = re.compile(r"\b(public|external|internal|private)\b")
 
@@ -27,9 +28,7 @@ def _header(function: Function) -> str:
 
 def before_05(function: Function) -> bool:
     """Compiled by solc < 0.5 (default-public functions, old-style constructors)."""
-    version = function.compilation_unit.solc_version or ""
-    major_minor = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
-    return len(major_minor) == 2 and major_minor < (0, 5)
+    return solc_before(function.compilation_unit, (0, 5))
 
 
 class FunctionDefaultVisibility(SWCDetector):
