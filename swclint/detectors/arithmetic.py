@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from slither.core.cfg.node import Node, NodeType
 from slither.core.declarations import Function
 from slither.core.solidity_types import ArrayType, ElementaryType
@@ -535,23 +533,38 @@ def checked_before(node: Node, binary: Binary, producers: dict) -> bool:
 
 
 @run_cache(maxsize=1024)
-def _tested_parameters(function: Function) -> tuple[frozenset[int], ...]:
-    """For a helper that returns an overflow test of its own parameters (`safeToAdd(a, b)` returning
-    `a + b >= a`): the indexes of the two parameters each such test adds, so a call to it in a guard
-    checks that sum as the written-out test would."""
+def _tested_parameters(function: Function) -> tuple[tuple[BinaryType, int, int], ...]:
+    """For a helper that returns an overflow test of its own parameters: each operation it tests,
+    with the indexes of its two operands in order, so a call to it in a guard checks that operation
+    on the caller's arguments as the written-out test would. The tests read: `a + b >= a` (addition),
+    `a - b <= a` (subtraction; `a - b > a` for a negative `b`), `a * b / b == a` (multiplication)."""
     found = returned_test(function)
     if found is None:
         return ()
     value, defs = found
     params = unwritten_parameters(function)
 
-    def summed(sum_, operand) -> frozenset[int] | None:
-        ir = defs.get(sum_)
-        if not (isinstance(ir, Binary) and ir.type == BinaryType.ADDITION):
+    def operands(value, kind: BinaryType) -> tuple | None:
+        ir = defs.get(value)
+        if not (isinstance(ir, Binary) and ir.type == kind):
             return None
-        sides = [own_copy(v, defs) for v in (ir.variable_left, ir.variable_right)]
-        if all(v in params for v in sides) and own_copy(operand, defs) in sides:
-            return frozenset(params[v] for v in sides)
+        sides = (own_copy(ir.variable_left, defs), own_copy(ir.variable_right, defs))
+        return sides if all(v in params for v in sides) else None
+
+    def test(result, other) -> tuple[BinaryType, int, int] | None:
+        other = own_copy(other, defs)
+        sides = operands(result, BinaryType.ADDITION)
+        if sides and other in sides:
+            return BinaryType.ADDITION, params[sides[0]], params[sides[1]]
+        sides = operands(result, BinaryType.SUBTRACTION)
+        if sides and other == sides[0]:
+            return BinaryType.SUBTRACTION, params[sides[0]], params[sides[1]]
+        quotient = defs.get(result)
+        if isinstance(quotient, Binary) and quotient.type == BinaryType.DIVISION:
+            sides = operands(quotient.variable_left, BinaryType.MULTIPLICATION)
+            divisor = own_copy(quotient.variable_right, defs)
+            if sides and divisor in sides and {divisor, other} == set(sides) and divisor != other:
+                return BinaryType.MULTIPLICATION, params[sides[0]], params[sides[1]]
         return None
 
     def tests(value, depth: int = 0):
@@ -564,23 +577,36 @@ def _tested_parameters(function: Function) -> tuple[frozenset[int], ...]:
             yield from tests(ir.variable_left, depth + 1)
             yield from tests(ir.variable_right, depth + 1)
         elif isinstance(ir, Binary) and ir.type in COMPARISON:
-            pair = summed(ir.variable_left, ir.variable_right) or summed(ir.variable_right, ir.variable_left)
-            if pair is not None:
-                yield pair
+            found = test(ir.variable_left, ir.variable_right) or test(ir.variable_right, ir.variable_left)
+            if found is not None:
+                yield found
 
-    return tuple(tests(value))
+    return tuple(dict.fromkeys(tests(value)))
 
 
-def _tested_arguments(node: Node, producers: dict) -> Iterator[set]:
-    """The values each overflow test inside a helper called in `node` adds, named as the caller
-    passed them."""
+def _tested_by_helper(node: Node, binary: Binary, producers: dict, results: set) -> bool:
+    """A helper called in `node` tests `binary`'s own operation on its operands (`if
+    (!safeToAdd(a, b)) throw;` before `a + b`, `require(safeToMul(a, b))` before `a * b`): the
+    operands as the caller passed them, in order where the order matters (`safeToSub(a, b)` tests
+    `a - b`, not `b - a`)."""
+    mine = [_shallow(op, producers) - {binary.lvalue} for op in (binary.variable_left, binary.variable_right)]
+    if not all(mine):
+        return False
     for ir in node.irs:
         callee = helper_callee(ir)
         if callee is None:
             continue
-        for indexes in _tested_parameters(callee):
-            if indexes and max(indexes) < len(ir.arguments):
-                yield set().union(*(_shallow(ir.arguments[i], producers) for i in indexes))
+        for kind, i, j in _tested_parameters(callee):
+            if kind != binary.type or max(i, j) >= len(ir.arguments):
+                continue
+            theirs = [_shallow(ir.arguments[i], producers), _shallow(ir.arguments[j], producers)]
+            if (theirs[0] | theirs[1]) & results:
+                continue
+            if mine[0] <= theirs[0] and mine[1] <= theirs[1]:
+                return True
+            if kind != BinaryType.SUBTRACTION and mine[0] <= theirs[1] and mine[1] <= theirs[0]:
+                return True
+    return False
 
 
 class ArithmeticOverflow(SWCDetector):
@@ -615,9 +641,8 @@ class ArithmeticOverflow(SWCDetector):
                     # classic `require(c >= a)` / `require(c / a == b)` on the result, or the
                     # overflow test itself (`return a + b >= a`)
                     return True
-            if not ordered and keys and checks and any(
-                    keys <= seen and not seen & results for seen in _tested_arguments(guard, producers)):
-                return True  # `if (!safeToAdd(a, b)) throw;` before `a + b`
+            if checks and _tested_by_helper(guard, binary, producers, results):
+                return True
         return False
 
     def _detect(self):
