@@ -12,11 +12,14 @@ from slither.slithir.operations import (
     Assignment,
     Binary,
     BinaryType,
+    EventCall,
+    HighLevelCall,
     Index,
     InternalCall,
     Length,
     LibraryCall,
     OperationWithLValue,
+    Return,
     SolidityCall,
     TypeConversion,
     Unary,
@@ -24,6 +27,7 @@ from slither.slithir.operations import (
 )
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
+from swclint.analyze.access import callees
 from swclint.analyze.run_cache import run_cache
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.conservation import checked_helper, moved_within, within_total
@@ -609,6 +613,50 @@ def _tested_by_helper(node: Node, binary: Binary, producers: dict, results: set)
     return False
 
 
+def _called_within(function: Function) -> bool:
+    """Another function of the contract calls it, internally or through `this`: its return value
+    feeds code here, not only the caller outside."""
+    for other in function.contract.functions:
+        if other is function:
+            continue
+        if function in callees(other):
+            return True
+        if any(isinstance(ir, HighLevelCall) and ir.function_name == function.name
+               for node in other.nodes for ir in node.irs):
+            return True
+    return False
+
+
+def _only_reported(function: Function, binary: Binary) -> bool:
+    """The result, and all computed from it, reaches only events and the value an entry point returns
+    to an outside caller (`cost = count - profit; emit Sale(cost); return cost;`): it stores, pays
+    and decides nothing in this contract, so a wrapped value misinforms, it does not lose funds."""
+    if isinstance(binary.lvalue, (StateVariable, ReferenceVariable)):
+        return False
+    returned_out = function.visibility in ("public", "external") and not _called_within(function)
+    carried = {binary.lvalue}
+    irs = [ir for node in function.nodes for ir in node.irs]
+    changed = True
+    while changed:
+        changed = False
+        for ir in irs:
+            if not set(reads_of(ir)) & carried:
+                continue
+            if isinstance(ir, EventCall) or (isinstance(ir, Return) and returned_out):
+                continue
+            lvalue = getattr(ir, "lvalue", None)
+            carries = isinstance(ir, (Assignment, TypeConversion)) or (
+                isinstance(ir, Binary) and ir.type in ARITHMETIC)
+            if not carries or lvalue is None or isinstance(lvalue, (StateVariable, ReferenceVariable)):
+                return False
+            if lvalue in function.returns and not returned_out:
+                return False
+            if lvalue not in carried:
+                carried.add(lvalue)
+                changed = True
+    return True
+
+
 class ArithmeticOverflow(SWCDetector):
     ARGUMENT = "swclint-arithmetic"
     HELP = "Unchecked arithmetic on caller-controlled values can wrap"
@@ -698,6 +746,9 @@ class ArithmeticOverflow(SWCDetector):
                 where = "before Solidity 0.8" if is_pre_08(function) else "in an `unchecked` block"
                 message = f"`{ir.type.value}` on caller-controlled values can wrap ({where})"
                 impact = None if is_pre_08(function) else "Medium"
+                if _only_reported(function, ir):  # one step below the check's impact
+                    message += "; the result is only returned or logged, never stored, paid or checked"
+                    impact = "Medium" if impact is None else "Low"
                 results.append(self.node_result(node, message, impact=impact))
                 reported.add(node)
                 break
