@@ -96,11 +96,19 @@ def _model_only(f: Finding) -> bool:
     return bool(f.evidence) and all(e.source.startswith("llm:") for e in f.evidence)
 
 
+def _leads(f: Finding, m: Finding) -> bool:
+    """`f`, merged into `m`, is the more severe static finding and pins no wider a region."""
+    return (severity_rank(f.severity) > severity_rank(m.severity) and not _model_only(f)
+            and f.location.end_line - f.location.start_line <= m.location.end_line - m.location.start_line)
+
+
 def merge(findings: list[Finding]) -> list[Finding]:
     """Collapse findings of the same SWC class at the same place (same function, or same line).
 
-    The earliest, narrowest region wins; evidence from every source is kept and confidence is
-    combined. Output order is deterministic.
+    The earliest, narrowest region leads, unless a later static finding there is more severe and no
+    wider: then its statement and message lead, so the report points at what earned the severity.
+    Evidence from every source is kept (the lead's first) and confidence is combined. Output order
+    is deterministic.
     """
     merged: list[Finding] = []
     # Static evidence pins the region (a call line beats a whole function), so it comes first.
@@ -108,8 +116,9 @@ def merge(findings: list[Finding]) -> list[Finding]:
                                              f.location.end_line - f.location.start_line, f.message)):
         for i, m in enumerate(merged):
             if _same_place(m, f):
-                evidence = list(m.evidence)
-                for e in f.evidence:
+                lead, other = (f, m) if _leads(f, m) else (m, f)
+                evidence = list(lead.evidence)
+                for e in other.evidence:
                     if e not in evidence:
                         evidence.append(e)
                 best_by_source: dict[str, float] = {}
@@ -117,7 +126,7 @@ def merge(findings: list[Finding]) -> list[Finding]:
                     best_by_source[e.source] = max(best_by_source.get(e.source, 0.0), e.confidence)
                 severity = max(m.severity, f.severity, key=severity_rank)
                 merged[i] = replace(
-                    m,
+                    lead,
                     evidence=evidence,
                     confidence=combine_confidence(list(best_by_source.values())),
                     severity=severity,
