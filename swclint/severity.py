@@ -17,10 +17,9 @@ a given finding can cost depends on the function it sits in, read from Slither's
   failure is ignored, one refusing recipient cannot block the others: information.
 - **recipient** (unprotected withdrawal only): does some ether payment go to, or some token pull
   (`transferFrom`) take from or give to, an address a caller can choose or change? Anyone may trigger a payout
-  to a beneficiary fixed at deployment or set by the owner, or pay an account (or an address the
-  caller names, for what is kept for the caller) the amount kept for it while recording the payout
-  (`released[a] += p`, `rewards[msg.sender] = 0`); nobody can redirect more than is owed, so
-  Slither's `arbitrary-send-*` there is information.
+  to a beneficiary fixed at deployment or set by the owner, or pay an account the amount kept for
+  it while recording the payout (`released[a] += p`); the caller cannot redirect it, so Slither's
+  `arbitrary-send-*` there is information.
 - **acts** (default visibility only): does calling the function change anything (write state, move
   ether, call another contract, create one, emit an event, destroy the contract, run inline
   assembly)? One that only reads and computes exposes nothing by being public, so a missing

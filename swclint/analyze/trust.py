@@ -38,8 +38,8 @@ def untrusted_recipient(function) -> bool:
     from ..detectors.ir import dependencies
 
     parties = list(_value_parties(function))
-    for fn, party, amount in parties:
-        if amount is not None and pays_what_is_owed(fn, party, amount):
+    for fn, party, ir in parties:
+        if getattr(ir, "destination", None) is party and pays_what_is_owed(fn, ir):
             continue
         if not all(_trusted_root(root, fn, set()) for root in dependencies(fn).inputs(party)):
             return True
@@ -47,31 +47,27 @@ def untrusted_recipient(function) -> bool:
 
 
 def _value_parties(function) -> Iterator[tuple[Any, Any, Any]]:
-    """(function, address, amount) for each ether payment's recipient and each token pull's two
-    parties; the amount is None for the holder a pull takes from (what it holds is not owed)."""
+    """(function, address, IR) for each ether payment's recipient and each token pull's two parties."""
     from slither.slithir.operations import HighLevelCall, LibraryCall, LowLevelCall, Send, Transfer
 
     for fn, ir in irs_reached(function, modifiers=True):
         if isinstance(ir, (Send, Transfer)) or (
                 isinstance(ir, (LowLevelCall, HighLevelCall)) and ir.call_value is not None):
-            yield fn, ir.destination, ir.call_value
+            yield fn, ir.destination, ir
         elif isinstance(ir, HighLevelCall) and str(ir.function_name).lower() in _PULLS:
             # `token.transferFrom(from, to, ...)`; a library's `safeTransferFrom(token, from, to, ...)`:
             # a pull from a fixed holder to an address the caller picks is theft all the same
             args = ir.arguments[1:] if isinstance(ir, LibraryCall) else ir.arguments
             if len(args) >= 3:
-                yield fn, args[0], None
-                yield fn, args[1], args[2]
+                yield fn, args[0], ir
+                yield fn, args[1], ir
 
 
-def pays_what_is_owed(function, recipient, amount) -> bool:
-    """A payment to `recipient` (ether, or tokens a pull gives it) of an amount read from an entry kept
-    for the recipient or for the caller (`shares[a]`, `rewards[msg.sender]`), in a function that also
-    records the payout in such an entry (`released[a] += p`, `rewards[msg.sender] = 0`): whoever
-    triggers it, the recipient gets only what the contract owes, once. Anyone may start a payee's
-    own withdrawal (OpenZeppelin's `PaymentSplitter.release(account)`), and a caller may send what it
-    is owed to an address of its choice."""
-    from slither.core.declarations import SolidityVariableComposed
+def pays_what_is_owed(function, payment) -> bool:
+    """An ether payment of an amount read from an entry kept for its recipient (`shares[a]`,
+    `balances[a]`), in a function that also records the payout in such an entry (`released[a] += p`,
+    `balances[a] = 0`): whoever triggers it, the recipient gets only what the contract owes it, once.
+    Anyone may start a payee's own withdrawal (OpenZeppelin's `PaymentSplitter.release(account)`)."""
     from slither.slithir.operations import Index, OperationWithLValue, TypeConversion
 
     writers: dict = {}
@@ -85,12 +81,11 @@ def pays_what_is_owed(function, recipient, amount) -> bool:
             value = writers[value][0].variable
         return value
 
-    recipient = bare(recipient)
-    caller = SolidityVariableComposed("msg.sender")
+    recipient = bare(payment.destination)
     entries = {ir.lvalue for refs in writers.values() for ir in refs
-               if isinstance(ir, Index) and (bare(ir.variable_right) is recipient or ir.variable_right == caller)}
+               if isinstance(ir, Index) and bare(ir.variable_right) is recipient}
     recorded = any(not isinstance(ir, Index) for entry in entries for ir in writers.get(entry, []))
-    return recorded and _derived_from(amount, entries, writers)
+    return recorded and _derived_from(payment.call_value, entries, writers)
 
 
 def _derived_from(value, sources: set, writers: dict) -> bool:
