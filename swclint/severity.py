@@ -121,7 +121,7 @@ def context_reason(swc_id: str, context: Context) -> str:
 # --- facts from Slither's IR -------------------------------------------------------------------
 
 
-def _moves_value(function) -> bool:
+def moves_value(function) -> bool:
     from slither.slithir.operations import HighLevelCall, LowLevelCall, Send, SolidityCall, Transfer
 
     for _, ir in irs_reached(function):
@@ -222,7 +222,7 @@ def function_context(function, required: str | None = None) -> Context:
     """Context of a Slither `Function` (the per-class facts of REQUIRED_FACT only when `required`:
     they follow every call); any IR surprise leaves the fact at its neutral value."""
     try:
-        return Context(value=_moves_value(function), callers=anyone_reaches(function), input=_caller_input(function),
+        return Context(value=moves_value(function), callers=anyone_reaches(function), input=_caller_input(function),
                        callee=untrusted_callee(function) if required == CALLEE else True,
                        blocking=_any_failure_reverts(function) if required == BLOCKING else True,
                        records=_records(function) if required == RECORDS else True,

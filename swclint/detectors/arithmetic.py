@@ -33,8 +33,10 @@ from swclint.detectors.base import SWCDetector
 from swclint.detectors.conservation import checked_helper, moved_within, within_total
 from swclint.detectors.elapsed import elapsed_since
 from swclint.detectors.facts import (
+    ORDERINGS,
     checks_after,
     comparisons_that_hold,
+    held_calls,
     own_copy,
     returned_test,
     short_circuit_facts,
@@ -44,7 +46,6 @@ from swclint.detectors.ir import (
     ARITHMETIC,
     CALLER_VALUES,
     CLOCKS,
-    COMPARISON,
     EXTERNAL_RESULT,
     REQUIRE_ASSERT,
     comparisons,
@@ -536,104 +537,171 @@ def checked_before(node: Node, binary: Binary, producers: dict) -> bool:
     return False
 
 
+def _ordered(ir: Binary, holds: bool) -> tuple | None:
+    """(small, big, strict) that `ir` (an ordering) being `holds` says; None for other operations."""
+    if ir.type not in ORDERINGS:
+        return None
+    small, big = ir.variable_left, ir.variable_right
+    if ir.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL):
+        small, big = big, small
+    strict = ir.type in (BinaryType.LESS, BinaryType.GREATER)
+    return (small, big, strict) if holds else (big, small, not strict)
+
+
 @run_cache(maxsize=1024)
 def _tested_parameters(function: Function) -> tuple[tuple[BinaryType, int, int], ...]:
-    """For a helper that returns an overflow test of its own parameters: each operation it tests,
-    with the indexes of its two operands in order, so a call to it in a guard checks that operation
-    on the caller's arguments as the written-out test would. The tests read: `a + b >= a` (addition),
-    `a - b <= a` (subtraction; `a - b > a` for a negative `b`), `a * b / b == a` (multiplication)."""
+    """For a helper that returns an overflow test of its own parameters: each operation that cannot
+    have wrapped when it returns true, with the indexes of its operands in order, so a call to it
+    that holds where an operation runs checks that operation on the caller's arguments as the
+    written-out test would. Unsigned: `a + b >= a`, `a - b <= a`, `b == 0 || a * b / b == a`; signed
+    (the sign of `b` decides the direction): `(b >= 0 && a + b >= a) || (b < 0 && a + b < a)`, and
+    the same for `a - b` (Gnosis Math's `safeToAdd`, `safeToSub`, `safeToMul`). A product test
+    proves nothing for signed values (`-2**255 * -1` wraps and divides back)."""
     found = returned_test(function)
     if found is None:
         return ()
     value, defs = found
     params = unwritten_parameters(function)
 
-    def operands(value, kind: BinaryType) -> tuple | None:
-        ir = defs.get(value)
-        if not (isinstance(ir, Binary) and ir.type == kind):
-            return None
-        sides = (own_copy(ir.variable_left, defs), own_copy(ir.variable_right, defs))
-        return sides if all(v in params for v in sides) else None
+    def unsigned(k: int) -> bool:
+        return str(function.parameters[k].type).startswith("uint")
 
-    def test(result, other) -> tuple[BinaryType, int, int] | None:
-        other = own_copy(other, defs)
-        sides = operands(result, BinaryType.ADDITION)
-        if sides and other in sides:
-            return BinaryType.ADDITION, params[sides[0]], params[sides[1]]
-        sides = operands(result, BinaryType.SUBTRACTION)
-        if sides and other == sides[0]:
-            return BinaryType.SUBTRACTION, params[sides[0]], params[sides[1]]
-        quotient = defs.get(result)
-        if isinstance(quotient, Binary) and quotient.type == BinaryType.DIVISION:
-            sides = operands(quotient.variable_left, BinaryType.MULTIPLICATION)
-            divisor = own_copy(quotient.variable_right, defs)
-            if sides and divisor in sides and {divisor, other} == set(sides) and divisor != other:
-                return BinaryType.MULTIPLICATION, params[sides[0]], params[sides[1]]
+    def index(v) -> int | None:
+        return params.get(own_copy(v, defs))
+
+    def operands(v, kind: BinaryType) -> tuple[int, int] | None:
+        ir = defs.get(v)
+        if isinstance(ir, Binary) and ir.type == kind:
+            i, j = index(ir.variable_left), index(ir.variable_right)
+            if i is not None and j is not None:
+                return i, j
         return None
 
-    def tests(value, depth: int = 0):
-        ir = defs.get(value)
-        if depth > 6:
-            return
+    def compared(small, big, strict: bool) -> set:
+        facts: set = set()
+        if literal_value(small, defs) == 0 and index(big) is not None:
+            facts.add(("sign", index(big), "+"))
+        if strict and literal_value(big, defs) == 0 and index(small) is not None:
+            facts.add(("sign", index(small), "-"))
+        for total, part, sign in ((big, small, "+"), (small, big, "-")):
+            pair = operands(total, BinaryType.ADDITION)  # a + b >= a: b >= 0; a + b < a: b < 0
+            if pair and index(part) in pair and (sign == "+" or strict):
+                other = pair[1] if index(part) == pair[0] else pair[0]
+                facts.add(("op", BinaryType.ADDITION, *pair, (sign, other)))
+        for diff, minuend, sign in ((small, big, "+"), (big, small, "-")):
+            pair = operands(diff, BinaryType.SUBTRACTION)  # a - b <= a: b >= 0; a - b > a: b < 0
+            if pair and index(minuend) == pair[0] and (sign == "+" or strict):
+                facts.add(("op", BinaryType.SUBTRACTION, *pair, (sign, pair[1])))
+        return facts
+
+    def product(quotient, other) -> set:
+        ir = defs.get(quotient)
+        if not (isinstance(ir, Binary) and ir.type == BinaryType.DIVISION):
+            return set()
+        pair = operands(ir.variable_left, BinaryType.MULTIPLICATION)
+        divisor, rest = index(ir.variable_right), index(other)
+        if pair and divisor != rest and {divisor, rest} == set(pair) and all(map(unsigned, pair)):
+            return {("op", BinaryType.MULTIPLICATION, *pair, None)}
+        return set()
+
+    def resolved(facts: set) -> set:
+        """An operation whose test holds only for one sign of `b`, where that sign is known (or `b`
+        is unsigned and the test asks for `b >= 0`), is proven."""
+        out = set(facts)
+        for fact in facts:
+            if fact[0] == "op" and fact[4] is not None:
+                sign, k = fact[4]
+                if ("sign", k, sign) in facts or (sign == "+" and unsigned(k)):
+                    out.add((*fact[:4], None))
+        return out
+
+    def either(left: set, right: set) -> set:
+        """What an `||` that holds proves: an operation each side proves (a side showing a factor is
+        zero proves the product)."""
+        def covers(side: set, op: tuple) -> bool:
+            return op in side or (op[1] == BinaryType.MULTIPLICATION
+                                  and any(("zero", k) in side for k in op[2:4]))
+        ops = {f for f in left | right if f[0] == "op" and f[4] is None}
+        return {op for op in ops if covers(left, op) and covers(right, op)}
+
+    def facts(v, holds: bool, depth: int = 0) -> set:
+        ir = defs.get(v)
+        if depth > 6 or ir is None:
+            return set()
         if isinstance(ir, Unary) and ir.type == UnaryType.BANG:
-            yield from tests(ir.rvalue, depth + 1)
-        elif isinstance(ir, Binary) and ir.type in (BinaryType.ANDAND, BinaryType.OROR):
-            yield from tests(ir.variable_left, depth + 1)
-            yield from tests(ir.variable_right, depth + 1)
-        elif isinstance(ir, Binary) and ir.type in COMPARISON:
-            found = test(ir.variable_left, ir.variable_right) or test(ir.variable_right, ir.variable_left)
-            if found is not None:
-                yield found
+            return facts(ir.rvalue, not holds, depth + 1)
+        if not isinstance(ir, Binary):
+            return set()
+        sides = (ir.variable_left, ir.variable_right)
+        if ir.type in (BinaryType.ANDAND, BinaryType.OROR):
+            both = (ir.type == BinaryType.ANDAND) == holds
+            found = [resolved(facts(side, holds, depth + 1)) for side in sides]
+            return resolved(found[0] | found[1]) if both else either(*found)
+        if (ordering := _ordered(ir, holds)) is not None:
+            return compared(*ordering)
+        if ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL) and holds == (ir.type == BinaryType.EQUAL):
+            out: set = set()
+            for one, other in (sides, sides[::-1]):
+                if literal_value(other, defs) == 0 and index(one) is not None:
+                    out.add(("zero", index(one)))
+                out |= product(one, other)
+            return out
+        return set()
 
-    return tuple(dict.fromkeys(tests(value)))
+    proven = resolved(facts(value, True))
+    return tuple(sorted({(f[1], f[2], f[3]) for f in proven if f[0] == "op" and f[4] is None}, key=str))
 
 
-def _tested_by_helper(node: Node, binary: Binary, producers: dict, results: set) -> bool:
-    """A helper called in `node` tests `binary`'s own operation on its operands (`if
-    (!safeToAdd(a, b)) throw;` before `a + b`, `require(safeToMul(a, b))` before `a * b`): the
-    operands as the caller passed them, in order where the order matters (`safeToSub(a, b)` tests
-    `a - b`, not `b - a`)."""
-    mine = [_shallow(op, producers) - {binary.lvalue} for op in (binary.variable_left, binary.variable_right)]
-    if not all(mine):
-        return False
-    for ir in node.irs:
-        callee = helper_callee(ir)
-        if callee is None:
-            continue
-        for kind, i, j in _tested_parameters(callee):
-            if kind != binary.type or max(i, j) >= len(ir.arguments):
+def _tested_by_helper(function: Function, node: Node, binary: Binary, producers: dict) -> bool:
+    """A helper call known to have returned true where `binary` runs tests `binary`'s own operation,
+    on parameters of its type, with the caller's arguments its operands (in order where the order
+    matters: `safeToSub(a, b)` tests `a - b`, not `b - a`)."""
+    mine = (value_key(binary.variable_left, producers), value_key(binary.variable_right, producers))
+    kind = str(binary.lvalue.type) if binary.lvalue is not None else None
+    for call in held_calls(function, node, definitions(function)):
+        callee = helper_callee(call)
+        for op, i, j in _tested_parameters(callee):
+            if op != binary.type or max(i, j) >= len(call.arguments):
                 continue
-            theirs = [_shallow(ir.arguments[i], producers), _shallow(ir.arguments[j], producers)]
-            if (theirs[0] | theirs[1]) & results:
+            if any(str(callee.parameters[k].type) != kind for k in (i, j)):
                 continue
-            if mine[0] <= theirs[0] and mine[1] <= theirs[1]:
-                return True
-            if kind != BinaryType.SUBTRACTION and mine[0] <= theirs[1] and mine[1] <= theirs[0]:
+            theirs = (value_key(call.arguments[i], producers), value_key(call.arguments[j], producers))
+            if theirs == mine or (op != BinaryType.SUBTRACTION and theirs[::-1] == mine):
                 return True
     return False
 
 
 def _called_within(function: Function) -> bool:
-    """Another function of the contract calls it, internally or through `this`: its return value
-    feeds code here, not only the caller outside."""
-    for other in function.contract.functions:
-        if other is function:
-            continue
-        if function in callees(other):
-            return True
-        if any(isinstance(ir, HighLevelCall) and ir.function_name == function.name
-               for node in other.nodes for ir in node.irs):
-            return True
+    """A function of the compilation unit (a derived contract's too) calls it, internally or through
+    a contract reference (`this.f()`, `pricing.f()`): its return value feeds code, not only a caller
+    outside."""
+    name = function.canonical_name  # each contract holds its own copy of an inherited function
+    for contract in function.compilation_unit.contracts:
+        for other in contract.functions_and_modifiers:
+            if other.canonical_name == name:
+                continue
+            if any(callee.canonical_name == name for callee in callees(other)):
+                return True
+            if any(isinstance(ir, HighLevelCall) and ir.function_name == function.name
+                   for node in other.nodes for ir in node.irs):
+                return True
     return False
 
 
 def _only_reported(function: Function, binary: Binary) -> bool:
     """The result, and all computed from it, reaches only events and the value an entry point returns
-    to an outside caller (`cost = count - profit; emit Sale(cost); return cost;`): it stores, pays
-    and decides nothing in this contract, so a wrapped value misinforms, it does not lose funds."""
-    if isinstance(binary.lvalue, (StateVariable, ReferenceVariable)):
+    to an outside caller (`cost = count - profit; emit Sale(cost); return cost;`) in a function that
+    moves value: it stores, pays and decides nothing there, so a wrapped value misinforms, it does
+    not lose funds. Not for a library's or a view's result (other contracts compute prices from it),
+    a function with inline assembly (it may store anything), or one that moves nothing (the severity
+    context already lowers that one for it)."""
+    from swclint.severity import moves_value
+
+    if isinstance(binary.lvalue, (StateVariable, ReferenceVariable)) or function.contract.is_library \
+            or function.view or function.pure or function.contains_assembly \
+            or function.visibility not in ("public", "external") or _called_within(function) \
+            or not moves_value(function):
         return False
-    returned_out = function.visibility in ("public", "external") and not _called_within(function)
     carried = {binary.lvalue}
     irs = [ir for node in function.nodes for ir in node.irs]
     changed = True
@@ -642,14 +710,12 @@ def _only_reported(function: Function, binary: Binary) -> bool:
         for ir in irs:
             if not set(reads_of(ir)) & carried:
                 continue
-            if isinstance(ir, EventCall) or (isinstance(ir, Return) and returned_out):
+            if isinstance(ir, (EventCall, Return)):
                 continue
             lvalue = getattr(ir, "lvalue", None)
             carries = isinstance(ir, (Assignment, TypeConversion)) or (
                 isinstance(ir, Binary) and ir.type in ARITHMETIC)
             if not carries or lvalue is None or isinstance(lvalue, (StateVariable, ReferenceVariable)):
-                return False
-            if lvalue in function.returns and not returned_out:
                 return False
             if lvalue not in carried:
                 carried.add(lvalue)
@@ -689,8 +755,6 @@ class ArithmeticOverflow(SWCDetector):
                     # classic `require(c >= a)` / `require(c / a == b)` on the result, or the
                     # overflow test itself (`return a + b >= a`)
                     return True
-            if checks and _tested_by_helper(guard, binary, producers, results):
-                return True
         return False
 
     def _detect(self):
@@ -741,7 +805,8 @@ class ArithmeticOverflow(SWCDetector):
                     roots |= deps.roots(op)
                 if not _caller_controlled(roots, function):
                     continue
-                if self._guarded(function, node, ir, operands, producers) or checked_before(node, ir, producers):
+                if self._guarded(function, node, ir, operands, producers) or checked_before(node, ir, producers) \
+                        or _tested_by_helper(function, node, ir, producers):
                     continue
                 where = "before Solidity 0.8" if is_pre_08(function) else "in an `unchecked` block"
                 message = f"`{ir.type.value}` on caller-controlled values can wrap ({where})"

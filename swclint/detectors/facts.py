@@ -218,6 +218,40 @@ def comparisons_that_hold(function: Function, node: Node, defs: dict,
             yield from ordered_pairs(tested, defs, holds, either)
 
 
+def held_calls(function: Function, node: Node, defs: dict) -> Iterator:
+    """Helper calls whose boolean result is known true when `node` runs: asserted before it on every
+    path (`require(safeToMul(a, b))`), or tested by an `if` on whose branch it lies (`if
+    (!safeToAdd(a, b)) throw;`), also inside `&&` (or a failed `||`)."""
+    for guard in function.nodes:
+        if guard is node:
+            continue
+        for tested in condition_values(guard):
+            if guard.type in (NodeType.IF, NodeType.IFLOOP):
+                holds = _on_branch(guard, node)
+                if holds is None:
+                    continue
+            elif guard not in node.dominators:
+                continue
+            else:
+                holds = True
+            yield from _calls_holding(tested, defs, holds)
+
+
+def _calls_holding(value, defs: dict, holds: bool, depth: int = 0) -> Iterator:
+    ir = defs.get(value)
+    if depth > 6 or ir is None:
+        return
+    if isinstance(ir, Unary) and ir.type == UnaryType.BANG:
+        yield from _calls_holding(ir.rvalue, defs, not holds, depth + 1)
+    elif helper_callee(ir) is not None:
+        if holds:
+            yield ir
+    elif isinstance(ir, Binary) and ((ir.type == BinaryType.ANDAND and holds)
+                                     or (ir.type == BinaryType.OROR and not holds)):
+        yield from _calls_holding(ir.variable_left, defs, holds, depth + 1)
+        yield from _calls_holding(ir.variable_right, defs, holds, depth + 1)
+
+
 def checks_after(node: Node, defs: dict) -> Iterator[tuple]:
     """(small, big) pairs a require/assert that runs after `node` (on every path through it) insists
     on: it reverts whatever `node` did when they fail."""
