@@ -657,7 +657,11 @@ def _tested_by_helper(function: Function, node: Node, binary: Binary, producers:
     on parameters of its type, with the caller's arguments its operands (in order where the order
     matters: `safeToSub(a, b)` tests `a - b`, not `b - a`)."""
     mine = (value_key(binary.variable_left, producers), value_key(binary.variable_right, producers))
-    kind = str(binary.lvalue.type) if binary.lvalue is not None else None
+    # Slither types a literal-left result as uint256 (`16 * x` with x a uint8): read the variables'
+    kinds = {str(v.type) for v in (binary.variable_left, binary.variable_right) if not isinstance(v, Constant)}
+    if len(kinds) != 1:
+        return False
+    (kind,) = kinds
     for call in held_calls(function, node, definitions(function)):
         callee = helper_callee(call)
         for op, i, j in _tested_parameters(callee):
@@ -671,6 +675,7 @@ def _tested_by_helper(function: Function, node: Node, binary: Binary, producers:
     return False
 
 
+@run_cache(maxsize=1024)
 def _called_within(function: Function) -> bool:
     """A function of the compilation unit (a derived contract's too) calls it, internally or through
     a contract reference (`this.f()`, `pricing.f()`): its return value feeds code, not only a caller

@@ -184,8 +184,8 @@ def _on_branch(guard: Node, node: Node) -> bool | None:
     def leads(son: Node | None) -> bool:
         return son is not None and (son is node or son in node.dominators)
 
-    if guard.type not in (NodeType.IF, NodeType.IFLOOP):
-        return None
+    if guard.type not in (NodeType.IF, NodeType.IFLOOP) or guard not in node.dominators:
+        return None  # not on every path to `node`: a do-while body runs once before its test
     if guard.son_true is not None and guard.son_true.type == NodeType.ENDIF:
         return None  # `if (c) {}`: both ways go straight on
     if leads(guard.son_true):
