@@ -657,7 +657,7 @@ def _tested_by_helper(function: Function, node: Node, binary: Binary, producers:
     on parameters of its type, with the caller's arguments its operands (in order where the order
     matters: `safeToSub(a, b)` tests `a - b`, not `b - a`)."""
     mine = (value_key(binary.variable_left, producers), value_key(binary.variable_right, producers))
-    # Slither types a literal-left result as uint256 (`16 * x` with x a uint8): read the variables'
+    # the operands' own types: Slither types a literal-left result as uint256 (`16 * x`, x a uint8)
     kinds = {str(v.type) for v in (binary.variable_left, binary.variable_right) if not isinstance(v, Constant)}
     if len(kinds) != 1:
         return False
