@@ -33,10 +33,10 @@ from swclint.detectors.base import SWCDetector
 from swclint.detectors.conservation import checked_helper, moved_within, within_total
 from swclint.detectors.elapsed import elapsed_since
 from swclint.detectors.facts import (
-    ORDERINGS,
     checks_after,
     comparisons_that_hold,
     held_calls,
+    ordering,
     own_copy,
     returned_test,
     short_circuit_facts,
@@ -537,17 +537,6 @@ def checked_before(node: Node, binary: Binary, producers: dict) -> bool:
     return False
 
 
-def _ordered(ir: Binary, holds: bool) -> tuple | None:
-    """(small, big, strict) that `ir` (an ordering) being `holds` says; None for other operations."""
-    if ir.type not in ORDERINGS:
-        return None
-    small, big = ir.variable_left, ir.variable_right
-    if ir.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL):
-        small, big = big, small
-    strict = ir.type in (BinaryType.LESS, BinaryType.GREATER)
-    return (small, big, strict) if holds else (big, small, not strict)
-
-
 @run_cache(maxsize=1024)
 def _tested_parameters(function: Function) -> tuple[tuple[BinaryType, int, int], ...]:
     """For a helper that returns an overflow test of its own parameters: each operation that cannot
@@ -637,8 +626,8 @@ def _tested_parameters(function: Function) -> tuple[tuple[BinaryType, int, int],
             both = (ir.type == BinaryType.ANDAND) == holds
             found = [resolved(facts(side, holds, depth + 1)) for side in sides]
             return resolved(found[0] | found[1]) if both else either(*found)
-        if (ordering := _ordered(ir, holds)) is not None:
-            return compared(*ordering)
+        if (known := ordering(ir, holds)) is not None:
+            return compared(*known, known.strict)
         if ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL) and holds == (ir.type == BinaryType.EQUAL):
             out: set = set()
             for one, other in (sides, sides[::-1]):

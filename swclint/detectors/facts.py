@@ -53,6 +53,18 @@ class Ordering(tuple):
 EitherSide = Callable[[object, object, dict], "object | None"]
 
 
+def ordering(ir: Binary, holds: bool) -> Ordering | None:
+    """The ordering that comparison `ir` being `holds` says (`a > b` false: `a <= b`); None for an
+    operation that orders nothing."""
+    if ir.type not in ORDERINGS:
+        return None
+    small, big = ir.variable_left, ir.variable_right
+    if ir.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL):
+        small, big = big, small
+    strict = ir.type in (BinaryType.LESS, BinaryType.GREATER)
+    return Ordering(small, big, strict) if holds else Ordering(big, small, not strict)
+
+
 def ordered_pairs(value, defs: dict, holds: bool, either: EitherSide | None = None,
                   depth: int = 0) -> Iterator[tuple]:
     """(small, big) pairs that follow from boolean `value` being `holds`."""
@@ -74,12 +86,9 @@ def ordered_pairs(value, defs: dict, holds: bool, either: EitherSide | None = No
         side = either(ir.variable_left, ir.variable_right, defs)
         if side is not None:
             yield from ordered_pairs(side, defs, holds, either, depth + 1)
-    elif ir.type in ORDERINGS:
-        small, big = ir.variable_left, ir.variable_right
-        if ir.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL):
-            small, big = big, small
-        strict = ir.type in (BinaryType.LESS, BinaryType.GREATER)
-        yield Ordering(small, big, strict) if holds else Ordering(big, small, not strict)
+    elif (known := ordering(ir, holds)) is not None:
+        yield known
+        small, big = known  # as written when it holds, the only case read below
         if holds and ir.type in (BinaryType.LESS, BinaryType.GREATER) and literal_value(small, defs) == 0:
             yield from _bit_set(big, defs)
     elif ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL) and holds == (ir.type == BinaryType.NOT_EQUAL):
@@ -205,6 +214,13 @@ def comparisons_that_hold(function: Function, node: Node, defs: dict,
     before = [earlier for earlier in node.dominators if earlier is not node]
     yield from _required_by_calls(before, function)
     yield from _divisors_in(before, function)
+    for _, tested, holds in _conditions_known(function, node):
+        yield from ordered_pairs(tested, defs, holds, either)
+
+
+def _conditions_known(function: Function, node: Node) -> Iterator[tuple]:
+    """(guard, tested value, how it went) for each condition whose outcome is known when `node` runs:
+    a require/assert before it on every path (it held), or an `if`/loop test on whose branch it lies."""
     for guard in function.nodes:
         for tested in condition_values(guard):
             if guard.type in (NodeType.IF, NodeType.IFLOOP):
@@ -215,25 +231,15 @@ def comparisons_that_hold(function: Function, node: Node, defs: dict,
                 continue
             else:
                 holds = True
-            yield from ordered_pairs(tested, defs, holds, either)
+            yield guard, tested, holds
 
 
 def held_calls(function: Function, node: Node, defs: dict) -> Iterator:
     """Helper calls whose boolean result is known true when `node` runs: asserted before it on every
     path (`require(safeToMul(a, b))`), or tested by an `if` on whose branch it lies (`if
     (!safeToAdd(a, b)) throw;`), also inside `&&` (or a failed `||`)."""
-    for guard in function.nodes:
-        if guard is node:
-            continue
-        for tested in condition_values(guard):
-            if guard.type in (NodeType.IF, NodeType.IFLOOP):
-                holds = _on_branch(guard, node)
-                if holds is None:
-                    continue
-            elif guard not in node.dominators:
-                continue
-            else:
-                holds = True
+    for guard, tested, holds in _conditions_known(function, node):
+        if guard is not node:
             yield from _calls_holding(tested, defs, holds)
 
 
