@@ -4,7 +4,9 @@ Re-entry needs the callee to run an attacker's code. A call target is trusted wh
 constant, a parameter of a privileged entry point (`analyze/access.py`), or a state variable that
 only constructors, privileged functions and writes of trusted values ever set: a literal address,
 another trusted variable, or what a call to trusted contracts returned (`OAR.getAddress()` on a
-constant resolver). A local holding such a value is as trusted as its sources.
+constant resolver). A local holding such a value is as trusted as its sources, and so is a helper's
+or library's parameter when every call to it that the entry point makes passes a trusted value
+(`rewardsToken.safeTransfer(...)` reaches `target.call` in `Address` with `target` the fixed token).
 """
 
 from __future__ import annotations
@@ -13,22 +15,55 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .access import callees, only_privileged_reach, privileged
+from .run_cache import run_cache
 
 
 def irs_reached(function, *, modifiers: bool = False) -> Iterator[tuple[Any, Any]]:
-    """(function, IR operation) for every operation `function` runs itself or through internal
-    calls (and its modifiers, when asked)."""
-    for fn in [function, *(function.modifiers if modifiers else ()), *callees(function)]:
+    """(function, IR operation) for every operation `function` runs itself or through internal and
+    library calls (and its modifiers, when asked)."""
+    for fn in executed(function, modifiers):
         for node in fn.nodes:
             for ir in node.irs:
                 yield fn, ir
+
+
+@run_cache(maxsize=4096)
+def executed(function, modifiers: bool = False) -> tuple:
+    """`function`, and every function it runs through internal or library calls (and modifiers, when
+    asked), transitively. Slither's `all_internal_calls` follows a library function's internal calls
+    but not its library calls, nor what an internal library function itself does
+    (`safeTransfer` -> `_callOptionalReturn` -> `Address.functionCall` -> ...)."""
+    from slither.slithir.operations import InternalCall, LibraryCall
+
+    found = [function, *(function.modifiers if modifiers else ()), *callees(function)]
+    for fn in found:  # grows while it is walked
+        if modifiers:
+            found.extend(m for m in getattr(fn, "modifiers", ()) if m not in found)
+        for node in fn.nodes:
+            for ir in node.irs:
+                callee = getattr(ir, "function", None)
+                if isinstance(ir, (InternalCall, LibraryCall)) and hasattr(callee, "nodes") and callee not in found:
+                    found.append(callee)
+    return tuple(found)
 
 
 def untrusted_callee(function) -> bool:
     """Some external call (directly, through internal calls or modifiers) targets an address that a
     caller chooses or that an unprivileged function can change. `send`/`transfer` are not calls here:
     their 2300-gas stipend is the stipend-reentrancy check's business."""
-    return not _calls_trusted(irs_reached(function, modifiers=True), set())
+    return not _calls_trusted(irs_reached(function, modifiers=True), set(), _reach(function))
+
+
+@run_cache(maxsize=4096)
+def _reach(entry) -> tuple[Any, frozenset]:
+    """(entry point, every function and modifier a run of it executes): where its helpers' arguments
+    come from. Empty when a call goes through an internal function pointer: its callee is unknown."""
+    from slither.slithir.operations import InternalDynamicCall
+
+    functions = executed(entry, True)
+    if any(isinstance(ir, InternalDynamicCall) for fn in functions for node in fn.nodes for ir in node.irs):
+        return entry, frozenset()
+    return entry, frozenset(functions)
 
 
 def untrusted_recipient(function) -> bool:
@@ -37,11 +72,11 @@ def untrusted_recipient(function) -> bool:
     can change. True when the function moves neither: unknown must not lower a finding."""
     from ..detectors.ir import dependencies
 
-    parties = list(_value_parties(function))
+    parties, reach = list(_value_parties(function)), _reach(function)
     for fn, party, ir in parties:
         if getattr(ir, "destination", None) is party and pays_what_is_owed(fn, ir):
             continue
-        if not all(_trusted_root(root, fn, set()) for root in dependencies(fn).inputs(party)):
+        if not all(_trusted_root(root, fn, set(), reach) for root in dependencies(fn).inputs(party)):
             return True
     return not parties
 
@@ -108,8 +143,9 @@ def _derived_from(value, sources: set, writers: dict) -> bool:
 _PULLS = {"transferfrom", "safetransferfrom"}  # ERC-20's pull and the SafeERC20 wrapper of it
 
 
-def _calls_trusted(operations: Iterable[tuple[Any, Any]], seen: set) -> bool:
-    """Every external call among `operations` ((function, IR) pairs) targets trusted code."""
+def _calls_trusted(operations: Iterable[tuple[Any, Any]], seen: set, reach: tuple) -> bool:
+    """Every external call among `operations` ((function, IR) pairs, run within `reach`) targets
+    trusted code."""
     from slither.slithir.operations import HighLevelCall, LowLevelCall
 
     from ..detectors.ir import dependencies, is_library_call
@@ -117,12 +153,12 @@ def _calls_trusted(operations: Iterable[tuple[Any, Any]], seen: set) -> bool:
     for fn, ir in operations:
         if not isinstance(ir, (HighLevelCall, LowLevelCall)) or is_library_call(ir):
             continue
-        if not all(_trusted_root(root, fn, seen) for root in dependencies(fn).inputs(ir.destination)):
+        if not all(_trusted_root(root, fn, seen, reach) for root in dependencies(fn).inputs(ir.destination)):
             return False
     return True
 
 
-def _trusted_root(root, function, seen: set) -> bool:
+def _trusted_root(root, function, seen: set, reach: tuple) -> bool:
     from slither.core.declarations import SolidityVariable
     from slither.core.variables.state_variable import StateVariable
 
@@ -130,15 +166,40 @@ def _trusted_root(root, function, seen: set) -> bool:
 
     if root is EXTERNAL_RESULT:  # what some call in `function` returned: trusted if all its calls are
         return function not in seen and _calls_trusted(
-            ((function, ir) for node in function.nodes for ir in node.irs), seen | {function})
+            ((function, ir) for node in function.nodes for ir in node.irs), seen | {function}, reach)
     if isinstance(root, SolidityVariable):
         return root.name == "this"
     if isinstance(root, StateVariable):
         return _trusted_state(root, seen)
     # A privileged entry point's parameter is the owner's own choice, as trusted as a variable only
     # the owner can set, and so is an internal function's when only privileged entry points (or the
-    # constructor) reach it; any other parameter, msg.sender or local of unknown origin: the caller's.
-    return root in function.parameters and only_privileged_reach(function)
+    # constructor) reach it; a helper's, what the entry point's calls to it pass; any other
+    # parameter, msg.sender or local of unknown origin: the caller's.
+    if root not in function.parameters:
+        return False
+    return only_privileged_reach(function) or _passed_trusted(root, function, seen, reach)
+
+
+def _passed_trusted(parameter, function, seen: set, reach: tuple) -> bool:
+    """`function` runs within `reach` only as a helper (not as its entry point), and every internal or
+    library call to it there passes a trusted value for `parameter`."""
+    from slither.slithir.operations import InternalCall, LibraryCall
+
+    from ..detectors.ir import dependencies
+
+    entry, functions = reach
+    if function is entry or function not in functions:
+        return False
+    if (function, parameter) in seen:
+        return True  # a recursive call passes on what the outer calls passed
+    seen = seen | {(function, parameter)}
+    index = function.parameters.index(parameter)
+    sites = [(caller, ir) for caller in functions for node in caller.nodes for ir in node.irs
+             if isinstance(ir, (InternalCall, LibraryCall)) and ir.function is function]
+    return bool(sites) and all(
+        index < len(ir.arguments)
+        and all(_trusted_root(root, caller, seen, reach) for root in dependencies(caller).inputs(ir.arguments[index]))
+        for caller, ir in sites)
 
 
 def _trusted_state(variable, seen: set) -> bool:
@@ -157,10 +218,11 @@ def _trusted_state(variable, seen: set) -> bool:
     for writer in {w for c in heirs for w in public_writers(c, variable)}:
         if privileged(writer):
             continue
+        reach = _reach(writer)
         for fn, ir in irs_reached(writer, modifiers=True):
             if not (isinstance(ir, OperationWithLValue) and origin(ir.lvalue) is variable):
                 continue
             roots = set().union(*(dependencies(fn).inputs(r) for r in reads_of(ir)))
-            if not all(_trusted_root(root, fn, seen) for root in roots):
+            if not all(_trusted_root(root, fn, seen, reach) for root in roots):
                 return False
     return True
