@@ -51,17 +51,19 @@ def untrusted_callee(function) -> bool:
     """Some external call (directly, through internal calls or modifiers) targets an address that a
     caller chooses or that an unprivileged function can change. `send`/`transfer` are not calls here:
     their 2300-gas stipend is the stipend-reentrancy check's business."""
-    return not _calls_trusted(irs_reached(function, modifiers=True), set(), _reach(function))
+    return not _calls_trusted(irs_reached(function, modifiers=True), set(), _reach(function), set())
 
 
 @run_cache(maxsize=4096)
 def _reach(entry) -> tuple[Any, frozenset]:
     """(entry point, every function and modifier a run of it executes): where its helpers' arguments
-    come from. Empty when a call goes through an internal function pointer: its callee is unknown."""
+    come from. Empty when a callee is unknown: a call through an internal function pointer, or to a
+    function some derived contract overrides (the deployed contract may run that override)."""
     from slither.slithir.operations import InternalDynamicCall
 
     functions = executed(entry, True)
-    if any(isinstance(ir, InternalDynamicCall) for fn in functions for node in fn.nodes for ir in node.irs):
+    if any(getattr(fn, "overridden_by", None) for fn in functions) or any(
+            isinstance(ir, InternalDynamicCall) for fn in functions for node in fn.nodes for ir in node.irs):
         return entry, frozenset()
     return entry, frozenset(functions)
 
@@ -72,11 +74,11 @@ def untrusted_recipient(function) -> bool:
     can change. True when the function moves neither: unknown must not lower a finding."""
     from ..detectors.ir import dependencies
 
-    parties, reach = list(_value_parties(function)), _reach(function)
+    parties, reach, checked = list(_value_parties(function)), _reach(function), set()
     for fn, party, ir in parties:
         if getattr(ir, "destination", None) is party and pays_what_is_owed(fn, ir):
             continue
-        if not all(_trusted_root(root, fn, set(), reach) for root in dependencies(fn).inputs(party)):
+        if not all(_trusted_root(root, fn, set(), reach, checked) for root in dependencies(fn).inputs(party)):
             return True
     return not parties
 
@@ -143,9 +145,13 @@ def _derived_from(value, sources: set, writers: dict) -> bool:
 _PULLS = {"transferfrom", "safetransferfrom"}  # ERC-20's pull and the SafeERC20 wrapper of it
 
 
-def _calls_trusted(operations: Iterable[tuple[Any, Any]], seen: set, reach: tuple) -> bool:
+def _calls_trusted(operations: Iterable[tuple[Any, Any]], seen: set, reach: tuple, checked: set) -> bool:
     """Every external call among `operations` ((function, IR) pairs, run within `reach`) targets
-    trusted code."""
+    trusted code.
+
+    Every test here is part of one conjunction: the first untrusted source ends the whole question.
+    So `checked`, shared by the question, may hold each helper parameter once found trusted (or
+    while it is being checked: a cycle adds no source the other calls do not)."""
     from slither.slithir.operations import HighLevelCall, LowLevelCall
 
     from ..detectors.ir import dependencies, is_library_call
@@ -153,12 +159,12 @@ def _calls_trusted(operations: Iterable[tuple[Any, Any]], seen: set, reach: tupl
     for fn, ir in operations:
         if not isinstance(ir, (HighLevelCall, LowLevelCall)) or is_library_call(ir):
             continue
-        if not all(_trusted_root(root, fn, seen, reach) for root in dependencies(fn).inputs(ir.destination)):
+        if not all(_trusted_root(root, fn, seen, reach, checked) for root in dependencies(fn).inputs(ir.destination)):
             return False
     return True
 
 
-def _trusted_root(root, function, seen: set, reach: tuple) -> bool:
+def _trusted_root(root, function, seen: set, reach: tuple, checked: set) -> bool:
     from slither.core.declarations import SolidityVariable
     from slither.core.variables.state_variable import StateVariable
 
@@ -166,63 +172,144 @@ def _trusted_root(root, function, seen: set, reach: tuple) -> bool:
 
     if root is EXTERNAL_RESULT:  # what some call in `function` returned: trusted if all its calls are
         return function not in seen and _calls_trusted(
-            ((function, ir) for node in function.nodes for ir in node.irs), seen | {function}, reach)
+            ((function, ir) for node in function.nodes for ir in node.irs), seen | {function}, reach, checked)
     if isinstance(root, SolidityVariable):
         return root.name == "this"
     if isinstance(root, StateVariable):
-        return _trusted_state(root, seen)
+        return _trusted_state(root, seen, checked)
     # A privileged entry point's parameter is the owner's own choice, as trusted as a variable only
     # the owner can set, and so is an internal function's when only privileged entry points (or the
     # constructor) reach it; a helper's, what the entry point's calls to it pass; any other
     # parameter, msg.sender or local of unknown origin: the caller's.
     if root not in function.parameters:
         return False
-    return only_privileged_reach(function) or _passed_trusted(root, function, seen, reach)
+    return only_privileged_reach(function) or _passed_trusted(root, function, seen, reach, checked)
 
 
-def _passed_trusted(parameter, function, seen: set, reach: tuple) -> bool:
+def _passed_trusted(parameter, function, seen: set, reach: tuple, checked: set) -> bool:
     """`function` runs within `reach` only as a helper (not as its entry point), and every internal or
-    library call to it there passes a trusted value for `parameter`."""
-    from slither.slithir.operations import InternalCall, LibraryCall
-
+    library call to it there passes a trusted value for `parameter`, one no other call made beside
+    it can rewrite (a memory struct handed to a helper that sets its fields)."""
     from ..detectors.ir import dependencies
 
     entry, functions = reach
     if function is entry or function not in functions:
         return False
-    if (function, parameter) in seen:
-        return True  # a recursive call passes on what the outer calls passed
-    seen = seen | {(function, parameter)}
+    key = (entry, function, parameter)  # per entry point: another one's calls pass other values
+    if key in checked:
+        return True
+    checked.add(key)
     index = function.parameters.index(parameter)
-    sites = [(caller, ir) for caller in functions for node in caller.nodes for ir in node.irs
-             if isinstance(ir, (InternalCall, LibraryCall)) and ir.function is function]
+    sites = _call_sites(reach).get(function, [])
     return bool(sites) and all(
-        index < len(ir.arguments)
-        and all(_trusted_root(root, caller, seen, reach) for root in dependencies(caller).inputs(ir.arguments[index]))
+        index < len(ir.arguments) and not _handed_on(caller, ir, ir.arguments[index])
+        and all(_trusted_root(root, caller, seen, reach, checked)
+                for root in dependencies(caller).inputs(ir.arguments[index]))
         for caller, ir in sites)
 
 
-def _trusted_state(variable, seen: set) -> bool:
-    """Constant or immutable, or every unprivileged write stores a trusted value."""
-    from slither.slithir.operations import OperationWithLValue
+@run_cache(maxsize=4096)
+def _call_sites(reach: tuple) -> dict:
+    """Callee -> [(caller, call IR)] for the internal and library calls made within `reach`."""
+    from slither.slithir.operations import InternalCall, LibraryCall
 
-    from ..detectors.ir import dependencies, origin, public_writers, reads_of
+    sites: dict = {}
+    for caller in reach[1]:
+        for node in caller.nodes:
+            for ir in node.irs:
+                if isinstance(ir, (InternalCall, LibraryCall)):
+                    sites.setdefault(ir.function, []).append((caller, ir))
+    return sites
+
+
+def _handed_on(caller, site, value) -> bool:
+    """`value` is built from a struct or array local (or parameter) of `caller` that `caller` also
+    passes to another call, which may rewrite it: the dependency sets do not follow such writes."""
+    from slither.core.variables.local_variable import LocalVariable
+
+    from ..detectors.ir import dependencies, flat_reads
+
+    built_from = {r for r in dependencies(caller).roots(value)
+                  if isinstance(r, LocalVariable) and _by_reference(r.type)}
+    return bool(built_from) and any(
+        ir is not site and built_from & set(flat_reads(ir))
+        for callee, calls in _call_sites_of(caller).items() for ir in calls)
+
+
+@run_cache(maxsize=4096)
+def _call_sites_of(caller) -> dict:
+    """Callee -> [call IR] for `caller`'s own internal and library calls."""
+    from slither.slithir.operations import InternalCall, LibraryCall
+
+    sites: dict = {}
+    for node in caller.nodes:
+        for ir in node.irs:
+            if isinstance(ir, (InternalCall, LibraryCall)):
+                sites.setdefault(ir.function, []).append(ir)
+    return sites
+
+
+def _trusted_state(variable, seen: set, checked: set) -> bool:
+    """Constant or immutable, or every unprivileged write stores a trusted value."""
+    from ..detectors.ir import dependencies, reads_of
 
     if variable.is_constant or getattr(variable, "is_immutable", False):
         return True
     if variable in seen:
         return True  # a cycle adds no source the other writes do not
     seen = seen | {variable}
-    declarer = variable.contract
-    heirs = [c for c in declarer.compilation_unit.contracts if declarer in [c, *c.inheritance]]
-    for writer in {w for c in heirs for w in public_writers(c, variable)}:
+    for writer in _writers(variable):
         if privileged(writer):
             continue
         reach = _reach(writer)
         for fn, ir in irs_reached(writer, modifiers=True):
-            if not (isinstance(ir, OperationWithLValue) and origin(ir.lvalue) is variable):
+            if not _writes(ir, variable):
                 continue
             roots = set().union(*(dependencies(fn).inputs(r) for r in reads_of(ir)))
-            if not all(_trusted_root(root, fn, seen, reach) for root in roots):
+            if not all(_trusted_root(root, fn, seen, reach, checked) for root in roots):
                 return False
     return True
+
+
+@run_cache(maxsize=4096)
+def _writers(variable) -> frozenset:
+    """Entry points of the contracts that hold `variable` that may write it: Slither's writers, and
+    for a struct, array or mapping those that write through a storage pointer of unknown target
+    (`_set(acct, f)` with `a.feed = f`), which Slither does not count."""
+    from ..detectors.ir import public_writers
+
+    declarer = variable.contract
+    heirs = [c for c in declarer.compilation_unit.contracts if declarer in [c, *c.inheritance]]
+    writers = {w for c in heirs for w in public_writers(c, variable)}
+    if _by_reference(variable.type):
+        writers |= {w for c in heirs for w in c.functions_entry_points
+                    if not (w.is_constructor or w.is_constructor_variables)
+                    and any(_writes(ir, variable) for _, ir in irs_reached(w, modifiers=True))}
+    return frozenset(writers)
+
+
+def _writes(ir, variable) -> bool:
+    """`ir` stores into `variable`: directly, or (for a struct, array or mapping) through a storage
+    pointer that may point into it."""
+    from slither.slithir.operations import Index, Length, Member, OperationWithLValue
+
+    from ..detectors.ir import is_storage_pointer, origin, write_targets
+
+    if not isinstance(ir, OperationWithLValue) or ir.lvalue is None:
+        return False
+    if origin(ir.lvalue) is variable:
+        return True
+    if (not _by_reference(variable.type) or isinstance(ir, (Index, Member, Length))
+            or is_storage_pointer(ir.lvalue)):  # taking a reference or binding a pointer writes nothing
+        return False
+    targets = write_targets(ir.lvalue)
+    return targets is None or variable in targets
+
+
+def _by_reference(solidity_type) -> bool:
+    """A struct, array or mapping: a helper handed it (or a pointer into it) can change its parts."""
+    from slither.core.declarations import Structure
+    from slither.core.solidity_types import ArrayType, MappingType, UserDefinedType
+
+    return isinstance(solidity_type, (ArrayType, MappingType)) or (
+        isinstance(solidity_type, UserDefinedType) and isinstance(solidity_type.type, Structure))
