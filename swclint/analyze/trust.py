@@ -211,14 +211,10 @@ def _passed_trusted(parameter, function, seen: set, reach: tuple, checked: set) 
 @run_cache(maxsize=4096)
 def _call_sites(reach: tuple) -> dict:
     """Callee -> [(caller, call IR)] for the internal and library calls made within `reach`."""
-    from slither.slithir.operations import InternalCall, LibraryCall
-
     sites: dict = {}
     for caller in reach[1]:
-        for node in caller.nodes:
-            for ir in node.irs:
-                if isinstance(ir, (InternalCall, LibraryCall)):
-                    sites.setdefault(ir.function, []).append((caller, ir))
+        for callee, calls in _call_sites_of(caller).items():
+            sites.setdefault(callee, []).extend((caller, ir) for ir in calls)
     return sites
 
 
@@ -233,7 +229,7 @@ def _handed_on(caller, site, value) -> bool:
                   if isinstance(r, LocalVariable) and _by_reference(r.type)}
     return bool(built_from) and any(
         ir is not site and built_from & set(flat_reads(ir))
-        for callee, calls in _call_sites_of(caller).items() for ir in calls)
+        for calls in _call_sites_of(caller).values() for ir in calls)
 
 
 @run_cache(maxsize=4096)
