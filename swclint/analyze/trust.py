@@ -291,12 +291,12 @@ def _writes(ir, variable) -> bool:
 
     from ..detectors.ir import is_storage_pointer, origin, write_targets
 
-    if not isinstance(ir, OperationWithLValue) or ir.lvalue is None:
+    if (not isinstance(ir, OperationWithLValue) or ir.lvalue is None
+            or isinstance(ir, (Index, Member, Length))):  # taking a reference writes nothing
         return False
     if origin(ir.lvalue) is variable:
         return True
-    if (not _by_reference(variable.type) or isinstance(ir, (Index, Member, Length))
-            or is_storage_pointer(ir.lvalue)):  # taking a reference or binding a pointer writes nothing
+    if not _by_reference(variable.type) or is_storage_pointer(ir.lvalue):  # nor does binding a pointer
         return False
     targets = write_targets(ir.lvalue)
     return targets is None or variable in targets
