@@ -294,10 +294,11 @@ def _writes(ir, variable) -> bool:
     if (not isinstance(ir, OperationWithLValue) or ir.lvalue is None
             or isinstance(ir, (Index, Member, Length))):  # taking a reference writes nothing
         return False
-    if origin(ir.lvalue) is variable:
+    target = origin(ir.lvalue)
+    if target is variable:
         return True
-    if not _by_reference(variable.type) or is_storage_pointer(ir.lvalue):  # nor does binding a pointer
-        return False
+    if not _by_reference(variable.type) or is_storage_pointer(ir.lvalue) or target is None:
+        return False  # nor does binding a pointer; no origin: a reference to no variable (a selector)
     targets = write_targets(ir.lvalue)
     return targets is None or variable in targets
 
