@@ -72,13 +72,13 @@ def untrusted_recipient(function) -> bool:
     """Some ether payment (directly, through internal calls or modifiers) goes to, or some token pull
     (`transferFrom`) takes from or gives to, an address a caller chooses or an unprivileged function
     can change. True when the function moves neither: unknown must not lower a finding."""
-    from ..detectors.ir import dependencies
+    from ..detectors.ir import entry_dependencies
 
     parties, reach, checked = list(_value_parties(function)), _reach(function), set()
     for fn, party, ir in parties:
         if getattr(ir, "destination", None) is party and pays_what_is_owed(fn, ir):
             continue
-        if not all(_trusted_root(root, fn, set(), reach, checked) for root in dependencies(fn).inputs(party)):
+        if not all(_trusted_root(root, fn, set(), reach, checked) for root in entry_dependencies(fn).inputs(party)):
             return True
     return not parties
 
@@ -154,12 +154,12 @@ def _calls_trusted(operations: Iterable[tuple[Any, Any]], seen: set, reach: tupl
     while it is being checked: a cycle adds no source the other calls do not)."""
     from slither.slithir.operations import HighLevelCall, LowLevelCall
 
-    from ..detectors.ir import dependencies, is_library_call
+    from ..detectors.ir import entry_dependencies, is_library_call
 
     for fn, ir in operations:
         if not isinstance(ir, (HighLevelCall, LowLevelCall)) or is_library_call(ir):
             continue
-        if not all(_trusted_root(root, fn, seen, reach, checked) for root in dependencies(fn).inputs(ir.destination)):
+        if not all(_trusted_root(root, fn, seen, reach, checked) for root in entry_dependencies(fn).inputs(ir.destination)):
             return False
     return True
 
@@ -190,7 +190,7 @@ def _passed_trusted(parameter, function, seen: set, reach: tuple, checked: set) 
     """`function` runs within `reach` only as a helper (not as its entry point), and every internal or
     library call to it there passes a trusted value for `parameter`, one no other call made beside
     it can rewrite (a memory struct handed to a helper that sets its fields)."""
-    from ..detectors.ir import dependencies
+    from ..detectors.ir import entry_dependencies
 
     entry, functions = reach
     if function is entry or function not in functions:
@@ -204,7 +204,7 @@ def _passed_trusted(parameter, function, seen: set, reach: tuple, checked: set) 
     return bool(sites) and all(
         index < len(ir.arguments) and not _handed_on(caller, ir, ir.arguments[index])
         and all(_trusted_root(root, caller, seen, reach, checked)
-                for root in dependencies(caller).inputs(ir.arguments[index]))
+                for root in entry_dependencies(caller).inputs(ir.arguments[index]))
         for caller, ir in sites)
 
 
@@ -223,9 +223,9 @@ def _handed_on(caller, site, value) -> bool:
     passes to another call, which may rewrite it: the dependency sets do not follow such writes."""
     from slither.core.variables.local_variable import LocalVariable
 
-    from ..detectors.ir import dependencies, flat_reads
+    from ..detectors.ir import entry_dependencies, flat_reads
 
-    built_from = {r for r in dependencies(caller).roots(value)
+    built_from = {r for r in entry_dependencies(caller).roots(value)
                   if isinstance(r, LocalVariable) and _by_reference(r.type)}
     return bool(built_from) and any(
         ir is not site and built_from & set(flat_reads(ir))
@@ -247,7 +247,7 @@ def _call_sites_of(caller) -> dict:
 
 def _trusted_state(variable, seen: set, checked: set) -> bool:
     """Constant or immutable, or every unprivileged write stores a trusted value."""
-    from ..detectors.ir import dependencies, reads_of
+    from ..detectors.ir import entry_dependencies, reads_of
 
     if variable.is_constant or getattr(variable, "is_immutable", False):
         return True
@@ -259,12 +259,44 @@ def _trusted_state(variable, seen: set, checked: set) -> bool:
             continue
         reach = _reach(writer)
         for fn, ir in irs_reached(writer, modifiers=True):
-            if not _writes(ir, variable):
+            if not _writes(ir, variable) or _stores_no_address(ir, variable):
                 continue
-            roots = set().union(*(dependencies(fn).inputs(r) for r in reads_of(ir)))
+            roots = set().union(*(entry_dependencies(fn).inputs(r) for r in reads_of(ir)))
             if not all(_trusted_root(root, fn, seen, reach, checked) for root in roots):
                 return False
     return True
+
+
+def _stores_no_address(ir, variable) -> bool:
+    """The write stores a number or a bool (`liquidations[a].lastTriggered = block.timestamp`): no
+    address read from `variable` is made of it, unless code that can read it turns numbers into
+    addresses."""
+    from slither.core.solidity_types import ElementaryType
+
+    kind = getattr(ir.lvalue, "type", None)
+    return (isinstance(kind, ElementaryType) and (kind.name == "bool" or kind.name.startswith(("uint", "int")))
+            and not _makes_addresses(variable.contract))
+
+
+@run_cache(maxsize=1024)
+def _makes_addresses(declarer) -> bool:
+    """Some function the contracts holding `declarer`'s variables run (libraries included) converts a
+    computed number into an address or a contract (`address(uint160(uint256(hash)))`)."""
+    from slither.core.declarations import Contract
+    from slither.core.solidity_types import ElementaryType, UserDefinedType
+    from slither.slithir.operations import TypeConversion
+    from slither.slithir.variables import Constant
+
+    def is_address(t) -> bool:
+        return (isinstance(t, ElementaryType) and t.name in ("address", "address payable")) or (
+            isinstance(t, UserDefinedType) and isinstance(t.type, Contract))
+
+    heirs = [c for c in declarer.compilation_unit.contracts if declarer in [c, *c.inheritance]]
+    functions = {g for c in heirs for f in c.functions_and_modifiers for g in executed(f, True)}
+    return any(isinstance(ir, TypeConversion) and is_address(ir.type) and not isinstance(ir.variable, Constant)
+               and isinstance(source := getattr(ir.variable, "type", None), ElementaryType)
+               and source.name.startswith(("uint", "int", "bytes"))
+               for f in functions for node in f.nodes for ir in node.irs)
 
 
 @run_cache(maxsize=4096)

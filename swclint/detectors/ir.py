@@ -212,8 +212,9 @@ class Dependencies:
     gasleft(), EXTERNAL_RESULT and internal-call results (via the callee's returns).
     """
 
-    def __init__(self, function: Function) -> None:
+    def __init__(self, function: Function, keys: bool = True) -> None:
         self.function = function
+        self.keys = keys  # whether the key of `m[k]` is a source of the entry read
         self.deps: dict = {}
         self._build()
 
@@ -259,7 +260,7 @@ class Dependencies:
                 sources = _call_sources(ir)
                 if isinstance(ir, InternalCall) and isinstance(ir.function, Function):
                     sources |= returns_roots(ir.function)
-                for read in reads_of(ir):
+                for read in (reads_of(ir) if self.keys or not isinstance(ir, Index) else [ir.variable_left]):
                     sources |= self.roots(read)
                 if isinstance(ir, OperationWithLValue) and ir.lvalue is not None:
                     lvalue = ir.lvalue
@@ -295,6 +296,17 @@ _IN_PROGRESS: set = set()
 @run_cache(maxsize=4096)
 def _dependencies_cached(function: Function) -> Dependencies:
     return Dependencies(function)
+
+
+@run_cache(maxsize=4096)
+def _entry_dependencies_cached(function: Function) -> Dependencies:
+    return Dependencies(function, keys=False)
+
+
+def entry_dependencies(function: Function) -> Dependencies:
+    """`dependencies`, except that reading `m[k]` depends on `m` only: what any entry may hold, not
+    on who picked the key. For questions about every entry alike (is each a trusted address?)."""
+    return Dependencies(function, keys=False) if _IN_PROGRESS else _entry_dependencies_cached(function)
 
 
 def dependencies(function: Function) -> Dependencies:
