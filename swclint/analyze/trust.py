@@ -11,6 +11,7 @@ or library's parameter when every call to it that the entry point makes passes a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -71,33 +72,43 @@ def _reach(entry) -> tuple[Any, frozenset]:
 def untrusted_recipient(function) -> bool:
     """Some ether payment (directly, through internal calls or modifiers) goes to, or some token pull
     (`transferFrom`) takes from or gives to, an address a caller chooses or an unprivileged function
-    can change. True when the function moves neither: unknown must not lower a finding."""
-    from ..detectors.ir import entry_dependencies
+    can change. True when the function moves neither: unknown must not lower a finding.
 
+    Any of the owner's payees is as good as another, but which holder a pull takes from is the
+    theft itself: for a pull's `from`, the key that picks it from a set counts (`payers[i]`)."""
     parties, reach, checked = list(_value_parties(function)), _reach(function), set()
-    for fn, party, ir in parties:
+    for fn, party, ir, keys in parties:
         if getattr(ir, "destination", None) is party and pays_what_is_owed(fn, ir):
             continue
-        if not all(_trusted_root(root, fn, set(), reach, checked) for root in entry_dependencies(fn).inputs(party)):
+        if not all(_trusted_root(root, fn, set(), reach, checked, keys) for root in _sources(fn, keys).inputs(party)):
             return True
     return not parties
 
 
-def _value_parties(function) -> Iterator[tuple[Any, Any, Any]]:
-    """(function, address, IR) for each ether payment's recipient and each token pull's two parties."""
+def _sources(function, keys: bool):
+    """The dependency sets that trust reads: an entry read from a mapping or array depends on the key
+    that picked it only where it matters who picks it (`keys`)."""
+    from ..detectors.ir import dependencies, entry_dependencies
+
+    return dependencies(function) if keys else entry_dependencies(function)
+
+
+def _value_parties(function) -> Iterator[tuple[Any, Any, Any, bool]]:
+    """(function, address, IR, whether the key picking it counts) for each ether payment's recipient
+    and each token pull's two parties."""
     from slither.slithir.operations import HighLevelCall, LibraryCall, LowLevelCall, Send, Transfer
 
     for fn, ir in irs_reached(function, modifiers=True):
         if isinstance(ir, (Send, Transfer)) or (
                 isinstance(ir, (LowLevelCall, HighLevelCall)) and ir.call_value is not None):
-            yield fn, ir.destination, ir
+            yield fn, ir.destination, ir, False
         elif isinstance(ir, HighLevelCall) and str(ir.function_name).lower() in _PULLS:
             # `token.transferFrom(from, to, ...)`; a library's `safeTransferFrom(token, from, to, ...)`:
             # a pull from a fixed holder to an address the caller picks is theft all the same
             args = ir.arguments[1:] if isinstance(ir, LibraryCall) else ir.arguments
             if len(args) >= 3:
-                yield fn, args[0], ir
-                yield fn, args[1], ir
+                yield fn, args[0], ir, True
+                yield fn, args[1], ir, False
 
 
 def pays_what_is_owed(function, payment) -> bool:
@@ -164,7 +175,7 @@ def _calls_trusted(operations: Iterable[tuple[Any, Any]], seen: set, reach: tupl
     return True
 
 
-def _trusted_root(root, function, seen: set, reach: tuple, checked: set) -> bool:
+def _trusted_root(root, function, seen: set, reach: tuple, checked: set, keys: bool = False) -> bool:
     from slither.core.declarations import SolidityVariable
     from slither.core.variables.state_variable import StateVariable
 
@@ -176,26 +187,25 @@ def _trusted_root(root, function, seen: set, reach: tuple, checked: set) -> bool
     if isinstance(root, SolidityVariable):
         return root.name == "this"
     if isinstance(root, StateVariable):
-        return _trusted_state(root, seen, checked)
+        return _trusted_state(root, seen, checked, keys)
     # A privileged entry point's parameter is the owner's own choice, as trusted as a variable only
     # the owner can set, and so is an internal function's when only privileged entry points (or the
     # constructor) reach it; a helper's, what the entry point's calls to it pass; any other
     # parameter, msg.sender or local of unknown origin: the caller's.
     if root not in function.parameters:
         return False
-    return only_privileged_reach(function) or _passed_trusted(root, function, seen, reach, checked)
+    return only_privileged_reach(function) or _passed_trusted(root, function, seen, reach, checked, keys)
 
 
-def _passed_trusted(parameter, function, seen: set, reach: tuple, checked: set) -> bool:
+def _passed_trusted(parameter, function, seen: set, reach: tuple, checked: set, keys: bool) -> bool:
     """`function` runs within `reach` only as a helper (not as its entry point), and every internal or
     library call to it there passes a trusted value for `parameter`, one no other call made beside
     it can rewrite (a memory struct handed to a helper that sets its fields)."""
-    from ..detectors.ir import entry_dependencies
 
     entry, functions = reach
     if function is entry or function not in functions:
         return False
-    key = (entry, function, parameter)  # per entry point: another one's calls pass other values
+    key = (entry, function, parameter, keys)  # per entry point: another one's calls pass other values
     if key in checked:
         return True
     checked.add(key)
@@ -203,8 +213,8 @@ def _passed_trusted(parameter, function, seen: set, reach: tuple, checked: set) 
     sites = _call_sites(reach).get(function, [])
     return bool(sites) and all(
         index < len(ir.arguments) and not _handed_on(caller, ir, ir.arguments[index])
-        and all(_trusted_root(root, caller, seen, reach, checked)
-                for root in entry_dependencies(caller).inputs(ir.arguments[index]))
+        and all(_trusted_root(root, caller, seen, reach, checked, keys)
+                for root in _sources(caller, keys).inputs(ir.arguments[index]))
         for caller, ir in sites)
 
 
@@ -245,9 +255,9 @@ def _call_sites_of(caller) -> dict:
     return sites
 
 
-def _trusted_state(variable, seen: set, checked: set) -> bool:
+def _trusted_state(variable, seen: set, checked: set, keys: bool = False) -> bool:
     """Constant or immutable, or every unprivileged write stores a trusted value."""
-    from ..detectors.ir import entry_dependencies, reads_of
+    from ..detectors.ir import reads_of
 
     if variable.is_constant or getattr(variable, "is_immutable", False):
         return True
@@ -261,8 +271,8 @@ def _trusted_state(variable, seen: set, checked: set) -> bool:
         for fn, ir in irs_reached(writer, modifiers=True):
             if not _writes(ir, variable) or _stores_no_address(ir, variable):
                 continue
-            roots = set().union(*(entry_dependencies(fn).inputs(r) for r in reads_of(ir)))
-            if not all(_trusted_root(root, fn, seen, reach, checked) for root in roots):
+            roots = set().union(*(_sources(fn, keys).inputs(r) for r in reads_of(ir)))
+            if not all(_trusted_root(root, fn, seen, reach, checked, keys) for root in roots):
                 return False
     return True
 
@@ -280,23 +290,70 @@ def _stores_no_address(ir, variable) -> bool:
 
 @run_cache(maxsize=1024)
 def _makes_addresses(declarer) -> bool:
-    """Some function the contracts holding `declarer`'s variables run (libraries included) converts a
-    computed number into an address or a contract (`address(uint160(uint256(hash)))`)."""
-    from slither.core.declarations import Contract
-    from slither.core.solidity_types import ElementaryType, UserDefinedType
-    from slither.slithir.operations import TypeConversion
+    """Code the contracts holding `declarer`'s variables run (libraries included) may turn a stored
+    number into an address: it was compiled by a solc before 0.6 (implicit `uint160` conversions,
+    settable array lengths), or converts a computed number or bytes into an address or contract
+    (`address(uint160(uint256(hash)))`), decodes an address with `abi.decode`, recovers one with
+    `ecrecover`, or sets an address or a storage pointer in inline assembly (`t := f`, `p.slot := s`)."""
+    from slither.core.cfg.node import NodeType
+    from slither.core.solidity_types import ElementaryType
+    from slither.slithir.operations import SolidityCall, TypeConversion
     from slither.slithir.variables import Constant
 
-    def is_address(t) -> bool:
-        return (isinstance(t, ElementaryType) and t.name in ("address", "address payable")) or (
-            isinstance(t, UserDefinedType) and isinstance(t.type, Contract))
-
+    found = getattr(declarer.compilation_unit, "solc_version", None) or ""
+    if tuple(int(p) for p in found.split(".")[:2] if p.isdigit()) < (0, 6):
+        return True
     heirs = [c for c in declarer.compilation_unit.contracts if declarer in [c, *c.inheritance]]
     functions = {g for c in heirs for f in c.functions_and_modifiers for g in executed(f, True)}
-    return any(isinstance(ir, TypeConversion) and is_address(ir.type) and not isinstance(ir.variable, Constant)
-               and isinstance(source := getattr(ir.variable, "type", None), ElementaryType)
-               and source.name.startswith(("uint", "int", "bytes"))
-               for f in functions for node in f.nodes for ir in node.irs)
+    for function in functions:
+        for node in function.nodes:
+            if node.type == NodeType.ASSEMBLY and _assembly_sets_address(node):
+                return True
+            for ir in node.irs:
+                if isinstance(ir, TypeConversion) and _is_address(ir.type) and not isinstance(ir.variable, Constant) \
+                        and str(getattr(ir.variable, "type", "")).startswith(("uint", "int", "bytes")):
+                    return True
+                if isinstance(ir, SolidityCall) and (ir.function.name.startswith("ecrecover") or (
+                        ir.function.name.startswith("abi.decode") and not all(
+                            isinstance(t, ElementaryType) and not _is_address(t) for t in _types(ir.lvalue)))):
+                    return True
+    return False
+
+
+def _types(value) -> list:
+    kind = getattr(value, "type", None)
+    return list(kind) if isinstance(kind, (list, tuple)) else [kind]
+
+
+def _is_address(kind) -> bool:
+    from slither.core.declarations import Contract
+    from slither.core.solidity_types import ElementaryType, UserDefinedType
+
+    return (isinstance(kind, ElementaryType) and kind.name in ("address", "address payable")) or (
+        isinstance(kind, UserDefinedType) and isinstance(kind.type, Contract))
+
+
+_YUL_ASSIGNED = re.compile(r"([A-Za-z_$][\w$.]*(?:\s*,\s*[A-Za-z_$][\w$.]*)*)\s*:=")
+_YUL_DECLARED = re.compile(r"\blet\s+([A-Za-z_$][\w$]*(?:\s*,\s*[A-Za-z_$][\w$]*)*)")
+
+
+def _assembly_sets_address(node) -> bool:
+    """An inline assembly block assigns a Solidity variable of address or contract type, or points a
+    storage pointer somewhere (`p.slot := s`); a block whose text cannot be read counts."""
+    try:
+        code = node.source_mapping.content
+    except Exception:
+        code = None
+    if not code:
+        return True
+    declared = {n.strip() for m in _YUL_DECLARED.finditer(code) for n in m.group(1).split(",")}
+    assigned = {n.strip() for m in _YUL_ASSIGNED.finditer(code) for n in m.group(1).split(",")}
+    assigned = {n.removeprefix("let ").strip() for n in assigned} - declared
+    if any(n.endswith(".slot") for n in assigned):
+        return True
+    function = node.function
+    variables = {v.name: v for v in [*function.parameters, *function.returns, *function.local_variables] if v.name}
+    return any(n in variables and _is_address(variables[n].type) for n in assigned)
 
 
 @run_cache(maxsize=4096)

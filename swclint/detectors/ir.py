@@ -21,6 +21,7 @@ from slither.core.declarations import (
     SolidityVariable,
     SolidityVariableComposed,
 )
+from slither.core.solidity_types import ArrayType, MappingType
 from slither.core.solidity_types.type import Type
 from slither.core.variables.local_variable import LocalVariable
 from slither.core.variables.state_variable import StateVariable
@@ -260,7 +261,7 @@ class Dependencies:
                 sources = _call_sources(ir)
                 if isinstance(ir, InternalCall) and isinstance(ir.function, Function):
                     sources |= returns_roots(ir.function)
-                for read in (reads_of(ir) if self.keys or not isinstance(ir, Index) else [ir.variable_left]):
+                for read in ([ir.variable_left] if not self.keys and _any_entry(ir, self.function) else reads_of(ir)):
                     sources |= self.roots(read)
                 if isinstance(ir, OperationWithLValue) and ir.lvalue is not None:
                     lvalue = ir.lvalue
@@ -269,6 +270,20 @@ class Dependencies:
                     # writes through a reference land in the referenced variable
                     if isinstance(lvalue, ReferenceVariable) and isinstance(base, LocalVariable):
                         changed |= self._add(base, sources)
+
+
+def _any_entry(ir: Operation, function: Function) -> bool:
+    """`ir` reads an entry of a mapping, or of an array whose length no code can set (solc 0.6 and
+    later): one of the values stored there, whoever picks the key. Before 0.6 `a.length = n` lets a
+    key reach any storage slot."""
+    if not isinstance(ir, Index):
+        return False
+    kind = getattr(ir.variable_left, "type", None)
+    if isinstance(kind, MappingType):
+        return True
+    found = getattr(function.compilation_unit, "solc_version", None) or ""
+    major_minor = tuple(int(p) for p in found.split(".")[:2] if p.isdigit())
+    return isinstance(kind, ArrayType) and len(major_minor) == 2 and major_minor >= (0, 6)
 
 
 def _is_temporary(value) -> bool:
@@ -1024,7 +1039,9 @@ def write_targets(lvalue, depth: int = 0) -> set | None:
     for node in function.nodes:
         for ir in node.irs:
             if isinstance(ir, Assignment) and ir.lvalue is target:
-                bound = write_targets(ir.rvalue, depth + 1) if ir.rvalue is not target else None
+                # a temporary bound to a pointer is a storage reference a call returned: unknown
+                bound = (write_targets(ir.rvalue, depth + 1)
+                         if ir.rvalue is not target and not isinstance(ir.rvalue, TemporaryVariable) else None)
                 if bound is None:
                     return None
                 roots |= bound
