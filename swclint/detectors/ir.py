@@ -273,17 +273,44 @@ class Dependencies:
 
 
 def _any_entry(ir: Operation, function: Function) -> bool:
-    """`ir` reads an entry of a mapping, or of an array whose length no code can set (solc 0.6 and
-    later): one of the values stored there, whoever picks the key. Before 0.6 `a.length = n` lets a
-    key reach any storage slot."""
+    """`ir` reads an entry of a mapping, or of an array whose length no code sets: one of the values
+    stored there, whoever picks the key. Before 0.6 `a.length = n` (or `a.length--` on an empty array)
+    lets a key reach any storage slot."""
     if not isinstance(ir, Index):
         return False
     kind = getattr(ir.variable_left, "type", None)
     if isinstance(kind, MappingType):
         return True
+    if not isinstance(kind, ArrayType):
+        return False
     found = getattr(function.compilation_unit, "solc_version", None) or ""
     major_minor = tuple(int(p) for p in found.split(".")[:2] if p.isdigit())
-    return isinstance(kind, ArrayType) and len(major_minor) == 2 and major_minor >= (0, 6)
+    if len(major_minor) == 2 and major_minor >= (0, 6):
+        return True
+    lengths_set = _lengths_set(function.compilation_unit)
+    if lengths_set is None:
+        return False
+    base = origin(ir.variable_left)
+    bases = {base} if isinstance(base, StateVariable) else write_targets(ir.variable_left)
+    return not (lengths_set if bases is None else bases & lengths_set)
+
+
+@run_cache(maxsize=64)
+def _lengths_set(unit) -> frozenset | None:
+    """The state arrays some function of the unit sets the length of (`a.length = n`, `a.length--`);
+    None when one is set through a pointer whose target cannot be told."""
+    found: set = set()
+    for contract in unit.contracts:
+        for function in contract.functions_and_modifiers_declared:
+            irs = [ir for node in function.nodes for ir in node.irs]
+            refs = {ir.lvalue: ir.value for ir in irs if isinstance(ir, Length)}
+            for ir in irs:
+                if isinstance(ir, OperationWithLValue) and not isinstance(ir, Length) and ir.lvalue in refs:
+                    targets = write_targets(refs[ir.lvalue])
+                    if targets is None:
+                        return None
+                    found |= targets
+    return frozenset(found)
 
 
 def _is_temporary(value) -> bool:
