@@ -297,20 +297,35 @@ def _any_entry(ir: Operation, function: Function) -> bool:
 
 @run_cache(maxsize=64)
 def _lengths_set(unit) -> frozenset | None:
-    """The state arrays some function of the unit sets the length of (`a.length = n`, `a.length--`);
+    """The state arrays some function of the unit sets the length of (`a.length = n`, `a.length--`),
+    growing it by one aside (`push`, `a.length++`, which Slither writes as `length = length + 1`);
     None when one is set through a pointer whose target cannot be told."""
     found: set = set()
     for contract in unit.contracts:
         for function in contract.functions_and_modifiers_declared:
             irs = [ir for node in function.nodes for ir in node.irs]
             refs = {ir.lvalue: ir.value for ir in irs if isinstance(ir, Length)}
+            copies = {ir.lvalue: ir.rvalue for ir in irs if isinstance(ir, Assignment) and ir.rvalue in refs}
+            sums = {ir.lvalue: ir for ir in irs if isinstance(ir, Binary) and ir.type == BinaryType.ADDITION}
             for ir in irs:
-                if isinstance(ir, OperationWithLValue) and not isinstance(ir, Length) and ir.lvalue in refs:
+                if (isinstance(ir, OperationWithLValue) and not isinstance(ir, Length) and ir.lvalue in refs
+                        and not _grows_by_one(ir, copies, sums)):
                     targets = write_targets(refs[ir.lvalue])
                     if targets is None:
                         return None
                     found |= targets
     return frozenset(found)
+
+
+def _grows_by_one(ir: Operation, copies: dict, sums: dict) -> bool:
+    """`ir` writes a length its own old value plus one (`REF := TMP + 1` with `TMP := REF`)."""
+    add = ir if isinstance(ir, Binary) else sums.get(getattr(ir, "rvalue", None))
+    if add is None or add.type != BinaryType.ADDITION:
+        return False
+    left, right = add.variable_left, add.variable_right
+    one = next((v for v in (left, right) if isinstance(v, Constant) and v.value == 1), None)
+    other = right if one is left else left
+    return one is not None and copies.get(other, other) is ir.lvalue
 
 
 def _is_temporary(value) -> bool:
