@@ -105,7 +105,7 @@ def test_same_overflow_in_four_contexts():
 
 @pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("node") is None, reason="solc-js needs node")
-@pytest.mark.parametrize("name", ["recipient.sol", "recipient_internal.sol"])
+@pytest.mark.parametrize("name", ["recipient.sol", "recipient_internal.sol", "recipient_length.sol"])
 def test_payouts_a_caller_cannot_redirect_are_information(name):
     """Real solc 0.4/0.5 + Slither's arbitrary-send-eth/erc20: fixed or owner-set recipients, amounts
     owed to the payee, internal functions only privileged callers reach vs ones any caller picks or

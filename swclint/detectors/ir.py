@@ -273,36 +273,27 @@ class Dependencies:
 
 
 def _any_entry(ir: Operation, function: Function) -> bool:
-    """`ir` reads an entry of a mapping, or of an array whose length no code sets: one of the values
-    stored there, whoever picks the key. Before 0.6 `a.length = n` (or `a.length--` on an empty array)
-    lets a key reach any storage slot."""
-    if not isinstance(ir, Index):
-        return False
-    kind = getattr(ir.variable_left, "type", None)
-    if isinstance(kind, MappingType):
-        return True
-    if not isinstance(kind, ArrayType):
+    """`ir` reads an entry of a mapping or array: one of the values stored there, whoever picks the
+    key. Not before solc 0.6 where some code sets an array's length (`a.length = n`, `a.length--` on
+    an empty array, `sstore` in assembly): an index into such an array then reaches, reads and
+    writes any storage slot, every other mapping's and array's entries included."""
+    if not isinstance(ir, Index) or not isinstance(getattr(ir.variable_left, "type", None), (MappingType, ArrayType)):
         return False
     found = getattr(function.compilation_unit, "solc_version", None) or ""
     major_minor = tuple(int(p) for p in found.split(".")[:2] if p.isdigit())
-    if len(major_minor) == 2 and major_minor >= (0, 6):
-        return True
-    lengths_set = _lengths_set(function.compilation_unit)
-    if lengths_set is None:
-        return False
-    base = origin(ir.variable_left)
-    bases = {base} if isinstance(base, StateVariable) else write_targets(ir.variable_left)
-    return not (lengths_set if bases is None else bases & lengths_set)
+    return (len(major_minor) == 2 and major_minor >= (0, 6)) or _lengths_set(function.compilation_unit) == frozenset()
 
 
 @run_cache(maxsize=64)
 def _lengths_set(unit) -> frozenset | None:
     """The state arrays some function of the unit sets the length of (`a.length = n`, `a.length--`),
     growing it by one aside (`push`, `a.length++`, which Slither writes as `length = length + 1`);
-    None when one is set through a pointer whose target cannot be told."""
+    None when one is set through a pointer whose target cannot be told, or assembly may store anywhere."""
     found: set = set()
     for contract in unit.contracts:
         for function in contract.functions_and_modifiers_declared:
+            if assembly_uses(function, _SSTORE):
+                return None
             irs = [ir for node in function.nodes for ir in node.irs]
             refs = {ir.lvalue: ir.value for ir in irs if isinstance(ir, Length)}
             copies = {ir.lvalue: ir.rvalue for ir in irs if isinstance(ir, Assignment) and ir.rvalue in refs}
@@ -315,6 +306,9 @@ def _lengths_set(unit) -> frozenset | None:
                         return None
                     found |= targets
     return frozenset(found)
+
+
+_SSTORE = re.compile(r"\bsstore\b")
 
 
 def _grows_by_one(ir: Operation, copies: dict, sums: dict) -> bool:
