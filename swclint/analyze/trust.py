@@ -181,8 +181,9 @@ def _trusted_root(root, function, seen: set, reach: tuple, checked: set, keys: b
 
     from ..detectors.ir import EXTERNAL_RESULT
 
-    if root is EXTERNAL_RESULT:  # what some call in `function` (or a helper it uses) returned
-        return _results_trusted(function, seen, reach, checked)
+    if root is EXTERNAL_RESULT:  # what some call in `function` returned: trusted if all its calls are
+        return function not in seen and _calls_trusted(
+            ((function, ir) for node in function.nodes for ir in node.irs), seen | {function}, reach, checked)
     if isinstance(root, SolidityVariable):
         return root.name == "this"
     if isinstance(root, StateVariable):
@@ -194,33 +195,6 @@ def _trusted_root(root, function, seen: set, reach: tuple, checked: set, keys: b
     if root not in function.parameters:
         return False
     return only_privileged_reach(function) or _passed_trusted(root, function, seen, reach, checked, keys)
-
-
-def _results_trusted(function, seen: set, reach: tuple, checked: set) -> bool:
-    """Every value an external call returns in `function` comes from trusted code: each call there that
-    returns something targets trusted code, and so does each such call in the internal functions
-    whose returned values carry a call's result (`_savingsManager()` returning
-    `nexus.getModule(KEY)`). A call that returns nothing (`depositLiquidation(...)`) adds no value,
-    and a contract `new` creates runs the code it was given."""
-    from slither.slithir.operations import HighLevelCall, InternalCall, LowLevelCall
-
-    from ..detectors.ir import EXTERNAL_RESULT, is_library_call, returns_roots
-
-    if function in seen:
-        return False
-    seen = seen | {function}
-    returning, helpers = [], []
-    for node in function.nodes:
-        for ir in node.irs:
-            if getattr(ir, "lvalue", None) is None:
-                continue
-            if isinstance(ir, (HighLevelCall, LowLevelCall)) and not is_library_call(ir):
-                returning.append((function, ir))
-            elif (isinstance(ir, InternalCall) and hasattr(ir.function, "nodes")
-                  and EXTERNAL_RESULT in returns_roots(ir.function)):
-                helpers.append(ir.function)
-    return _calls_trusted(returning, seen, reach, checked) and all(
-        _results_trusted(helper, seen, reach, checked) for helper in helpers)
 
 
 def _passed_trusted(parameter, function, seen: set, reach: tuple, checked: set, keys: bool) -> bool:
