@@ -300,11 +300,11 @@ def _makes_addresses(declarer) -> bool:
     from slither.slithir.operations import SolidityCall, TypeConversion
     from slither.slithir.variables import Constant
 
-    found = getattr(declarer.compilation_unit, "solc_version", None) or ""
-    if tuple(int(p) for p in found.split(".")[:2] if p.isdigit()) < (0, 6):
+    from ..detectors.ir import solc_at_least
+
+    if not solc_at_least(declarer.compilation_unit, (0, 6)):
         return True
-    heirs = [c for c in declarer.compilation_unit.contracts if declarer in [c, *c.inheritance]]
-    functions = {g for c in heirs for f in c.functions_and_modifiers for g in executed(f, True)}
+    functions = {g for c in _heirs(declarer) for f in c.functions_and_modifiers for g in executed(f, True)}
     for function in functions:
         for node in function.nodes:
             if node.type == NodeType.ASSEMBLY and _assembly_sets_address(node):
@@ -340,15 +340,13 @@ _YUL_DECLARED = re.compile(r"\blet\s+([A-Za-z_$][\w$]*(?:\s*,\s*[A-Za-z_$][\w$]*
 def _assembly_sets_address(node) -> bool:
     """An inline assembly block assigns a Solidity variable of address or contract type, or points a
     storage pointer somewhere (`p.slot := s`); a block whose text cannot be read counts."""
-    try:
-        code = node.source_mapping.content
-    except Exception:
-        code = None
+    from ..detectors.ir import assembly_text
+
+    code = assembly_text(node)
     if not code:
         return True
     declared = {n.strip() for m in _YUL_DECLARED.finditer(code) for n in m.group(1).split(",")}
-    assigned = {n.strip() for m in _YUL_ASSIGNED.finditer(code) for n in m.group(1).split(",")}
-    assigned = {n.removeprefix("let ").strip() for n in assigned} - declared
+    assigned = {n.strip() for m in _YUL_ASSIGNED.finditer(code) for n in m.group(1).split(",")} - declared
     if any(n.endswith(".slot") for n in assigned):
         return True
     function = node.function
@@ -363,14 +361,19 @@ def _writers(variable) -> frozenset:
     (`_set(acct, f)` with `a.feed = f`), which Slither does not count."""
     from ..detectors.ir import public_writers
 
-    declarer = variable.contract
-    heirs = [c for c in declarer.compilation_unit.contracts if declarer in [c, *c.inheritance]]
+    heirs = _heirs(variable.contract)
     writers = {w for c in heirs for w in public_writers(c, variable)}
     if _by_reference(variable.type):
         writers |= {w for c in heirs for w in c.functions_entry_points
                     if not (w.is_constructor or w.is_constructor_variables)
                     and any(_writes(ir, variable) for _, ir in irs_reached(w, modifiers=True))}
     return frozenset(writers)
+
+
+def _heirs(declarer) -> list:
+    """The contracts of the compilation unit that are `declarer` or inherit from it: those whose code
+    can touch its variables."""
+    return [c for c in declarer.compilation_unit.contracts if declarer in [c, *c.inheritance]]
 
 
 def _writes(ir, variable) -> bool:

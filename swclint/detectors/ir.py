@@ -121,9 +121,20 @@ EXTERNAL_RESULT = ExternalResult()
 
 def solc_before(unit, version: tuple[int, int]) -> bool:
     """The compilation unit was compiled by a solc older than `version` (major, minor); unknown: no."""
+    found = _major_minor(unit)
+    return found is not None and found < version
+
+
+def solc_at_least(unit, version: tuple[int, int]) -> bool:
+    """The compilation unit was compiled by solc `version` (major, minor) or later; unknown: no."""
+    found = _major_minor(unit)
+    return found is not None and found >= version
+
+
+def _major_minor(unit) -> tuple[int, int] | None:
     found = getattr(unit, "solc_version", None) or ""
     major_minor = tuple(int(p) for p in found.split(".")[:2] if p.isdigit())
-    return len(major_minor) == 2 and major_minor < version
+    return major_minor if len(major_minor) == 2 else None  # type: ignore[return-value]
 
 
 def is_pre_08(function: Function) -> bool:
@@ -279,9 +290,8 @@ def _any_entry(ir: Operation, function: Function) -> bool:
     writes any storage slot, every other mapping's and array's entries included."""
     if not isinstance(ir, Index) or not isinstance(getattr(ir.variable_left, "type", None), (MappingType, ArrayType)):
         return False
-    found = getattr(function.compilation_unit, "solc_version", None) or ""
-    major_minor = tuple(int(p) for p in found.split(".")[:2] if p.isdigit())
-    return (len(major_minor) == 2 and major_minor >= (0, 6)) or _lengths_set(function.compilation_unit) == frozenset()
+    unit = function.compilation_unit
+    return solc_at_least(unit, (0, 6)) or _lengths_set(unit) == frozenset()
 
 
 @run_cache(maxsize=64)
@@ -1090,10 +1100,15 @@ def assembly_uses(function: Function, opcodes: re.Pattern[str]) -> bool:
     for node in function.nodes:
         if node.type != NodeType.ASSEMBLY:
             continue
-        try:
-            code = node.source_mapping.content
-        except Exception:
-            code = None
+        code = assembly_text(node)
         if not code or opcodes.search(code):
             return True
     return False
+
+
+def assembly_text(node: Node) -> str | None:
+    """The source text of an inline assembly node; None when it cannot be read."""
+    try:
+        return node.source_mapping.content or None
+    except Exception:
+        return None
