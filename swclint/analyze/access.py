@@ -99,10 +99,15 @@ def _restricts(function, roles: Roles, depth: int, assumed: frozenset) -> bool:
 def _entries_gated(mapping, home, assumed: frozenset) -> bool:
     """Every public function of `home` (the deployed contract) that can set an entry of `mapping`
     non-zero (not only clear it) is itself privileged; a self-governed set (owners add owners)
-    counts as gated. An abstract base's unfinished override elsewhere in the build does not count."""
+    counts as gated, and so does an initializer that can complete only once (`analyze/once.py`):
+    like a constructor, it is deployment. An abstract base's unfinished override elsewhere in the
+    build does not count."""
+    from .once import runs_once
+
     contract = home if home is not None else mapping.contract
-    for writer in contract.functions_entry_points:  # not only Slither's writers: it misses writes
-        if writer.is_constructor or writer.is_constructor_variables:  # through a returned pointer
+    # not only Slither's writers: it misses writes through a returned pointer
+    for writer in contract.functions_entry_points:
+        if writer.is_constructor or writer.is_constructor_variables or runs_once(writer):
             continue
         if _sets_entries(writer, mapping) and not _privileged(writer, assumed | {mapping}):
             return False

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .access import callees, only_privileged_reach, privileged
+from .once import runs_once
 from .run_cache import run_cache
 
 
@@ -265,7 +266,7 @@ def _trusted_state(variable, seen: set, checked: set, keys: bool = False) -> boo
         return True  # a cycle adds no source the other writes do not
     seen = seen | {variable}
     for writer in _writers(variable):
-        if privileged(writer):
+        if privileged(writer) or runs_once(writer):
             continue
         reach = _reach(writer)
         for fn, ir in irs_reached(writer, modifiers=True):

@@ -1070,12 +1070,13 @@ def write_targets(lvalue, depth: int = 0) -> set | None:
     """The state variables a write to `lvalue` may land in: its origin, or what a local `storage`
     pointer was bound to in its function (through other pointers too). Empty for a value local or a
     memory/calldata struct; None when it cannot be told: a pointer handed in as a parameter or
-    returned, or a storage reference a call gave back (`_entry(a).since = v`)."""
+    returned, or a storage reference a call gave back (`_entry(a).since = v`). Empty for a reference
+    to no variable at all (`type(I).interfaceId`, a selector): naming a constant stores nothing."""
     target = origin(lvalue)
     if isinstance(target, StateVariable):
         return {target}
     if not isinstance(target, LocalVariable):
-        return None if isinstance(lvalue, ReferenceVariable) else set()
+        return None if isinstance(lvalue, ReferenceVariable) and target is not None else set()
     if not is_storage_pointer(target):
         return set()
     function = target.function
