@@ -18,10 +18,16 @@ UNITS = {
         "Inline.sometimes_again", "Inline.otherLatch_again", "Inline.orOwner_again", "Inline.afterEnd_again",
         "Inline.atGoal_again",
         "Resettable.setup_again", "Resettable.byValue_again", "StickyFlag.setup_again",
-        "Roles.setup_once", "OpenRoles.setup_again",
+        "Roles.setup_once", "OpenRoles.setup_again", "OpenFlag.setup_again", "HalfReset.setup_again",
+        "Misreadings.raised_again", "Misreadings.helperReturns_again", "Misreadings.onePath_again",
+        "Misreadings.reassigned_again", "Misreadings.narrowed_again", "SlotAliases.setup_again",
+        "SlotAliases.next_again",
     ],
     ("initializers_sstore.sol", "0.8.26"): ["RawStore.setup_again"],
-    ("initializers_05.sol", "0.5.17"): ["TextAssembly.setup_once"],
+    ("initializers_slot.sol", "0.8.26"): ["SlotZero.setup_again"],
+    ("initializers_delegate.sol", "0.8.26"): ["Delegates.setup_again"],
+    ("initializers_05.sol", "0.5.17"): ["TextAssembly.setup_once", "TextOverwrite.setup_again"],
+    ("initializers_04_pointer.sol", "0.4.26"): ["Uninitialised.setup_again"],
     ("initializers_05_lengths.sol", "0.5.17"): ["Lengths.setup_again"],
 }
 CASES = [(unit, name) for unit, names in UNITS.items() for name in names]

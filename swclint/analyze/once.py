@@ -5,37 +5,52 @@ A proxy's logic contract has no constructor, so `initialize` takes its place: a 
 a function stores is deployment configuration, as a constructor's is.
 
 Decided by what the check and the writes do, never by names. A function runs once when, in its own
-body or in one modifier it uses, every completing run sets a latch and passes a check that rejects
+body or in one modifier it uses, every completing run sets a latch and passes a check that throws
 under each value any code of the unit ever stores in the latch. Every such store must be a known
-non-zero value, so the latch never returns to its initial zero. While the check is read, the
-contract has code (`isContract(address(this))`, `extcodesize`: construction is over), and a flag
-that is only set for the span of a call (OpenZeppelin's `_initializing`: an initializer's own
-nested calls) is unset.
+non-zero value, so the latch never returns to its initial zero, and no code may write storage it
+cannot name (`sstore`, `delegatecall`, a storage pointer set to a computed slot, an uninitialised
+storage pointer or a settable array length in old code). While the check is read:
+- the contract has code (`isContract(address(this))`, `extcodesize`: construction is over);
+- a flag set only for the span of a call is unset (OpenZeppelin's `_initializing`, which lets an
+  initializer's own nested calls through). A flag counts as that only when every function that sets
+  it clears it again on every path, and itself throws once the latch is set while the flag is clear.
 
 A latch is a state variable, or a field of a struct kept at a fixed slot (ERC-7201 namespaced
 storage, OpenZeppelin 5's `InitializableStorage`, reached through a getter that sets `$.slot` to a
-constant).
+constant). Besides the latch's test, the function's checks may read only its arguments, the caller,
+constants and such flags: one that also waits for a time, a balance or other state is a finalizer
+that an outsider may be the first to call.
+
+Not modelled: an upgrade of the proxy to other code, or a contract destroyed and created again at
+the same address, both of which start from other storage rules.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .run_cache import run_cache
+
+_DEPTH = 4  # helper calls followed while a check's value is worked out (`_isConstructor` -> `isContract`)
+_CODE = object()  # the size of this contract's code: positive once it is deployed
+_THIS = object()  # address(this)
+_HASHED = 2 ** 64  # a slot constant at least this large cannot be one of the contract's own variables'
+# inline assembly Slither keeps as text (before 0.6): `x := ...`, and `p_slot := s` / `p.slot := s`
+_ASSIGNED = r"(?<![\w.]){}\s*:=\s*([^\n;{{}}]+)"
+_SLOT_SET = re.compile(r"\b(\w+)(?:\.slot|_slot)\s*:=\s*(\w+)")
+_EXTCODESIZE = re.compile(r"^extcodesize\s*\(\s*(\w+)\s*\)\s*$")
+_DELEGATE = re.compile(r"\b(?:delegatecall|callcode)\s*\(")
 
 
 class _Field(NamedTuple):
     """A field of the struct a getter places at a constant slot."""
 
-    slot: Any  # the constant holding the slot
+    unit: Any  # the compilation unit
+    slot: int
     struct: str
     member: str
-
-_DEPTH = 4  # helper calls followed while a check's value is worked out (`_isConstructor` -> `isContract`)
-_CODE = object()  # the size of this contract's code: positive once it is deployed
-_THIS = object()  # address(this)
-_EXTCODESIZE = re.compile(r"(\w+)\s*:=\s*extcodesize\s*\(\s*(\w+)\s*\)")  # assembly kept as text (before 0.6)
 
 
 @run_cache(maxsize=4096)
@@ -46,18 +61,114 @@ def runs_once(function) -> bool:
     for body, bound in _bodies(function):
         for latch in _latch_writes(body):
             values = _stored_values(latch)
-            if values and _sets_on_every_run(body, latch, bound) and all(
-                    _rejects(body, bound, {latch: v}, _DEPTH) for v in values):
-                return _can_run_at_deployment(function, latch)
+            if not values:
+                continue
+            flags = _Flags(latch, values)
+            if _sets_on_every_run(body, latch, bound, flags) and flags.gates(body, bound):
+                return _can_run_at_deployment(function, latch, flags)
     return False
 
 
-def _can_run_at_deployment(function, latch) -> bool:
-    """Besides the latch's own test, every check the function runs (its modifiers and what it calls
-    included) reads only its arguments, the caller, constants and flags: the deployer can call it
-    at once. One that waits for a time, a block, a balance, a call's answer or other stored state
-    (`require(now > end)`, `require(raised >= goal)`) is a finalizer that an outsider may be first to
-    call, not an initializer."""
+class _Flags:
+    """Which flags read beside one latch are clear whenever the latch is set (see the module
+    docstring). Decided inductively: while a flag's setters are judged, the flag is taken as clear,
+    for a setter that throws at top level can only run inside another setter's run."""
+
+    def __init__(self, latch, values: frozenset) -> None:
+        self.latch, self.values = latch, values
+        self.known: dict = {}
+        self.assumed: set = set()
+
+    def gates(self, body, bound: dict) -> bool:
+        """`body` throws on every completing run with the latch at any value it may hold."""
+        return all(_rejects(body, bound, {self.latch: v}, self.off, _DEPTH) for v in self.values)
+
+    def off(self, location) -> bool:
+        if location in self.known:
+            return self.known[location]
+        if location in self.assumed:
+            return True
+        self.assumed.add(location)
+        try:
+            clear = _resets_and_gated(location, self)
+        finally:
+            self.assumed.discard(location)
+        if not clear or not self.assumed:  # assuming more flags clear only admits more: a refusal holds
+            self.known[location] = clear
+        return clear
+
+
+def _resets_and_gated(location, flags: _Flags) -> bool:
+    """Every store to the bool `location` is a constant, and every body storing true clears it on
+    every later path and throws when the latch is set (and the flag clear)."""
+    from slither.core.solidity_types import ElementaryType
+    from slither.slithir.operations import Assignment
+    from slither.slithir.variables import Constant
+
+    if location == flags.latch or not (
+            isinstance(location, _Field) or (isinstance(location.type, ElementaryType) and location.type.name == "bool")):
+        return False
+    for body, bound in _all_bodies(_latch_unit(location)):
+        places = _Places(body)
+        sets = []
+        for node in body.nodes:
+            for ir in node.irs:
+                writes = _writes_to(places, ir, location)
+                if writes is None:
+                    return False
+                if not writes:
+                    continue
+                if not (isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant)
+                        and isinstance(ir.rvalue.value, bool)):
+                    return False
+                if ir.rvalue.value:
+                    sets.append(node)
+        if not sets:
+            continue
+        resets = {node for node in body.nodes
+                  if any(_writes_to(places, ir, location) and ir.rvalue.value is False for ir in node.irs)}
+        values = _Eval(body, dict(bound), {}, flags.off, _DEPTH)
+        if any(_escapes(node, resets, values) for node in sets) or not flags.gates(body, dict(bound)):
+            return False
+    return True
+
+
+def _escapes(start, resets: set, values: _Eval) -> bool:
+    """Some path from `start` ends the function without passing one of `resets` (a throw ends none);
+    an `if` on a value fixed before `start` (`if (isTopLevelCall)`) goes the way it went there."""
+    from ..detectors.ir import reverts
+
+    stack, seen = list(start.sons), set()
+    while stack:
+        node = stack.pop()
+        if node in seen or node in resets:
+            continue
+        seen.add(node)
+        if reverts(node):
+            continue
+        if not node.sons:
+            return True
+        stack.extend(_next(node, values))
+    return not start.sons
+
+
+def _next(node, values: _Eval) -> list:
+    """The successors of `node` a run can take: one branch of an `if` whose condition is known."""
+    from slither.core.cfg.node import NodeType
+    from slither.slithir.operations import Condition
+
+    if node.type == NodeType.IF and node.son_true is not None and node.son_false is not None:
+        condition = next((ir.value for ir in node.irs if isinstance(ir, Condition)), None)
+        known = values.value(condition, node) if condition is not None else None
+        if isinstance(known, bool):
+            return [node.son_true if known else node.son_false]
+    return list(node.sons)
+
+
+def _can_run_at_deployment(function, latch, flags: _Flags) -> bool:
+    """Besides the latch, every check the function runs (its modifiers and what it calls included)
+    reads only its arguments, the caller, constants and flags that initialization raises: the
+    deployer can call it at once."""
     from slither.core.declarations import SolidityFunction
     from slither.core.variables.state_variable import StateVariable
     from slither.slithir.operations import Condition, SolidityCall
@@ -82,21 +193,113 @@ def _can_run_at_deployment(function, latch) -> bool:
                     if root in waits:
                         return False
                     if (isinstance(root, StateVariable) and not root.is_constant
-                            and not getattr(root, "is_immutable", False)
-                            and places.location(root) != latch and not _transient(root)):
+                            and not getattr(root, "is_immutable", False) and places.location(root) != latch
+                            and not flags.off(root) and not _raised_with(root, latch)):
                         return False
+    return True
+
+
+@run_cache(maxsize=1024)
+def _raised_with(location, latch) -> bool:
+    """A bool that only constants are stored in, set true only by code that also sets the latch
+    (OpenZeppelin's `_initializing`, which `onlyInitializing` helpers test): initialization's own."""
+    from slither.slithir.operations import Assignment
+    from slither.slithir.variables import Constant
+
+    if str(getattr(location, "type", "")) != "bool":
+        return False
+    for body, _ in _all_bodies(_latch_unit(latch)):
+        places, raises = _Places(body), False
+        for node in body.nodes:
+            for ir in node.irs:
+                writes = _writes_to(places, ir, location)
+                if writes is None or (writes and not (isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant))):
+                    return False
+                raises |= bool(writes) and ir.rvalue.value is True
+        if raises and not any(_writes_to(places, ir, latch) for node in body.nodes for ir in node.irs):
+            return False
     return True
 
 
 @run_cache(maxsize=64)
 def _slots_safe(unit) -> bool:
-    """No code of the unit can overwrite an arbitrary slot, the latch's included: no `sstore` in
-    assembly and, before solc 0.6, no array length set (an index past it reaches any slot)."""
-    from ..detectors.ir import _SSTORE, _lengths_set, assembly_uses, solc_at_least
+    """No code of the unit writes storage it cannot name: no `sstore`, `delegatecall` or `callcode`;
+    a storage pointer set in assembly only to a constant slot far from the contract's variables
+    (ERC-1967, ERC-7201), directly or through a parameter every caller passes such a constant; before
+    0.6 no array length set (an index past it reaches any slot), before 0.5 no storage pointer left
+    uninitialised (it points at slot 0)."""
+    from slither.core.cfg.node import NodeType
+    from slither.slithir.operations import LowLevelCall
 
-    if not solc_at_least(unit, (0, 6)):
-        return _lengths_set(unit) == frozenset()
-    return not any(assembly_uses(f, _SSTORE) for c in unit.contracts for f in c.functions_and_modifiers_declared)
+    from ..detectors.ir import _SSTORE, _lengths_set, assembly_text, solc_at_least
+
+    if not solc_at_least(unit, (0, 6)) and _lengths_set(unit) != frozenset():
+        return False
+    old = not solc_at_least(unit, (0, 5))
+    for function in _reachable(unit):
+        for node in function.nodes:
+            if node.type == NodeType.ASSEMBLY:
+                text = assembly_text(node)
+                if text is None or _SSTORE.search(text) or _DELEGATE.search(text):
+                    return False
+                if any(not _far_slot(function, value) for _, value in _SLOT_SET.findall(text)):
+                    return False
+            for ir in node.irs:
+                if isinstance(ir, LowLevelCall) and str(ir.function_name) in ("delegatecall", "callcode"):
+                    return False
+        if old and any(v.is_storage and v.expression is None and v not in function.parameters
+                       and v not in function.returns for v in function.local_variables):
+            return False
+    return True
+
+
+def _reachable(unit) -> set:
+    """The functions and modifiers a deployed contract of the unit can run: its entry points and
+    constructors, and what they call (a library's unused helpers run nowhere)."""
+    from .trust import executed
+
+    return {fn for c in unit.contracts if not (c.is_library or c.is_interface)
+            for f in [*c.functions_entry_points, *c.constructors] for fn in executed(f, True)}
+
+
+def _far_slot(function, name: str) -> bool:
+    """The slot named in `function`'s assembly is a constant far from the contract's own variables,
+    or a parameter that every call to `function` passes such a constant."""
+    from slither.core.declarations import Function
+    from slither.core.variables.state_variable import StateVariable
+    from slither.slithir.operations import InternalCall, LibraryCall
+
+    constant = _named_constant(function, name)
+    if constant is not None:
+        return (_constant_value(constant) or 0) >= _HASHED
+    index = next((i for i, p in enumerate(function.parameters) if p.name == name), None)
+    if index is None or not isinstance(function, Function):
+        return False
+    for contract in function.compilation_unit.contracts:
+        for caller in contract.functions_and_modifiers_declared:
+            for node in caller.nodes:
+                for ir in node.irs:
+                    if isinstance(ir, (InternalCall, LibraryCall)) and ir.function is function:
+                        argument = ir.arguments[index] if index < len(ir.arguments) else None
+                        if not (isinstance(argument, StateVariable) and argument.is_constant
+                                and (_constant_value(argument) or 0) >= _HASHED):
+                            return False
+    return True
+
+
+def _named_constant(function, name: str):
+    contract = getattr(function, "contract", None)
+    variables = {v for c in ([contract, *contract.inheritance] if contract else []) for v in c.state_variables_declared}
+    return next((v for v in variables if v.name == name and v.is_constant), None)
+
+
+def _constant_value(variable) -> int | None:
+    """The integer a constant state variable is initialised to, when written as a literal."""
+    literal = getattr(getattr(variable, "expression", None), "value", None)
+    try:
+        return int(str(literal), 0)
+    except (TypeError, ValueError):
+        return None
 
 
 def _bodies(function) -> list[tuple[Any, dict]]:
@@ -149,12 +352,17 @@ def _latch_writes(body) -> list:
     return found
 
 
+def _numeric(name: str) -> bool:
+    return name == "bool" or name.startswith(("uint", "int"))
+
+
 class _Places:
     """Where a function's values are kept: a state variable, or a field of a struct at a fixed slot."""
 
     def __init__(self, function) -> None:
         from slither.slithir.operations import OperationWithLValue
 
+        self.unit = function.compilation_unit
         self.producers: dict = {}
         for node in function.nodes:
             for ir in node.irs:
@@ -171,7 +379,7 @@ class _Places:
         if member is not None:
             slot = self._slot(member.variable_left)
             if slot is not None:
-                return _Field(slot, str(member.variable_left.type), str(member.variable_right))
+                return _Field(self.unit, slot, str(member.variable_left.type), str(member.variable_right))
         return None
 
     def member(self, variable):
@@ -198,9 +406,9 @@ class _Places:
 
 
 @run_cache(maxsize=1024)
-def _getter_slot(function):
-    """The constant a function without parameters sets its returned storage pointer's slot to
-    (`assembly { $.slot := STORAGE_LOCATION }`), and nothing else; None otherwise."""
+def _getter_slot(function) -> int | None:
+    """The slot a function without parameters sets its returned storage pointer to, a constant
+    written as a literal (`assembly { $.slot := STORAGE_LOCATION }`), and nothing else."""
     from slither.core.variables.state_variable import StateVariable
     from slither.slithir.operations import Assignment, OperationWithLValue, Return
 
@@ -215,13 +423,13 @@ def _getter_slot(function):
             if isinstance(ir, OperationWithLValue) and ir.lvalue is returned[0]:
                 if not (isinstance(ir, Assignment) and isinstance(ir.rvalue, StateVariable) and ir.rvalue.is_constant):
                     return None
-                slots.add(ir.rvalue)
-    return slots.pop() if len(slots) == 1 else None
+                slots.add(_constant_value(ir.rvalue))
+    return slots.pop() if len(slots) == 1 and None not in slots else None
 
 
 def _writes_to(places: _Places, ir, latch) -> bool | None:
-    """`ir` stores into `latch`: True, False, or None when it stores into a field of the latch's
-    struct type whose place cannot be told."""
+    """`ir` stores into `latch`: True, False, or None when it may (a field of the latch's struct
+    whose place cannot be told, or another struct kept at the latch's slot)."""
     from slither.slithir.operations import Index, Length, Member, OperationWithLValue
 
     from .trust import _writes
@@ -232,16 +440,16 @@ def _writes_to(places: _Places, ir, latch) -> bool | None:
             or isinstance(ir, (Index, Member, Length))):
         return False
     place = places.location(ir.lvalue)
+    if isinstance(place, _Field) and place.slot == latch.slot:
+        if place.struct != latch.struct:
+            return None
+        return place.member == latch.member
     if place is not None:
-        return place == latch
+        return False
     member = places.member(ir.lvalue)
     if member is None or str(member.variable_right) != latch.member:
         return False
     return None if str(member.variable_left.type) == latch.struct else False
-
-
-def _numeric(name: str) -> bool:
-    return name == "bool" or name.startswith(("uint", "int"))
 
 
 @run_cache(maxsize=1024)
@@ -250,22 +458,26 @@ def _stored_values(latch) -> frozenset:
     unknown or zero (the latch could be reset)."""
     from slither.slithir.operations import Assignment
 
-    unit = (latch.slot if isinstance(latch, _Field) else latch).contract.compilation_unit
     values: set = set()
-    for body, bound in _all_bodies(unit):
-        places = _Places(body)
+    for body, bound in _all_bodies(_latch_unit(latch)):
+        evaluator = _Eval(body, bound, {}, None, 1)
         for node in body.nodes:
             for ir in node.irs:
-                writes = _writes_to(places, ir, latch)
+                writes = _writes_to(evaluator, ir, latch)
                 if writes is None:
                     return frozenset()
                 if not writes:
                     continue
-                value = _Eval(body, bound, {}, 1).value(ir.rvalue) if isinstance(ir, Assignment) else None
+                value = evaluator.value(ir.rvalue, node) if isinstance(ir, Assignment) else None
                 if value is None or value is _CODE or value is _THIS or not value:
                     return frozenset()
                 values.add(value)
     return frozenset(values)
+
+
+def _latch_unit(latch):
+    """The compilation unit a latch lives in."""
+    return latch.unit if isinstance(latch, _Field) else latch.contract.compilation_unit
 
 
 @run_cache(maxsize=64)
@@ -280,62 +492,12 @@ def _all_bodies(unit) -> tuple:
     return tuple((body, dict(bound)) for body, bound in bodies)
 
 
-@run_cache(maxsize=4096)
-def _transient(location) -> bool:
-    """A bool location set only for the span of a call: each function or modifier use that sets it
-    true sets it false again further on, and nothing stores anything but a constant in it."""
-    from slither.core.solidity_types import ElementaryType
-    from slither.slithir.operations import Assignment
-    from slither.slithir.variables import Constant
-
-    if isinstance(location, _Field):
-        unit = location.slot.contract.compilation_unit
-    elif isinstance(location.type, ElementaryType) and location.type.name == "bool":
-        unit = location.contract.compilation_unit
-    else:
-        return False
-    for body, _ in _all_bodies(unit):
-        places = _Places(body)
-        writes = []
-        for node in body.nodes:
-            for ir in node.irs:
-                writes_it = _writes_to(places, ir, location)
-                if writes_it is None:
-                    return False
-                if writes_it:
-                    writes.append((node, ir))
-        if not all(isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant)
-                   and isinstance(ir.rvalue.value, bool) for _, ir in writes):
-            return False
-        resets = [node for node, ir in writes if ir.rvalue.value is False]
-        if any(ir.rvalue.value is True and not any(_after(node, r) for r in resets) for node, ir in writes):
-            return False
-    return True
-
-
-def _after(start, target) -> bool:
-    """`target` is reachable from `start` in the same function's control flow."""
-    stack, seen = list(start.sons), set()
-    while stack:
-        node = stack.pop()
-        if node is target:
-            return True
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.extend(node.sons)
-    return False
-
-
-def _sets_on_every_run(body, latch, bound: dict) -> bool:
+def _sets_on_every_run(body, latch, bound: dict, flags: _Flags) -> bool:
     """Every completing run of `body` writes `latch`; an `if` whose condition is known on a first
-    run (`if (isTopLevelCall)`, with the flags unset) is followed one way."""
-    from slither.core.cfg.node import NodeType
-    from slither.slithir.operations import Condition
-
+    run (`if (isTopLevelCall)`, with the flags clear) is followed one way."""
     from ..detectors.ir import reverts
 
-    values = _Eval(body, bound, {}, _DEPTH)
+    values = _Eval(body, bound, {}, flags.off, _DEPTH)
     stack, seen = [body.entry_point], set()
     while stack:
         node = stack.pop()
@@ -346,54 +508,56 @@ def _sets_on_every_run(body, latch, bound: dict) -> bool:
             continue
         if not node.sons:
             return False
-        known = None
-        if node.type == NodeType.IF:
-            condition = next((ir.value for ir in node.irs if isinstance(ir, Condition)), None)
-            known = values.value(condition) if condition is not None else None
-        if isinstance(known, bool) and node.son_true is not None and node.son_false is not None:
-            stack.append(node.son_true if known else node.son_false)
-        else:
-            stack.extend(node.sons)
+        stack.extend(_next(node, values))
     return True
 
 
-def _rejects(body, bound: dict, latched: dict, depth: int) -> bool:
-    """Every completing run of `body` passes a check that fails with the latch at `latched`: a
-    require/assert, a rejecting `if`, or a helper called as a statement whose own checks do."""
+def _rejects(body, bound: dict, latched: dict, off: Callable, depth: int) -> bool:
+    """Every completing run of `body` passes a check that throws with the latch at `latched`: a
+    require/assert, an `if` whose true branch throws (a `return` only ends a helper or modifier, the
+    caller goes on), or a helper called as a statement whose own checks throw."""
     from slither.core.cfg.node import NodeType
     from slither.core.declarations import Function
     from slither.slithir.operations import Condition, InternalCall, SolidityCall
 
-    from ..detectors.ir import REQUIRE_ASSERT
-    from .access import _completes_without, _rejects_when_true
+    from ..detectors.ir import REQUIRE_ASSERT, branch_ends
+    from .access import _completes_without
 
     if depth <= 0 or not getattr(body, "nodes", None):
         return False
-    values = _Eval(body, bound, latched, depth)
+    values = _Eval(body, bound, latched, off, depth)
     rejecting = set()
     for node in body.nodes:
         for ir in node.irs:
-            if isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT and values.value(ir.arguments[0]) is False or (isinstance(ir, Condition) and node.type == NodeType.IF and _rejects_when_true(node)
-                  and values.value(ir.value) is True) or (isinstance(ir, InternalCall) and ir.lvalue is None and isinstance(ir.function, Function)
-                  and _rejects(ir.function, values.arguments(ir), latched, depth - 1)):
+            if ((isinstance(ir, SolidityCall) and ir.function in REQUIRE_ASSERT
+                 and values.value(ir.arguments[0], node) is False)
+                    or (isinstance(ir, Condition) and node.type == NodeType.IF and node.son_true is not None
+                        and branch_ends(node.son_true, returns=False, within_if=True)
+                        and values.value(ir.value, node) is True)
+                    or (isinstance(ir, InternalCall) and ir.lvalue is None and isinstance(ir.function, Function)
+                        and _rejects(ir.function, values.arguments(ir, node), latched, off, depth - 1))):
                 rejecting.add(node)
     return bool(rejecting) and not _completes_without(body, rejecting)
 
 
 class _Eval(_Places):
-    """The value of a variable of one function where it is known: constants, the latch, unset
-    flags, `address(this)` and the size of its code, and what helpers return. None when unknown."""
+    """The value of a variable of one function where it is known: constants, the latch, clear
+    flags, `address(this)` and the size of its code, and what helpers return. None when unknown.
+    A local's one assignment is its value only where that assignment dominates the read (elsewhere
+    it may still hold its default); a flag this function sets before reading it is unknown."""
 
-    def __init__(self, function, bound: dict, latched: dict, depth: int) -> None:
+    def __init__(self, function, bound: dict, latched: dict, off: Callable | None, depth: int) -> None:
         super().__init__(function)
-        self.function, self.bound, self.latched, self.depth = function, bound, latched, depth
+        self.function, self.bound, self.latched, self.off, self.depth = function, bound, latched, off, depth
+        self.texts = _assembly_texts(function)
 
-    def arguments(self, call) -> dict:
+    def arguments(self, call, at) -> dict:
         return {p: v for p, a in zip(call.function.parameters, call.arguments, strict=False)
-                if (v := self.value(a)) is not None}
+                if (v := self.value(a, at)) is not None}
 
-    def value(self, variable, hops: int = 0):
+    def value(self, variable, at, hops: int = 0):
         from slither.core.declarations import SolidityVariable
+        from slither.core.variables.local_variable import LocalVariable
         from slither.core.variables.state_variable import StateVariable
         from slither.slithir.variables import Constant
 
@@ -401,21 +565,38 @@ class _Eval(_Places):
             return None
         if isinstance(variable, Constant):
             return _literal(variable)
-        if variable in self.bound:
-            return self.bound[variable]
         place = self.location(variable)
         if place is not None:
             if place in self.latched:
                 return self.latched[place]
-            return False if _transient(place) else None
+            return False if self.off is not None and not self._set_before(place, at) and self.off(place) else None
         if isinstance(variable, StateVariable):
             return None
         if variable == SolidityVariable("this"):
             return _THIS
+        name = getattr(variable, "name", None)
+        in_text = [m for text in self.texts for m in re.findall(_ASSIGNED.format(re.escape(name)), text)] if name else []
         made = self.producers.get(variable, [])
-        if not made:
-            return self._assembly_code_size(variable)
-        return self._made(made[0], hops) if len(made) == 1 else None
+        if variable in self.bound and not made and not in_text:
+            return self.bound[variable]
+        if in_text:
+            return self._text_code_size(in_text, at, hops) if not made else None
+        if len(made) != 1:
+            return None
+        ir = made[0]
+        if isinstance(variable, LocalVariable) and (at is None or (ir.node is not at and ir.node not in at.dominators)):
+            return None  # a path to the read may skip the assignment: the local keeps its default
+        return self._made(ir, hops)
+
+    def _set_before(self, place, at) -> bool:
+        """This function may set the flag `place` true on a path that reaches `at`."""
+        from slither.slithir.operations import Assignment
+
+        return any(
+            any(isinstance(ir, Assignment) and getattr(ir.rvalue, "value", None) is not False
+                and _writes_to(self, ir, place) is not False for ir in node.irs)
+            and (at is None or node is at or _reaches(node, at))
+            for node in self.function.nodes)
 
     def _made(self, ir, hops: int):
         from slither.core.declarations import Function
@@ -432,19 +613,23 @@ class _Eval(_Places):
         )
         from slither.slithir.operations.codesize import CodeSize
 
-        if isinstance(ir, (Assignment, TypeConversion)):
-            return self.value(ir.rvalue if isinstance(ir, Assignment) else ir.variable, hops + 1)
+        at = ir.node
+        if isinstance(ir, Assignment):
+            return self.value(ir.rvalue, at, hops + 1)
+        if isinstance(ir, TypeConversion):
+            return _converted(self.value(ir.variable, at, hops + 1), ir.type)
         if isinstance(ir, Unary) and ir.type == UnaryType.BANG:
-            inner = self.value(ir.rvalue, hops + 1)
+            inner = self.value(ir.rvalue, at, hops + 1)
             return (not inner) if isinstance(inner, bool) else None
         if isinstance(ir, Binary):
-            return _binary(ir.type, self.value(ir.variable_left, hops + 1), self.value(ir.variable_right, hops + 1))
+            return _binary(ir.type, self.value(ir.variable_left, at, hops + 1),
+                           self.value(ir.variable_right, at, hops + 1))
         if isinstance(ir, CodeSize):
-            return _CODE if self.value(ir.value, hops + 1) is _THIS else None
+            return _CODE if self.value(ir.value, at, hops + 1) is _THIS else None
         if isinstance(ir, SolidityCall) and ir.function.name.startswith(("code(", "extcodesize(")) and ir.arguments:
-            return _CODE if self.value(ir.arguments[0], hops + 1) is _THIS else None
+            return _CODE if self.value(ir.arguments[0], at, hops + 1) is _THIS else None
         if isinstance(ir, Length):
-            return _CODE if self.value(ir.value, hops + 1) is _CODE else None
+            return _CODE if self.value(ir.value, at, hops + 1) is _CODE else None
         if (isinstance(ir, (InternalCall, LibraryCall)) and isinstance(ir.function, Function)
                 and ir.function.nodes and self.depth > 1):
             return self._returned(ir)
@@ -453,28 +638,78 @@ class _Eval(_Places):
     def _returned(self, call):
         from .access import _returned
 
-        inner = _Eval(call.function, self.arguments(call), self.latched, self.depth - 1)
-        found = {id(v): v for v in (inner.value(r) for r in _returned(call.function) if r is not None)}
-        values = list(found.values())
+        inner = _Eval(call.function, self.arguments(call, call.node), self.latched, self.off, self.depth - 1)
+        exits = {id(v): v for v in (inner.value(r, _return_node(call.function, r)) for r in _returned(call.function)
+                                    if r is not None)}
+        values = list(exits.values())
         if len(values) != 1 or any(v is None for v in values):
             return None
         return values[0]
 
-    def _assembly_code_size(self, variable):
-        """`cs := extcodesize(self)` in assembly Slither keeps as text."""
+    def _text_code_size(self, assigned: list, at, hops: int):
+        """`cs := extcodesize(self)`, this local's only assignment, in assembly kept as text, in a
+        block that comes before the read on every path."""
         from slither.core.cfg.node import NodeType
 
-        from ..detectors.ir import assembly_text
+        if len(assigned) != 1 or not (match := _EXTCODESIZE.match(assigned[0].strip())):
+            return None
+        blocks = [n for n in self.function.nodes if n.type == NodeType.ASSEMBLY]
+        if at is None or not blocks or not all(b in at.dominators for b in blocks):
+            return None
+        local = next((v for v in self.function.variables if v.name == match.group(1)), None)
+        return _CODE if local is not None and self.value(local, blocks[0], hops + 1) is _THIS else None
 
-        name = getattr(variable, "name", None)
-        for node in self.function.nodes:
-            if node.type != NodeType.ASSEMBLY:
-                continue
-            for target, argument in _EXTCODESIZE.findall(assembly_text(node) or ""):
-                if target == name:
-                    local = next((v for v in self.function.variables if v.name == argument), None)
-                    return _CODE if local is not None and self.value(local) is _THIS else None
-        return None
+
+def _assembly_texts(function) -> list[str]:
+    """The text of each inline assembly block Slither keeps only as text (before 0.6; later
+    releases' blocks become operations)."""
+    from slither.core.cfg.node import NodeType
+
+    from ..detectors.ir import assembly_text, solc_at_least
+
+    if solc_at_least(function.compilation_unit, (0, 6)):
+        return []
+    return [assembly_text(n) or "" for n in function.nodes if n.type == NodeType.ASSEMBLY]
+
+
+def _return_node(function, value):
+    """A node of `function` that returns `value` (the place its value is read)."""
+    from slither.slithir.operations import Return
+
+    for node in function.nodes:
+        if any(isinstance(ir, Return) and value in ir.values for ir in node.irs):
+            return node
+    return None
+
+
+def _reaches(start, target) -> bool:
+    """`target` is reachable from `start` in the same function's control flow."""
+    stack, seen = list(start.sons), set()
+    while stack:
+        node = stack.pop()
+        if node is target:
+            return True
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(node.sons)
+    return False
+
+
+def _converted(value, kind):
+    """A known value converted to `kind`: unchanged only when it fits (`uint8(256)` is 0)."""
+    from slither.core.solidity_types import ElementaryType
+
+    name = getattr(kind, "name", None) if isinstance(kind, ElementaryType) else None
+    if value is _THIS:
+        return _THIS if name == "address" or name is None else None
+    if isinstance(value, bool):
+        return value if name == "bool" else None
+    if isinstance(value, int) and name and name.startswith(("uint", "int")):
+        bits = int(name.lstrip("uint") or 256)
+        low, high = (0, 2 ** bits) if name.startswith("uint") else (-(2 ** (bits - 1)), 2 ** (bits - 1))
+        return value if low <= value < high else None
+    return None
 
 
 def _binary(kind, left, right):
