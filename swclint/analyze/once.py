@@ -21,8 +21,11 @@ constant). Besides the latch's test, the function's checks may read only its arg
 constants and such flags: one that also waits for a time, a balance or other state is a finalizer
 that an outsider may be the first to call.
 
-Not modelled: an upgrade of the proxy to other code, or a contract destroyed and created again at
-the same address, both of which start from other storage rules.
+Assumed, as for a constructor: the deployer runs the initializer before anyone else can call the
+contract (in the deployment transaction, as proxies are deployed), so what happens before the
+first initialization is deployment. Not modelled: an upgrade of the proxy to other code, or a
+contract destroyed and created again at the same address. UUPS proxies' logic contracts, which
+`delegatecall` into the code they upgrade to, are left out by the storage rule below.
 """
 
 from __future__ import annotations
@@ -36,10 +39,11 @@ from .run_cache import run_cache
 _DEPTH = 4  # helper calls followed while a check's value is worked out (`_isConstructor` -> `isContract`)
 _CODE = object()  # the size of this contract's code: positive once it is deployed
 _THIS = object()  # address(this)
-_HASHED = 2 ** 64  # a slot constant at least this large cannot be one of the contract's own variables'
+_HASHED = 2 ** 64  # a slot constant at least this large cannot be one of the contract's own variables
+_SPAN = 2 ** 16  # slots a struct laid at a constant slot may cover
 # inline assembly Slither keeps as text (before 0.6): `x := ...`, and `p_slot := s` / `p.slot := s`
 _ASSIGNED = r"(?<![\w.]){}\s*:=\s*([^\n;{{}}]+)"
-_SLOT_SET = re.compile(r"\b(\w+)(?:\.slot|_slot)\s*:=\s*(\w+)")
+_SLOT_SET = re.compile(r"([\w$]+)(?:\.slot|_slot)\s*:=\s*([\w$]+)")
 _EXTCODESIZE = re.compile(r"^extcodesize\s*\(\s*(\w+)\s*\)\s*$")
 _DELEGATE = re.compile(r"\b(?:delegatecall|callcode)\s*\(")
 
@@ -56,7 +60,7 @@ class _Field(NamedTuple):
 @run_cache(maxsize=4096)
 def runs_once(function) -> bool:
     """No call of `function` completes once one has (see the module docstring)."""
-    if not _slots_safe(function.compilation_unit):
+    if not _slots_safe(function.compilation_unit) or not all(_runs_body(m) for m, _ in _bodies(function)[1:]):
         return False
     for body, bound in _bodies(function):
         for latch in _latch_writes(body):
@@ -67,6 +71,17 @@ def runs_once(function) -> bool:
             if _sets_on_every_run(body, latch, bound, flags) and flags.gates(body, bound):
                 return _can_run_at_deployment(function, latch, flags)
     return False
+
+
+def _runs_body(modifier) -> bool:
+    """Every completing run of the modifier passes its `_`: none completes without the function's
+    own checks (`if (skip) { ...; return; } _;` would)."""
+    from slither.core.cfg.node import NodeType
+
+    from .access import _completes_without
+
+    placeholders = {n for n in modifier.nodes if n.type == NodeType.PLACEHOLDER}
+    return bool(placeholders) and not _completes_without(modifier, placeholders)
 
 
 class _Flags:
@@ -128,16 +143,33 @@ def _resets_and_gated(location, flags: _Flags) -> bool:
         resets = {node for node in body.nodes
                   if any(_writes_to(places, ir, location) and ir.rvalue.value is False for ir in node.irs)}
         values = _Eval(body, dict(bound), {}, flags.off, _DEPTH)
-        if any(_escapes(node, resets, values) for node in sets) or not flags.gates(body, dict(bound)):
+        if any(_escapes(node, resets, values, _halts_in(body)) for node in sets) or not flags.gates(body, dict(bound)):
             return False
     return True
 
 
-def _escapes(start, resets: set, values: _Eval) -> bool:
-    """Some path from `start` ends the function without passing one of `resets` (a throw ends none);
-    an `if` on a value fixed before `start` (`if (isTopLevelCall)`) goes the way it went there."""
+def _halts_in(body) -> Callable:
+    """Whether a node of `body` may end the whole call successfully, skipping what follows: a Yul
+    `return`, `stop` or `selfdestruct` (or a helper that may run one); for a modifier, also its `_`
+    where a function using it may."""
+    from slither.core.cfg.node import NodeType
+
+    from ..detectors.ir import _finishes, _finishing_helpers
+
+    finishing = _finishing_helpers(body.compilation_unit)
+    users_halt = any(body in getattr(f, "modifiers", ()) and any(_finishes(n, finishing) for n in f.nodes)
+                     for f, _ in _all_bodies(body.compilation_unit))
+    return lambda node: _finishes(node, finishing) or (users_halt and node.type == NodeType.PLACEHOLDER)
+
+
+def _escapes(start, resets: set, values: _Eval, halts: Callable) -> bool:
+    """Some path from `start` ends the call without passing one of `resets` (a throw ends none; a
+    node that `halts` ends it on the spot); an `if` on a value fixed before `start`
+    (`if (isTopLevelCall)`) goes the way it went there."""
     from ..detectors.ir import reverts
 
+    if halts(start):
+        return True
     stack, seen = list(start.sons), set()
     while stack:
         node = stack.pop()
@@ -146,7 +178,7 @@ def _escapes(start, resets: set, values: _Eval) -> bool:
         seen.add(node)
         if reverts(node):
             continue
-        if not node.sons:
+        if not node.sons or halts(node):
             return True
         stack.extend(_next(node, values))
     return not start.sons
@@ -169,46 +201,70 @@ def _can_run_at_deployment(function, latch, flags: _Flags) -> bool:
     """Besides the latch, every check the function runs (its modifiers and what it calls included)
     reads only its arguments, the caller, constants and flags that initialization raises: the
     deployer can call it at once."""
-    from slither.core.declarations import SolidityFunction
-    from slither.core.variables.state_variable import StateVariable
-    from slither.slithir.operations import Condition, SolidityCall
-
-    from ..detectors.ir import BLOCK_VALUES, EXTERNAL_RESULT, asserted_value, dependencies
-    from .access import _rejects_when_true
     from .trust import executed
 
-    waits = BLOCK_VALUES | {EXTERNAL_RESULT}
-    for fn in executed(function, True):
-        deps, places = dependencies(fn), _Places(fn)
-        for node in fn.nodes:
-            tested = [v for ir in node.irs for v in [asserted_value(ir)] if v is not None]
-            tested += [ir.value for ir in node.irs if isinstance(ir, Condition) and _rejects_when_true(node)]
-            if not tested:
-                continue
-            if any(isinstance(ir, SolidityCall) and ir.function == SolidityFunction("balance(address)")
-                   for ir in node.irs):
-                return False
-            for value in tested:
-                for root in deps.roots(value) | {value}:
-                    if root in waits:
-                        return False
-                    if (isinstance(root, StateVariable) and not root.is_constant
-                            and not getattr(root, "is_immutable", False) and places.location(root) != latch
-                            and not flags.off(root) and not _raised_with(root, latch)):
-                        return False
-    return True
+    return not any(_waits(fn, latch, frozenset()) for fn in executed(function, True))
+
+
+_CHAIN_READS = ("balance(", "selfbalance(", "timestamp(", "number(", "coinbase(", "difficulty(", "prevrandao(",
+                "gaslimit(", "blockhash(", "gasleft(")  # and Yul's builtins
+
+
+@run_cache(maxsize=4096)
+def _waits(fn, latch, assumed: frozenset) -> bool:
+    """A check in `fn` (a require/assert, or an `if` with a throwing branch) reads the chain (a
+    time, a block, a balance), a call's answer, or stored state other than the latch and the flags
+    initialization raises (those in `assumed` are taken as such: a raiser may test its own flag)."""
+    from slither.core.variables.state_variable import StateVariable
+    from slither.slithir.operations import Condition, HighLevelCall, LibraryCall, LowLevelCall, SolidityCall
+
+    from ..detectors.ir import BLOCK_VALUES, EXTERNAL_RESULT, asserted_value, branch_ends, dependencies
+
+    deps, places = dependencies(fn), _Places(fn)
+    for node in fn.nodes:
+        tested = [v for ir in node.irs for v in [asserted_value(ir)] if v is not None]
+        tested += [ir.value for ir in node.irs if isinstance(ir, Condition) and any(
+            branch is not None and branch_ends(branch, returns=True, within_if=True)
+            for branch in (node.son_true, node.son_false))]
+        for value in tested:
+            seen, stack = set(), [value]
+            while stack:  # the check's value and everything in `fn` it is computed from
+                v = stack.pop()
+                if v is None or v in seen:
+                    continue
+                seen.add(v)
+                for root in deps.roots(v) | {v}:
+                    if root in BLOCK_VALUES or root is EXTERNAL_RESULT:
+                        return True
+                    place = places.location(root)
+                    if place is None or place == latch:
+                        continue
+                    if (isinstance(place, StateVariable) and (place.is_constant or getattr(place, "is_immutable", False))
+                            or _raised_with(place, latch, assumed)):
+                        continue
+                    return True
+                for ir in places.producers.get(v, []):
+                    if (isinstance(ir, (HighLevelCall, LowLevelCall)) and not isinstance(ir, LibraryCall)) or (
+                            isinstance(ir, SolidityCall) and ir.function.name.startswith(_CHAIN_READS)):
+                        return True
+                    stack.extend(getattr(ir, "read", ()))
+    return False
 
 
 @run_cache(maxsize=1024)
-def _raised_with(location, latch) -> bool:
-    """A bool that only constants are stored in, set true only by code that also sets the latch
-    (OpenZeppelin's `_initializing`, which `onlyInitializing` helpers test): initialization's own."""
+def _raised_with(location, latch, assumed: frozenset) -> bool:
+    """A bool that only constants are stored in, set true only by code that sets the latch on every
+    run and waits for nothing (OpenZeppelin's `_initializing`, which `onlyInitializing` helpers
+    test): initialization's own."""
     from slither.slithir.operations import Assignment
     from slither.slithir.variables import Constant
 
-    if str(getattr(location, "type", "")) != "bool":
+    if location in assumed:
+        return True
+    if not isinstance(location, _Field) and str(getattr(location, "type", "")) != "bool":
         return False
-    for body, _ in _all_bodies(_latch_unit(latch)):
+    assumed, values = assumed | {location}, _stored_values(latch)
+    for body, bound in _all_bodies(_latch_unit(latch)):
         places, raises = _Places(body), False
         for node in body.nodes:
             for ir in node.irs:
@@ -216,7 +272,8 @@ def _raised_with(location, latch) -> bool:
                 if writes is None or (writes and not (isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant))):
                     return False
                 raises |= bool(writes) and ir.rvalue.value is True
-        if raises and not any(_writes_to(places, ir, latch) for node in body.nodes for ir in node.irs):
+        if raises and not (values and _sets_on_every_run(body, latch, bound, _Flags(latch, values))
+                           and not _waits(body, latch, assumed)):
             return False
     return True
 
@@ -248,7 +305,7 @@ def _slots_safe(unit) -> bool:
                 if isinstance(ir, LowLevelCall) and str(ir.function_name) in ("delegatecall", "callcode"):
                     return False
         if old and any(v.is_storage and v.expression is None and v not in function.parameters
-                       and v not in function.returns for v in function.local_variables):
+                       for v in {*function.local_variables, *function.returns}):
             return False
     return True
 
@@ -256,24 +313,33 @@ def _slots_safe(unit) -> bool:
 def _reachable(unit) -> set:
     """The functions and modifiers a deployed contract of the unit can run: its entry points and
     constructors, and what they call (a library's unused helpers run nowhere)."""
+    from slither.slithir.operations import InternalDynamicCall
+
     from .trust import executed
 
-    return {fn for c in unit.contracts if not (c.is_library or c.is_interface)
-            for f in [*c.functions_entry_points, *c.constructors] for fn in executed(f, True)}
+    found = {fn for c in unit.contracts if not (c.is_library or c.is_interface)
+             for f in c.functions if f.visibility in ("public", "external") or f.is_constructor
+             or f.is_constructor_variables or f.is_fallback or f.is_receive
+             for fn in executed(f, True)}
+    if any(isinstance(ir, InternalDynamicCall) for fn in found for node in fn.nodes for ir in node.irs):
+        # a call through a function pointer may run any function of the unit
+        found |= {f for c in unit.contracts for f in c.functions_and_modifiers_declared}
+        found |= set(unit.functions_top_level)
+    return found
 
 
 def _far_slot(function, name: str) -> bool:
     """The slot named in `function`'s assembly is a constant far from the contract's own variables,
-    or a parameter that every call to `function` passes such a constant."""
+    or a parameter of an internal function that every call passes such a constant."""
     from slither.core.declarations import Function
     from slither.core.variables.state_variable import StateVariable
     from slither.slithir.operations import InternalCall, LibraryCall
 
-    constant = _named_constant(function, name)
-    if constant is not None:
-        return (_constant_value(constant) or 0) >= _HASHED
     index = next((i for i, p in enumerate(function.parameters) if p.name == name), None)
-    if index is None or not isinstance(function, Function):
+    if index is None:
+        constant = _named_constant(function, name)
+        return constant is not None and (_constant_value(constant) or 0) >= _HASHED
+    if not isinstance(function, Function) or function.visibility in ("public", "external"):
         return False
     for contract in function.compilation_unit.contracts:
         for caller in contract.functions_and_modifiers_declared:
@@ -392,7 +458,7 @@ class _Places:
     def _slot(self, pointer, hops: int = 0):
         """The constant slot a storage pointer was set to by a getter (`$ = _getStorage()`)."""
         from slither.core.declarations import Function
-        from slither.slithir.operations import Assignment, InternalCall
+        from slither.slithir.operations import Assignment, InternalCall, LibraryCall
 
         made = self.producers.get(pointer, [])
         if len(made) != 1 or hops > 8:
@@ -400,7 +466,7 @@ class _Places:
         ir = made[0]
         if isinstance(ir, Assignment):
             return self._slot(ir.rvalue, hops + 1)
-        if isinstance(ir, InternalCall) and isinstance(ir.function, Function) and not ir.arguments:
+        if isinstance(ir, (InternalCall, LibraryCall)) and isinstance(ir.function, Function) and not ir.arguments:
             return _getter_slot(ir.function)
         return None
 
@@ -440,16 +506,26 @@ def _writes_to(places: _Places, ir, latch) -> bool | None:
             or isinstance(ir, (Index, Member, Length))):
         return False
     place = places.location(ir.lvalue)
-    if isinstance(place, _Field) and place.slot == latch.slot:
-        if place.struct != latch.struct:
-            return None
-        return place.member == latch.member
+    if isinstance(place, _Field):
+        if place.slot == latch.slot and place.struct == latch.struct:
+            return place.member == latch.member
+        return None if abs(place.slot - latch.slot) < _SPAN else False  # a struct laid over the latch's slots
     if place is not None:
         return False
     member = places.member(ir.lvalue)
-    if member is None or str(member.variable_right) != latch.member:
+    if member is None:
         return False
-    return None if str(member.variable_left.type) == latch.struct else False
+    struct = str(member.variable_left.type)
+    if struct == latch.struct:
+        return None if str(member.variable_right) == latch.member else False
+    return None if struct in _near_structs(latch) else False  # a pointer handed on: where it points is unknown
+
+
+@run_cache(maxsize=1024)
+def _near_structs(latch: _Field) -> frozenset:
+    """The struct types that slot getters of the unit place at or near the latch's slot."""
+    return frozenset(str(f.returns[0].type) for f, _ in _all_bodies(latch.unit)
+                     if (slot := _getter_slot(f)) is not None and abs(slot - latch.slot) < _SPAN)
 
 
 @run_cache(maxsize=1024)
@@ -484,7 +560,7 @@ def _latch_unit(latch):
 def _all_bodies(unit) -> tuple:
     """(function or modifier, bound arguments) for every function of the unit and every use of a
     modifier; a modifier nothing uses runs nowhere."""
-    functions = {f for c in unit.contracts for f in c.functions}
+    functions = {f for c in unit.contracts for f in c.functions} | set(unit.functions_top_level)
     bodies = {(f, ()) for f in functions}
     for f in functions:
         for statement in getattr(f, "modifiers_statements", ()):
@@ -651,7 +727,10 @@ class _Eval(_Places):
         block that comes before the read on every path."""
         from slither.core.cfg.node import NodeType
 
-        if len(assigned) != 1 or not (match := _EXTCODESIZE.match(assigned[0].strip())):
+        from ..detectors.ir import _ASSEMBLY_BRANCHES
+
+        if (len(assigned) != 1 or not (match := _EXTCODESIZE.match(assigned[0].strip()))
+                or any(_ASSEMBLY_BRANCHES.search(text) for text in self.texts)):
             return None
         blocks = [n for n in self.function.nodes if n.type == NodeType.ASSEMBLY]
         if at is None or not blocks or not all(b in at.dominators for b in blocks):
