@@ -60,7 +60,7 @@ class _Field(NamedTuple):
 @run_cache(maxsize=4096)
 def runs_once(function) -> bool:
     """No call of `function` completes once one has (see the module docstring)."""
-    if not _slots_safe(function.compilation_unit) or not all(_runs_body(m) for m, _ in _bodies(function)[1:]):
+    if not _slots_safe(function.contract) or not all(_runs_body(m) for m, _ in _bodies(function)[1:]):
         return False
     for body, bound in _bodies(function):
         for latch in _latch_writes(body):
@@ -278,9 +278,9 @@ def _raised_with(location, latch, assumed: frozenset) -> bool:
     return True
 
 
-@run_cache(maxsize=64)
-def _slots_safe(unit) -> bool:
-    """No code of the unit writes storage it cannot name: no `sstore`, `delegatecall` or `callcode`;
+@run_cache(maxsize=1024)
+def _slots_safe(contract) -> bool:
+    """No code the deployed contract runs writes storage it cannot name: no `sstore`, `delegatecall` or `callcode`;
     a storage pointer set in assembly only to a constant slot far from the contract's variables
     (ERC-1967, ERC-7201), directly or through a parameter every caller passes such a constant; before
     0.6 no array length set (an index past it reaches any slot), before 0.5 no storage pointer left
@@ -290,10 +290,11 @@ def _slots_safe(unit) -> bool:
 
     from ..detectors.ir import _SSTORE, _lengths_set, assembly_text, solc_at_least
 
+    unit = contract.compilation_unit
     if not solc_at_least(unit, (0, 6)) and _lengths_set(unit) != frozenset():
         return False
     old = not solc_at_least(unit, (0, 5))
-    for function in _reachable(unit):
+    for function in _reachable(contract):
         for node in function.nodes:
             if node.type == NodeType.ASSEMBLY:
                 text = assembly_text(node)
@@ -310,21 +311,20 @@ def _slots_safe(unit) -> bool:
     return True
 
 
-def _reachable(unit) -> set:
-    """The functions and modifiers a deployed contract of the unit can run: its entry points and
-    constructors, and what they call (a library's unused helpers run nowhere)."""
+def _reachable(contract) -> set:
+    """The functions and modifiers that run on the contract's storage: its entry points,
+    constructors and state initialisers, and what they call, libraries included (other contracts
+    of the unit keep their own storage; a library's unused helpers run nowhere)."""
     from slither.slithir.operations import InternalDynamicCall
 
     from .trust import executed
 
-    found = {fn for c in unit.contracts if not (c.is_library or c.is_interface)
-             for f in c.functions if f.visibility in ("public", "external") or f.is_constructor
+    found = {fn for f in contract.functions if f.visibility in ("public", "external") or f.is_constructor
              or f.is_constructor_variables or f.is_fallback or f.is_receive
              for fn in executed(f, True)}
     if any(isinstance(ir, InternalDynamicCall) for fn in found for node in fn.nodes for ir in node.irs):
-        # a call through a function pointer may run any function of the unit
-        found |= {f for c in unit.contracts for f in c.functions_and_modifiers_declared}
-        found |= set(unit.functions_top_level)
+        # a call through a function pointer may run any function the contract has
+        found |= set(contract.functions_and_modifiers) | set(contract.compilation_unit.functions_top_level)
     return found
 
 
