@@ -16,7 +16,7 @@ UNITS = {
         "VersionLatch.setup_once", "VersionLatch.upgrade_again", "BoolLatch.setup_once", "SlotLatch.setup_once",
         "Inline.setup_once", "Inline.ifRevert_once", "Inline.helper_once", "Inline.open_again",
         "Inline.sometimes_again", "Inline.otherLatch_again", "Inline.orOwner_again", "Inline.afterEnd_again",
-        "Inline.atGoal_again", "Inline.elseRevert_again", "Inline.balanceLocal_again", "Halting.setup_again",
+        "Inline.atGoal_again", "Inline.elseRevert_again", "Inline.withHelper_once", "Inline.balanceLocal_again", "Halting.setup_again",
         "Halting.skip_again",
         "Resettable.setup_again", "Resettable.byValue_again", "StickyFlag.setup_again",
         "Roles.setup_once", "OpenRoles.setup_again", "OpenFlag.setup_again", "HalfReset.setup_again",

@@ -198,12 +198,11 @@ def _next(node, values: _Eval) -> list:
 
 
 def _can_run_at_deployment(function, latch, flags: _Flags) -> bool:
-    """Besides the latch, every check the function runs (its modifiers and what it calls included)
-    reads only its arguments, the caller, constants and flags that initialization raises: the
-    deployer can call it at once."""
-    from .trust import executed
-
-    return not any(_waits(fn, latch, frozenset()) for fn in executed(function, True))
+    """Besides the latch, every check of the function and its modifiers reads only its arguments,
+    the caller, constants and flags that initialization raises: the deployer can call it at once.
+    The helpers it calls are not asked: their checks guard their own work (`Address.functionCall`'s
+    balance test, `safeApprove`'s allowance test), not whether initialization may start."""
+    return not any(_waits(fn, latch, frozenset()) for fn in (function, *function.modifiers))
 
 
 _CHAIN_READS = ("balance(", "selfbalance(", "timestamp(", "number(", "coinbase(", "difficulty(", "prevrandao(",
