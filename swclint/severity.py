@@ -44,7 +44,8 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .analyze.access import anyone_reaches, callees
+from .analyze.access import anyone_reaches
+from .analyze.runs import callees
 from .analyze.trust import irs_reached, untrusted_callee, untrusted_recipient
 from .findings import SEVERITIES, Finding
 

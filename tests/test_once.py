@@ -22,7 +22,7 @@ UNITS = {
         "Roles.setup_once", "OpenRoles.setup_again", "OpenFlag.setup_again", "HalfReset.setup_again",
         "Misreadings.raised_again", "Misreadings.helperReturns_again", "Misreadings.onePath_again",
         "Misreadings.reassigned_again", "Misreadings.narrowed_again", "SlotAliases.setup_again",
-        "SlotAliases.next_again",
+        "SlotAliases.next_again", "NamespacedRoles.setup_once",
     ],
     ("initializers_sstore.sol", "0.8.26"): ["RawStore.setup_again"],
     ("initializers_slot.sol", "0.8.26"): ["SlotZero.setup_again"],
@@ -84,3 +84,7 @@ def test_roles_an_initializer_grants_once_are_gated(units) -> None:
     assert privileged(_function(contracts, "Roles.kill"))
     assert privileged(_function(contracts, "Roles.grant"))
     assert not privileged(_function(contracts, "OpenRoles.kill"))
+    # the same with the roles in a struct kept at a constant slot (ERC-7201)
+    assert privileged(_function(contracts, "NamespacedRoles.kill"))
+    assert privileged(_function(contracts, "NamespacedRoles.grant"))
+    assert not privileged(_function(contracts, "OpenNamespacedRoles.kill"))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .run_cache import run_cache
+from .runs import DEFAULT, callees, completes_without, returned
 
 _DEPTH = 6  # helper calls followed from one check (`onlyRole` -> `_checkRole` -> `hasRole`)
 
@@ -39,16 +40,6 @@ def privileged(function) -> bool:
     (`ownerOf[tokenId]`), a disjunction with such a branch (`from == msg.sender || ...`), or a check
     in one branch only."""
     return _privileged(function, frozenset())
-
-
-def callees(function) -> list:
-    """Functions (and modifiers) `function` reaches through internal calls, transitively."""
-    found = []
-    for call in function.all_internal_calls():
-        callee = getattr(call, "function", call)  # InternalCall op in newer Slither, the function in older
-        if hasattr(callee, "nodes") and callee not in found:
-            found.append(callee)
-    return found
 
 
 def entry_points(function) -> list:
@@ -117,11 +108,14 @@ def _entries_gated(mapping, home, assumed: frozenset) -> bool:
 def _sets_entries(function, mapping) -> bool:
     """Some write to `mapping` in `function` or what it calls stores something other than false/0.
     A write through a storage pointer counts where the pointer may point into `mapping`
-    (`S storage s = schemes[msg.sender]; s.perms = 1`, or one a helper returned)."""
+    (`S storage s = schemes[msg.sender]; s.perms = 1`, or one a helper returned). `mapping` may be a
+    field of a struct kept at a constant slot (`once.field_of`); a write landing in another such
+    field is not one to a state variable's mapping, nor to another field."""
     from slither.slithir.operations import Assignment, Delete, Index, Length, Member, OperationWithLValue
     from slither.slithir.variables import Constant
 
     from ..detectors.ir import is_storage_pointer, write_targets
+    from .once import field_of
 
     for node in function.all_nodes():
         for ir in node.irs:
@@ -130,8 +124,11 @@ def _sets_entries(function, mapping) -> bool:
                 continue
             if is_storage_pointer(ir.lvalue):
                 continue  # binding a pointer writes nothing
+            field = field_of(node.function, ir.lvalue)
+            if field is not None and field != mapping:
+                continue
             targets = write_targets(ir.lvalue)
-            if targets is not None and mapping not in targets:
+            if field is None and targets is not None and mapping not in targets:
                 continue
             if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant) and not ir.rvalue.value:
                 continue
@@ -181,7 +178,7 @@ def _checks_restrict(function, roles: Roles, depth: int, assumed: frozenset) -> 
         return False
     values = _Values(function, roles, depth, assumed)
     restricting = {node for node in function.nodes if _node_restricts(node, function, values, roles, depth, assumed)}
-    return bool(restricting) and not _completes_without(function, restricting)
+    return bool(restricting) and not completes_without(function, restricting)
 
 
 def _node_restricts(node, function, values, roles: Roles, depth: int, assumed: frozenset) -> bool:
@@ -200,25 +197,6 @@ def _node_restricts(node, function, values, roles: Roles, depth: int, assumed: f
                 return True
     return any(call.lvalue is None and _restricts(call.function, _passed(function, call, roles), depth - 1, assumed)
                for call in _internal_calls([node]))
-
-
-def _completes_without(function, avoided: set) -> bool:
-    """Some run of `function` reaches its end without passing `avoided` (runs that throw or revert
-    do not complete)."""
-    from ..detectors.ir import reverts
-
-    stack, seen = [function.entry_point], set()
-    while stack:
-        node = stack.pop()
-        if node is None or node in avoided or node in seen:
-            continue
-        seen.add(node)
-        if reverts(node):
-            continue
-        if not node.sons:
-            return True
-        stack.extend(node.sons)
-    return False
 
 
 def _wraps_the_rest(node) -> bool:
@@ -304,6 +282,7 @@ class _Values:
         from slither.slithir.variables import Constant
 
         from ..detectors.ir import origin
+        from .once import field_of
 
         made = self.producers.get(value, [])
         if len(made) != 1 or hops > 32:  # a parameter, a state variable, a local assigned on several paths
@@ -330,10 +309,12 @@ class _Values:
             return self._nonzero_entry(ir, polarity)
         if isinstance(ir, Index):
             mapping = origin(ir.variable_left)
+            if not isinstance(mapping, StateVariable):  # a mapping in ERC-7201 storage (`$._roles[r].hasRole[a]`)
+                mapping = field_of(self.function, ir.variable_left)
             # the caller may pick the outer key (`_roles[role].members[msg.sender]`): what counts is
             # whether anyone can make themselves an entry (`approved[from][msg.sender]` they can)
             return (polarity and str(ir.lvalue.type) == "bool" and self._caller(ir.variable_right)
-                    and isinstance(mapping, StateVariable)
+                    and mapping is not None and (isinstance(mapping, StateVariable) or self.roles.home is not None)
                     and (mapping in self.assumed or _entries_gated(mapping, self.roles.home, self.assumed)))
         if isinstance(ir, HighLevelCall):  # a stored access policy asked about the caller (a query, not `mint`)
             queried = getattr(ir.function, "view", False) or getattr(ir.function, "pure", False)
@@ -343,18 +324,18 @@ class _Values:
                     and not any(self._chosen(a) for a in ir.arguments))
         if isinstance(ir, InternalCall) and isinstance(ir.function, Function) and self.depth > 1:
             inner = _Values(ir.function, _passed(self.function, ir, self.roles), self.depth - 1, self.assumed)
-            returned = _returned(ir.function)
+            exits = returned(ir.function)
 
             def admits_few(r) -> bool:  # a constant verdict admits nobody unless it is `polarity`
-                if r is _DEFAULT or (isinstance(r, Constant) and isinstance(r.value, bool)):
-                    return (r is not _DEFAULT and r.value) != polarity
+                if r is DEFAULT or (isinstance(r, Constant) and isinstance(r.value, bool)):
+                    return (r is not DEFAULT and r.value) != polarity
                 return inner.few(r, polarity)
 
-            if returned and all(r is _DEFAULT or isinstance(r, Constant) for r in returned):
+            if exits and all(r is DEFAULT or isinstance(r, Constant) for r in exits):
                 # the verdict is in the control flow (`if (ownerIndex == 0) return; ... return true;`)
                 return polarity and _checks_restrict(ir.function, _passed(self.function, ir, self.roles),
                                                      self.depth - 1, self.assumed)
-            return bool(returned) and all(admits_few(r) for r in returned)
+            return bool(exits) and all(admits_few(r) for r in exits)
         if isinstance(ir, TypeConversion):
             return self.few(ir.variable, polarity, hops + 1)
         return False
@@ -441,26 +422,6 @@ def _comparisons() -> dict:
 
 
 _NEGATED = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "==": "!=", "!=": "=="}
-
-
-_DEFAULT = object()  # what a bare `return;` of an unnamed one-value function gives back
-
-
-def _returned(function) -> list:
-    """The value each `return` of a one-value function gives back."""
-    from slither.slithir.operations import Return
-
-    out = []
-    for node in function.nodes:
-        for ir in node.irs:
-            if isinstance(ir, Return):
-                if len(ir.values) > 1:
-                    return []
-                # a bare `return;` gives back the default: false (Parity's `confirmAndCheck`)
-                out.append(ir.values[0] if ir.values else _DEFAULT)
-    if not out and len(function.returns) == 1:  # a named return variable assigned in the body
-        out.append(function.returns[0])
-    return out
 
 
 def _is_address(value) -> bool:

@@ -78,10 +78,10 @@ def _runs_body(modifier) -> bool:
     own checks (`if (skip) { ...; return; } _;` would)."""
     from slither.core.cfg.node import NodeType
 
-    from .access import _completes_without
+    from .runs import completes_without
 
     placeholders = {n for n in modifier.nodes if n.type == NodeType.PLACEHOLDER}
-    return bool(placeholders) and not _completes_without(modifier, placeholders)
+    return bool(placeholders) and not completes_without(modifier, placeholders)
 
 
 class _Flags:
@@ -316,7 +316,7 @@ def _reachable(contract) -> set:
     of the unit keep their own storage; a library's unused helpers run nowhere)."""
     from slither.slithir.operations import InternalDynamicCall
 
-    from .trust import executed
+    from .runs import executed
 
     found = {fn for f in contract.functions if f.visibility in ("public", "external") or f.is_constructor
              or f.is_constructor_variables or f.is_fallback or f.is_receive
@@ -470,6 +470,37 @@ class _Places:
         return None
 
 
+def field_of(function, reference):
+    """The `_Field` (a member of a struct kept at a constant slot) that a reference of `function`
+    lands in, through indexes, members and storage pointers (`$._roles[role].hasRole[account]`);
+    None when it lands elsewhere or cannot be told."""
+    from slither.slithir.operations import Assignment, Index, Member
+
+    from ..detectors.ir import is_storage_pointer
+
+    places, value = _places(function), reference
+    for _ in range(16):
+        made = places.producers.get(value, [])
+        step = next((ir for ir in made if isinstance(ir, (Member, Index))), None)
+        if isinstance(step, Member):
+            place = places.location(value)
+            if isinstance(place, _Field):  # near the contract's own variables it could be any of them
+                return place if place.slot >= _HASHED else None
+            value = step.variable_left
+        elif isinstance(step, Index):
+            value = step.variable_left
+        elif is_storage_pointer(value) and len(made) == 1 and isinstance(made[0], Assignment):
+            value = made[0].rvalue
+        else:
+            return None
+    return None
+
+
+@run_cache(maxsize=4096)
+def _places(function) -> _Places:
+    return _Places(function)
+
+
 @run_cache(maxsize=1024)
 def _getter_slot(function) -> int | None:
     """The slot a function without parameters sets its returned storage pointer to, a constant
@@ -497,10 +528,10 @@ def _writes_to(places: _Places, ir, latch) -> bool | None:
     whose place cannot be told, or another struct kept at the latch's slot)."""
     from slither.slithir.operations import Index, Length, Member, OperationWithLValue
 
-    from .trust import _writes
+    from .runs import writes
 
     if not isinstance(latch, _Field):
-        return _writes(ir, latch)
+        return writes(ir, latch)
     if (not isinstance(ir, OperationWithLValue) or ir.lvalue is None
             or isinstance(ir, (Index, Member, Length))):
         return False
@@ -596,7 +627,7 @@ def _rejects(body, bound: dict, latched: dict, off: Callable, depth: int) -> boo
     from slither.slithir.operations import Condition, InternalCall, SolidityCall
 
     from ..detectors.ir import REQUIRE_ASSERT, branch_ends
-    from .access import _completes_without
+    from .runs import completes_without
 
     if depth <= 0 or not getattr(body, "nodes", None):
         return False
@@ -612,7 +643,7 @@ def _rejects(body, bound: dict, latched: dict, off: Callable, depth: int) -> boo
                     or (isinstance(ir, InternalCall) and ir.lvalue is None and isinstance(ir.function, Function)
                         and _rejects(ir.function, values.arguments(ir, node), latched, off, depth - 1))):
                 rejecting.add(node)
-    return bool(rejecting) and not _completes_without(body, rejecting)
+    return bool(rejecting) and not completes_without(body, rejecting)
 
 
 class _Eval(_Places):
@@ -711,10 +742,10 @@ class _Eval(_Places):
         return None
 
     def _returned(self, call):
-        from .access import _returned
+        from .runs import returned
 
         inner = _Eval(call.function, self.arguments(call, call.node), self.latched, self.off, self.depth - 1)
-        exits = {id(v): v for v in (inner.value(r, _return_node(call.function, r)) for r in _returned(call.function)
+        exits = {id(v): v for v in (inner.value(r, _return_node(call.function, r)) for r in returned(call.function)
                                     if r is not None)}
         values = list(exits.values())
         if len(values) != 1 or any(v is None for v in values):

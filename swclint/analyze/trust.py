@@ -15,9 +15,10 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .access import callees, only_privileged_reach, privileged
+from .access import only_privileged_reach, privileged
 from .once import runs_once
 from .run_cache import run_cache
+from .runs import by_reference, executed, writes
 
 
 def irs_reached(function, *, modifiers: bool = False) -> Iterator[tuple[Any, Any]]:
@@ -27,26 +28,6 @@ def irs_reached(function, *, modifiers: bool = False) -> Iterator[tuple[Any, Any
         for node in fn.nodes:
             for ir in node.irs:
                 yield fn, ir
-
-
-@run_cache(maxsize=4096)
-def executed(function, modifiers: bool = False) -> tuple:
-    """`function`, and every function it runs through internal or library calls (and modifiers, when
-    asked), transitively. Slither's `all_internal_calls` follows a library function's internal calls
-    but not its library calls, nor what an internal library function itself does
-    (`safeTransfer` -> `_callOptionalReturn` -> `Address.functionCall` -> ...)."""
-    from slither.slithir.operations import InternalCall, LibraryCall
-
-    found = [function, *(function.modifiers if modifiers else ()), *callees(function)]
-    for fn in found:  # grows while it is walked
-        if modifiers:
-            found.extend(m for m in getattr(fn, "modifiers", ()) if m not in found)
-        for node in fn.nodes:
-            for ir in node.irs:
-                callee = getattr(ir, "function", None)
-                if isinstance(ir, (InternalCall, LibraryCall)) and hasattr(callee, "nodes") and callee not in found:
-                    found.append(callee)
-    return tuple(found)
 
 
 def untrusted_callee(function) -> bool:
@@ -237,7 +218,7 @@ def _handed_on(caller, site, value) -> bool:
     from ..detectors.ir import entry_dependencies, flat_reads
 
     built_from = {r for r in entry_dependencies(caller).roots(value)
-                  if isinstance(r, LocalVariable) and _by_reference(r.type)}
+                  if isinstance(r, LocalVariable) and by_reference(r.type)}
     return bool(built_from) and any(
         ir is not site and built_from & set(flat_reads(ir))
         for calls in _call_sites_of(caller).values() for ir in calls)
@@ -270,7 +251,7 @@ def _trusted_state(variable, seen: set, checked: set, keys: bool = False) -> boo
             continue
         reach = _reach(writer)
         for fn, ir in irs_reached(writer, modifiers=True):
-            if not _writes(ir, variable) or _stores_no_address(ir, variable):
+            if not writes(ir, variable) or _stores_no_address(ir, variable):
                 continue
             roots = set().union(*(_sources(fn, keys).inputs(r) for r in reads_of(ir)))
             if not all(_trusted_root(root, fn, seen, reach, checked, keys) for root in roots):
@@ -364,10 +345,10 @@ def _writers(variable) -> frozenset:
 
     heirs = _heirs(variable.contract)
     writers = {w for c in heirs for w in public_writers(c, variable)}
-    if _by_reference(variable.type):
+    if by_reference(variable.type):
         writers |= {w for c in heirs for w in c.functions_entry_points
                     if not (w.is_constructor or w.is_constructor_variables)
-                    and any(_writes(ir, variable) for _, ir in irs_reached(w, modifiers=True))}
+                    and any(writes(ir, variable) for _, ir in irs_reached(w, modifiers=True))}
     return frozenset(writers)
 
 
@@ -377,29 +358,3 @@ def _heirs(declarer) -> list:
     return [c for c in declarer.compilation_unit.contracts if declarer in [c, *c.inheritance]]
 
 
-def _writes(ir, variable) -> bool:
-    """`ir` stores into `variable`: directly, or (for a struct, array or mapping) through a storage
-    pointer that may point into it."""
-    from slither.slithir.operations import Index, Length, Member, OperationWithLValue
-
-    from ..detectors.ir import is_storage_pointer, origin, write_targets
-
-    if (not isinstance(ir, OperationWithLValue) or ir.lvalue is None
-            or isinstance(ir, (Index, Member, Length))):  # taking a reference writes nothing
-        return False
-    target = origin(ir.lvalue)
-    if target is variable:
-        return True
-    if not _by_reference(variable.type) or is_storage_pointer(ir.lvalue) or target is None:
-        return False  # nor does binding a pointer; no origin: a reference to no variable (a selector)
-    targets = write_targets(ir.lvalue)
-    return targets is None or variable in targets
-
-
-def _by_reference(solidity_type) -> bool:
-    """A struct, array or mapping: a helper handed it (or a pointer into it) can change its parts."""
-    from slither.core.declarations import Structure
-    from slither.core.solidity_types import ArrayType, MappingType, UserDefinedType
-
-    return isinstance(solidity_type, (ArrayType, MappingType)) or (
-        isinstance(solidity_type, UserDefinedType) and isinstance(solidity_type.type, Structure))

@@ -27,8 +27,8 @@ from slither.slithir.operations import (
 )
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
-from swclint.analyze.access import callees
 from swclint.analyze.run_cache import run_cache
+from swclint.analyze.runs import callees
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.conservation import checked_helper, moved_within, within_total
 from swclint.detectors.elapsed import elapsed_since

@@ -1,0 +1,106 @@
+"""What a function runs and where its writes land: the functions and modifiers a run executes, the
+paths that complete, what a one-value function returns, and whether an operation stores into a
+variable. Shared by the questions about callers (`access.py`), callees (`trust.py`) and
+once-only initializers (`once.py`), which each build on these and not on one another's internals.
+"""
+
+from __future__ import annotations
+
+from .run_cache import run_cache
+
+
+def callees(function) -> list:
+    """Functions (and modifiers) `function` reaches through internal calls, transitively."""
+    found = []
+    for call in function.all_internal_calls():
+        callee = getattr(call, "function", call)  # InternalCall op in newer Slither, the function in older
+        if hasattr(callee, "nodes") and callee not in found:
+            found.append(callee)
+    return found
+
+
+@run_cache(maxsize=4096)
+def executed(function, modifiers: bool = False) -> tuple:
+    """`function`, and every function it runs through internal or library calls (and modifiers, when
+    asked), transitively. Slither's `all_internal_calls` follows a library function's internal calls
+    but not its library calls, nor what an internal library function itself does
+    (`safeTransfer` -> `_callOptionalReturn` -> `Address.functionCall` -> ...)."""
+    from slither.slithir.operations import InternalCall, LibraryCall
+
+    found = [function, *(function.modifiers if modifiers else ()), *callees(function)]
+    for fn in found:  # grows while it is walked
+        if modifiers:
+            found.extend(m for m in getattr(fn, "modifiers", ()) if m not in found)
+        for node in fn.nodes:
+            for ir in node.irs:
+                callee = getattr(ir, "function", None)
+                if isinstance(ir, (InternalCall, LibraryCall)) and hasattr(callee, "nodes") and callee not in found:
+                    found.append(callee)
+    return tuple(found)
+
+
+def completes_without(function, avoided: set) -> bool:
+    """Some run of `function` reaches its end without passing `avoided` (runs that throw or revert
+    do not complete)."""
+    from ..detectors.ir import reverts
+
+    stack, seen = [function.entry_point], set()
+    while stack:
+        node = stack.pop()
+        if node is None or node in avoided or node in seen:
+            continue
+        seen.add(node)
+        if reverts(node):
+            continue
+        if not node.sons:
+            return True
+        stack.extend(node.sons)
+    return False
+
+
+DEFAULT = object()  # what a bare `return;` of an unnamed one-value function gives back
+
+
+def returned(function) -> list:
+    """The value each `return` of a one-value function gives back."""
+    from slither.slithir.operations import Return
+
+    out = []
+    for node in function.nodes:
+        for ir in node.irs:
+            if isinstance(ir, Return):
+                if len(ir.values) > 1:
+                    return []
+                # a bare `return;` gives back the default: false (Parity's `confirmAndCheck`)
+                out.append(ir.values[0] if ir.values else DEFAULT)
+    if not out and len(function.returns) == 1:  # a named return variable assigned in the body
+        out.append(function.returns[0])
+    return out
+
+
+def writes(ir, variable) -> bool:
+    """`ir` stores into `variable`: directly, or (for a struct, array or mapping) through a storage
+    pointer that may point into it."""
+    from slither.slithir.operations import Index, Length, Member, OperationWithLValue
+
+    from ..detectors.ir import is_storage_pointer, origin, write_targets
+
+    if (not isinstance(ir, OperationWithLValue) or ir.lvalue is None
+            or isinstance(ir, (Index, Member, Length))):  # taking a reference writes nothing
+        return False
+    target = origin(ir.lvalue)
+    if target is variable:
+        return True
+    if not by_reference(variable.type) or is_storage_pointer(ir.lvalue) or target is None:
+        return False  # nor does binding a pointer; no origin: a reference to no variable (a selector)
+    targets = write_targets(ir.lvalue)
+    return targets is None or variable in targets
+
+
+def by_reference(solidity_type) -> bool:
+    """A struct, array or mapping: a helper handed it (or a pointer into it) can change its parts."""
+    from slither.core.declarations import Structure
+    from slither.core.solidity_types import ArrayType, MappingType, UserDefinedType
+
+    return isinstance(solidity_type, (ArrayType, MappingType)) or (
+        isinstance(solidity_type, UserDefinedType) and isinstance(solidity_type.type, Structure))
