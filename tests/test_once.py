@@ -88,3 +88,5 @@ def test_roles_an_initializer_grants_once_are_gated(units) -> None:
     assert privileged(_function(contracts, "NamespacedRoles.kill"))
     assert privileged(_function(contracts, "NamespacedRoles.grant"))
     assert not privileged(_function(contracts, "OpenNamespacedRoles.kill"))
+    assert not privileged(_function(contracts, "InlineNamespacedRoles.kill"))
+    assert not privileged(_function(contracts, "OverlaidRoles.kill"))

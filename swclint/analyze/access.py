@@ -109,13 +109,13 @@ def _sets_entries(function, mapping) -> bool:
     """Some write to `mapping` in `function` or what it calls stores something other than false/0.
     A write through a storage pointer counts where the pointer may point into `mapping`
     (`S storage s = schemes[msg.sender]; s.perms = 1`, or one a helper returned). `mapping` may be a
-    field of a struct kept at a constant slot (`once.field_of`); a write landing in another such
-    field is not one to a state variable's mapping, nor to another field."""
+    field of a struct kept at a constant slot (`once.field_of`): a write into another field counts
+    unless the two cannot overlap (`once.fields_apart`)."""
     from slither.slithir.operations import Assignment, Delete, Index, Length, Member, OperationWithLValue
     from slither.slithir.variables import Constant
 
     from ..detectors.ir import is_storage_pointer, write_targets
-    from .once import field_of
+    from .once import Field, field_of, fields_apart
 
     for node in function.all_nodes():
         for ir in node.irs:
@@ -125,9 +125,11 @@ def _sets_entries(function, mapping) -> bool:
             if is_storage_pointer(ir.lvalue):
                 continue  # binding a pointer writes nothing
             field = field_of(node.function, ir.lvalue)
-            if field is not None and field != mapping:
+            if field is not None and isinstance(mapping, Field) and fields_apart(field, mapping):
                 continue
             targets = write_targets(ir.lvalue)
+            if targets is not None and any(getattr(t, "is_constant", False) for t in targets):
+                targets = None  # a pointer set to a constant slot in assembly: anywhere
             if field is None and targets is not None and mapping not in targets:
                 continue
             if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant) and not ir.rvalue.value:

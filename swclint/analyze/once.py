@@ -48,7 +48,7 @@ _EXTCODESIZE = re.compile(r"^extcodesize\s*\(\s*(\w+)\s*\)\s*$")
 _DELEGATE = re.compile(r"\b(?:delegatecall|callcode)\s*\(")
 
 
-class _Field(NamedTuple):
+class Field(NamedTuple):
     """A field of the struct a getter places at a constant slot."""
 
     unit: Any  # the compilation unit
@@ -121,7 +121,7 @@ def _resets_and_gated(location, flags: _Flags) -> bool:
     from slither.slithir.variables import Constant
 
     if location == flags.latch or not (
-            isinstance(location, _Field) or (isinstance(location.type, ElementaryType) and location.type.name == "bool")):
+            isinstance(location, Field) or (isinstance(location.type, ElementaryType) and location.type.name == "bool")):
         return False
     for body, bound in _all_bodies(_latch_unit(location)):
         places = _Places(body)
@@ -260,7 +260,7 @@ def _raised_with(location, latch, assumed: frozenset) -> bool:
 
     if location in assumed:
         return True
-    if not isinstance(location, _Field) and str(getattr(location, "type", "")) != "bool":
+    if not isinstance(location, Field) and str(getattr(location, "type", "")) != "bool":
         return False
     assumed, values = assumed | {location}, _stored_values(latch)
     for body, bound in _all_bodies(_latch_unit(latch)):
@@ -435,7 +435,7 @@ class _Places:
                     self.producers.setdefault(ir.lvalue, []).append(ir)
 
     def location(self, variable):
-        """The state variable or `_Field` `variable` is, or refers to; None when unknown."""
+        """The state variable or `Field` `variable` is, or refers to; None when unknown."""
         from slither.core.variables.state_variable import StateVariable
 
         if isinstance(variable, StateVariable):
@@ -444,7 +444,7 @@ class _Places:
         if member is not None:
             slot = self._slot(member.variable_left)
             if slot is not None:
-                return _Field(self.unit, slot, str(member.variable_left.type), str(member.variable_right))
+                return Field(self.unit, slot, str(member.variable_left.type), str(member.variable_right))
         return None
 
     def member(self, variable):
@@ -457,12 +457,15 @@ class _Places:
     def _slot(self, pointer, hops: int = 0):
         """The constant slot a storage pointer was set to by a getter (`$ = _getStorage()`)."""
         from slither.core.declarations import Function
+        from slither.core.variables.state_variable import StateVariable
         from slither.slithir.operations import Assignment, InternalCall, LibraryCall
 
         made = self.producers.get(pointer, [])
         if len(made) != 1 or hops > 8:
             return None
         ir = made[0]
+        if isinstance(ir, Assignment) and isinstance(ir.rvalue, StateVariable) and ir.rvalue.is_constant:
+            return _constant_value(ir.rvalue)  # `assembly { $.slot := SLOT }` in the function itself
         if isinstance(ir, Assignment):
             return self._slot(ir.rvalue, hops + 1)
         if isinstance(ir, (InternalCall, LibraryCall)) and isinstance(ir.function, Function) and not ir.arguments:
@@ -471,7 +474,7 @@ class _Places:
 
 
 def field_of(function, reference):
-    """The `_Field` (a member of a struct kept at a constant slot) that a reference of `function`
+    """The `Field` (a member of a struct kept at a constant slot) that a reference of `function`
     lands in, through indexes, members and storage pointers (`$._roles[role].hasRole[account]`);
     None when it lands elsewhere or cannot be told."""
     from slither.slithir.operations import Assignment, Index, Member
@@ -484,7 +487,7 @@ def field_of(function, reference):
         step = next((ir for ir in made if isinstance(ir, (Member, Index))), None)
         if isinstance(step, Member):
             place = places.location(value)
-            if isinstance(place, _Field):  # near the contract's own variables it could be any of them
+            if isinstance(place, Field):  # near the contract's own variables it could be any of them
                 return place if place.slot >= _HASHED else None
             value = step.variable_left
         elif isinstance(step, Index):
@@ -494,6 +497,12 @@ def field_of(function, reference):
         else:
             return None
     return None
+
+
+def fields_apart(a: Field, b: Field) -> bool:
+    """No write to one field can land in the other: another member of the same struct at the same
+    slot, or slots too far apart for a struct laid at one to cover the other."""
+    return (a.slot == b.slot and a.struct == b.struct and a.member != b.member) or abs(a.slot - b.slot) >= _SPAN
 
 
 @run_cache(maxsize=4096)
@@ -530,13 +539,13 @@ def _writes_to(places: _Places, ir, latch) -> bool | None:
 
     from .runs import writes
 
-    if not isinstance(latch, _Field):
+    if not isinstance(latch, Field):
         return writes(ir, latch)
     if (not isinstance(ir, OperationWithLValue) or ir.lvalue is None
             or isinstance(ir, (Index, Member, Length))):
         return False
     place = places.location(ir.lvalue)
-    if isinstance(place, _Field):
+    if isinstance(place, Field):
         if place.slot == latch.slot and place.struct == latch.struct:
             return place.member == latch.member
         return None if abs(place.slot - latch.slot) < _SPAN else False  # a struct laid over the latch's slots
@@ -552,7 +561,7 @@ def _writes_to(places: _Places, ir, latch) -> bool | None:
 
 
 @run_cache(maxsize=1024)
-def _near_structs(latch: _Field) -> frozenset:
+def _near_structs(latch: Field) -> frozenset:
     """The struct types that slot getters of the unit place at or near the latch's slot."""
     return frozenset(str(f.returns[0].type) for f, _ in _all_bodies(latch.unit)
                      if (slot := _getter_slot(f)) is not None and abs(slot - latch.slot) < _SPAN)
@@ -583,7 +592,7 @@ def _stored_values(latch) -> frozenset:
 
 def _latch_unit(latch):
     """The compilation unit a latch lives in."""
-    return latch.unit if isinstance(latch, _Field) else latch.contract.compilation_unit
+    return latch.unit if isinstance(latch, Field) else latch.contract.compilation_unit
 
 
 @run_cache(maxsize=64)
