@@ -124,7 +124,7 @@ def _resets_and_gated(location, flags: _Flags) -> bool:
             isinstance(location, Field) or (isinstance(location.type, ElementaryType) and location.type.name == "bool")):
         return False
     for body, bound in _all_bodies(_latch_unit(location)):
-        places = _Places(body)
+        places = _places(body)
         sets = []
         for node in body.nodes:
             for ir in node.irs:
@@ -157,31 +157,28 @@ def _halts_in(body) -> Callable:
     from ..detectors.ir import _finishes, _finishing_helpers
 
     finishing = _finishing_helpers(body.compilation_unit)
-    users_halt = any(body in getattr(f, "modifiers", ()) and any(_finishes(n, finishing) for n in f.nodes)
-                     for f, _ in _all_bodies(body.compilation_unit))
+    users_halt = _users_may_halt(body)
     return lambda node: _finishes(node, finishing) or (users_halt and node.type == NodeType.PLACEHOLDER)
+
+
+@run_cache(maxsize=1024)
+def _users_may_halt(modifier) -> bool:
+    """Some function using the modifier may end the whole call in its own body."""
+    from ..detectors.ir import _finishes, _finishing_helpers
+
+    finishing = _finishing_helpers(modifier.compilation_unit)
+    return any(modifier in getattr(f, "modifiers", ()) and any(_finishes(n, finishing) for n in f.nodes)
+               for f, _ in _all_bodies(modifier.compilation_unit))
 
 
 def _escapes(start, resets: set, values: _Eval, halts: Callable) -> bool:
     """Some path from `start` ends the call without passing one of `resets` (a throw ends none; a
     node that `halts` ends it on the spot); an `if` on a value fixed before `start`
     (`if (isTopLevelCall)`) goes the way it went there."""
-    from ..detectors.ir import reverts
+    from .runs import completes_without
 
-    if halts(start):
-        return True
-    stack, seen = list(start.sons), set()
-    while stack:
-        node = stack.pop()
-        if node in seen or node in resets:
-            continue
-        seen.add(node)
-        if reverts(node):
-            continue
-        if not node.sons or halts(node):
-            return True
-        stack.extend(_next(node, values))
-    return not start.sons
+    return completes_without(start.function, resets - {start}, starts=[start],
+                             successors=lambda node: _next(node, values), halts=halts)
 
 
 def _next(node, values: _Eval) -> list:
@@ -219,7 +216,7 @@ def _waits(fn, latch, assumed: frozenset) -> bool:
 
     from ..detectors.ir import BLOCK_VALUES, EXTERNAL_RESULT, asserted_value, branch_ends, dependencies
 
-    deps, places = dependencies(fn), _Places(fn)
+    deps, places = dependencies(fn), _places(fn)
     for node in fn.nodes:
         tested = [v for ir in node.irs for v in [asserted_value(ir)] if v is not None]
         tested += [ir.value for ir in node.irs if isinstance(ir, Condition) and any(
@@ -264,7 +261,7 @@ def _raised_with(location, latch, assumed: frozenset) -> bool:
         return False
     assumed, values = assumed | {location}, _stored_values(latch)
     for body, bound in _all_bodies(_latch_unit(latch)):
-        places, raises = _Places(body), False
+        places, raises = _places(body), False
         for node in body.nodes:
             for ir in node.irs:
                 writes = _writes_to(places, ir, location)
@@ -360,11 +357,10 @@ def _named_constant(function, name: str):
 
 def _constant_value(variable) -> int | None:
     """The integer a constant state variable is initialised to, when written as a literal."""
-    literal = getattr(getattr(variable, "expression", None), "value", None)
-    try:
-        return int(str(literal), 0)
-    except (TypeError, ValueError):
-        return None
+    from ..detectors.ir import _initial_literal
+
+    value = _initial_literal(variable) if getattr(variable, "expression", None) is not None else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _bodies(function) -> list[tuple[Any, dict]]:
@@ -406,7 +402,7 @@ def _latch_writes(body) -> list:
     from slither.core.solidity_types import ElementaryType
     from slither.slithir.operations import Assignment
 
-    found, places = [], _Places(body)
+    found, places = [], _places(body)
     for node in body.nodes:
         for ir in node.irs:
             kind = getattr(ir.lvalue, "type", None) if isinstance(ir, Assignment) else None
@@ -610,21 +606,11 @@ def _all_bodies(unit) -> tuple:
 def _sets_on_every_run(body, latch, bound: dict, flags: _Flags) -> bool:
     """Every completing run of `body` writes `latch`; an `if` whose condition is known on a first
     run (`if (isTopLevelCall)`, with the flags clear) is followed one way."""
-    from ..detectors.ir import reverts
+    from .runs import completes_without
 
     values = _Eval(body, bound, {}, flags.off, _DEPTH)
-    stack, seen = [body.entry_point], set()
-    while stack:
-        node = stack.pop()
-        if node is None or node in seen or reverts(node):
-            continue
-        seen.add(node)
-        if any(_writes_to(values, ir, latch) for ir in node.irs):
-            continue
-        if not node.sons:
-            return False
-        stack.extend(_next(node, values))
-    return True
+    setting = {node for node in body.nodes if any(_writes_to(values, ir, latch) for ir in node.irs)}
+    return not completes_without(body, setting, successors=lambda node: _next(node, values))
 
 
 def _rejects(body, bound: dict, latched: dict, off: Callable, depth: int) -> bool:
@@ -818,16 +804,15 @@ def _converted(value, kind):
     """A known value converted to `kind`: unchanged only when it fits (`uint8(256)` is 0)."""
     from slither.core.solidity_types import ElementaryType
 
+    from ..detectors.ranges import int_range
+
     name = getattr(kind, "name", None) if isinstance(kind, ElementaryType) else None
     if value is _THIS:
         return _THIS if name == "address" or name is None else None
     if isinstance(value, bool):
         return value if name == "bool" else None
-    if isinstance(value, int) and name and name.startswith(("uint", "int")):
-        bits = int(name.lstrip("uint") or 256)
-        low, high = (0, 2 ** bits) if name.startswith("uint") else (-(2 ** (bits - 1)), 2 ** (bits - 1))
-        return value if low <= value < high else None
-    return None
+    span = int_range(kind) if isinstance(value, int) else None
+    return value if span is not None and span[0] <= value <= span[1] else None
 
 
 def _binary(kind, left, right):

@@ -39,12 +39,14 @@ def executed(function, modifiers: bool = False) -> tuple:
     return tuple(found)
 
 
-def completes_without(function, avoided: set) -> bool:
+def completes_without(function, avoided: set, *, starts=None, successors=None, halts=None) -> bool:
     """Some run of `function` reaches its end without passing `avoided` (runs that throw or revert
-    do not complete)."""
+    do not complete). From `starts` instead of the entry; following `successors(node)` instead of
+    every son (a branch known to be taken); a node that `halts` ends the run where it stands (a Yul
+    `return`)."""
     from ..detectors.ir import reverts
 
-    stack, seen = [function.entry_point], set()
+    stack, seen = list(starts) if starts is not None else [function.entry_point], set()
     while stack:
         node = stack.pop()
         if node is None or node in avoided or node in seen:
@@ -52,9 +54,9 @@ def completes_without(function, avoided: set) -> bool:
         seen.add(node)
         if reverts(node):
             continue
-        if not node.sons:
+        if not node.sons or (halts is not None and halts(node)):
             return True
-        stack.extend(node.sons)
+        stack.extend(successors(node) if successors is not None else node.sons)
     return False
 
 
@@ -91,9 +93,9 @@ def writes(ir, variable) -> bool:
     target = origin(ir.lvalue)
     if target is variable:
         return True
-    if not by_reference(variable.type) or is_storage_pointer(ir.lvalue) or target is None:
-        return False  # nor does binding a pointer; no origin: a reference to no variable (a selector)
-    targets = write_targets(ir.lvalue)
+    if not by_reference(variable.type) or is_storage_pointer(ir.lvalue):
+        return False  # nor does binding a pointer
+    targets = write_targets(ir.lvalue)  # empty for a reference to no variable (a selector)
     return targets is None or variable in targets
 
 
