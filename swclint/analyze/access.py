@@ -128,8 +128,6 @@ def _sets_entries(function, mapping) -> bool:
             if field is not None and isinstance(mapping, Field) and fields_apart(field, mapping):
                 continue
             targets = write_targets(ir.lvalue)
-            if targets is not None and any(getattr(t, "is_constant", False) for t in targets):
-                targets = None  # a pointer set to a constant slot in assembly: anywhere
             if field is None and targets is not None and mapping not in targets:
                 continue
             if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant) and not ir.rvalue.value:

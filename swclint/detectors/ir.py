@@ -1070,8 +1070,9 @@ def write_targets(lvalue, depth: int = 0) -> set | None:
     """The state variables a write to `lvalue` may land in: its origin, or what a local `storage`
     pointer was bound to in its function (through other pointers too). Empty for a value local or a
     memory/calldata struct; None when it cannot be told: a pointer handed in as a parameter or
-    returned, or a storage reference a call gave back (`_entry(a).since = v`). Empty for a reference
-    to no variable at all (`type(I).interfaceId`, a selector): naming a constant stores nothing."""
+    returned, a storage reference a call gave back (`_entry(a).since = v`), or a pointer set to a
+    constant slot in assembly. Empty for a reference to no variable at all (`type(I).interfaceId`, a
+    selector): naming a constant stores nothing."""
     target = origin(lvalue)
     if isinstance(target, StateVariable):
         return {target}
@@ -1086,9 +1087,11 @@ def write_targets(lvalue, depth: int = 0) -> set | None:
     for node in function.nodes:
         for ir in node.irs:
             if isinstance(ir, Assignment) and ir.lvalue is target:
-                # a temporary bound to a pointer is a storage reference a call returned: unknown
+                # a temporary bound to a pointer is a storage reference a call returned, and a constant
+                # is a slot number set in assembly (`$.slot := SLOT`): both unknown
                 bound = (write_targets(ir.rvalue, depth + 1)
-                         if ir.rvalue is not target and not isinstance(ir.rvalue, TemporaryVariable) else None)
+                         if ir.rvalue is not target and not isinstance(ir.rvalue, TemporaryVariable)
+                         and not (isinstance(ir.rvalue, StateVariable) and ir.rvalue.is_constant) else None)
                 if bound is None:
                     return None
                 roots |= bound
