@@ -125,7 +125,7 @@ def _resets_and_gated(location, flags: _Flags) -> bool:
         return False
     for body, bound in _all_bodies(_latch_unit(location)):
         places = _places(body)
-        sets = []
+        sets, resets = [], set()
         for node in body.nodes:
             for ir in node.irs:
                 writes = _writes_to(places, ir, location)
@@ -138,10 +138,10 @@ def _resets_and_gated(location, flags: _Flags) -> bool:
                     return False
                 if ir.rvalue.value:
                     sets.append(node)
+                else:
+                    resets.add(node)
         if not sets:
             continue
-        resets = {node for node in body.nodes
-                  if any(_writes_to(places, ir, location) and ir.rvalue.value is False for ir in node.irs)}
         values = _Eval(body, dict(bound), {}, flags.off, _DEPTH)
         if any(_escapes(node, resets, values, _halts_in(body)) for node in sets) or not flags.gates(body, dict(bound)):
             return False
@@ -648,7 +648,8 @@ class _Eval(_Places):
     it may still hold its default); a flag this function sets before reading it is unknown."""
 
     def __init__(self, function, bound: dict, latched: dict, off: Callable | None, depth: int) -> None:
-        super().__init__(function)
+        places = _places(function)  # the producers are the function's, whatever is assumed
+        self.unit, self.producers = places.unit, places.producers
         self.function, self.bound, self.latched, self.off, self.depth = function, bound, latched, off, depth
         self.texts = _assembly_texts(function)
 
