@@ -90,3 +90,6 @@ def test_roles_an_initializer_grants_once_are_gated(units) -> None:
     assert not privileged(_function(contracts, "OpenNamespacedRoles.kill"))
     assert not privileged(_function(contracts, "InlineNamespacedRoles.kill"))
     assert not privileged(_function(contracts, "OverlaidRoles.kill"))
+    # member lists written through a library's storage parameters land in another field
+    assert privileged(_function(contracts, "ListedNamespacedRoles.kill"))
+    assert not privileged(_function(contracts, "OpenListedNamespacedRoles.kill"))

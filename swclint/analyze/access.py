@@ -7,6 +7,7 @@ with the stored owner admits one account.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,6 +25,9 @@ class Roles:
     held: frozenset  # parameters that received stored state (`onlyBy(owner)`)
     chosen: frozenset  # the caller's own inputs: a check keyed by them admits whoever picks the key
     home: object = None  # the contract whose entry point is judged: its functions are the writers that count
+    # storage parameters, each with the state variable or ERC-7201 field its argument points into
+    # (`_minters.has(account)` hands `Roles.has` a pointer into `_minters`)
+    places: tuple = ()
 
 
 def privileged(function) -> bool:
@@ -111,23 +115,39 @@ def _sets_entries(function, mapping) -> bool:
     (`S storage s = schemes[msg.sender]; s.perms = 1`, or one a helper returned). `mapping` may be a
     field of a struct kept at a constant slot (`once.field_of`): a write into another field counts
     unless the two cannot overlap (`once.fields_apart`)."""
-    from slither.slithir.operations import Assignment, Delete, Index, Length, Member, OperationWithLValue
+    from slither.slithir.operations import (
+        Assignment,
+        Delete,
+        Index,
+        InternalDynamicCall,
+        Length,
+        Member,
+        OperationWithLValue,
+    )
     from slither.slithir.variables import Constant
 
-    from ..detectors.ir import is_storage_pointer, write_targets
+    from ..detectors.ir import assembly_uses, is_storage_pointer, write_targets
     from .once import Field, field_of, fields_apart
+    from .runs import pointer_bindings
 
-    for node in function.all_nodes():
+    nodes = list(function.all_nodes())
+    if any(isinstance(ir, InternalDynamicCall) for node in nodes for ir in node.irs):
+        for target in _taken_as_values(function.contract):  # what a function pointer may call
+            nodes.extend(target.all_nodes())
+    if any(assembly_uses(fn, _SSTORE) for fn in {node.function for node in nodes}):
+        return True  # a raw store may land anywhere
+    handed = pointer_bindings(function)
+    for node in nodes:
         for ir in node.irs:
             if (not isinstance(ir, OperationWithLValue) or isinstance(ir, (Index, Member, Length, Delete))
                     or ir.lvalue is None):
                 continue
             if is_storage_pointer(ir.lvalue):
                 continue  # binding a pointer writes nothing
-            field = field_of(node.function, ir.lvalue)
+            field = field_of(node.function, ir.lvalue, handed)
             if field is not None and isinstance(mapping, Field) and fields_apart(field, mapping):
                 continue
-            targets = write_targets(ir.lvalue)
+            targets = write_targets(ir.lvalue, handed=handed)
             if field is None and targets is not None and mapping not in targets:
                 continue
             if isinstance(ir, Assignment) and isinstance(ir.rvalue, Constant) and not ir.rvalue.value:
@@ -136,12 +156,27 @@ def _sets_entries(function, mapping) -> bool:
     return False
 
 
-def _internal_calls(nodes) -> list:
+_SSTORE = re.compile(r"\bsstore\b")
+
+
+@run_cache(maxsize=1024)
+def _taken_as_values(contract) -> tuple:
+    """The functions `contract`'s code takes as values (`_call(_enrol, role)`, `op = _add`): what an
+    internal function pointer may call."""
     from slither.core.declarations import Function
-    from slither.slithir.operations import InternalCall
+
+    return tuple({value for fn in contract.functions_and_modifiers for node in fn.nodes for ir in node.irs
+                  for value in ir.read if isinstance(value, Function) and value.nodes})
+
+
+def _internal_calls(nodes) -> list:
+    """Calls of code that runs as part of the caller: internal functions and library functions
+    (`roles[role].check(msg.sender)`)."""
+    from slither.core.declarations import Function
+    from slither.slithir.operations import InternalCall, LibraryCall
 
     return [ir for node in nodes for ir in node.irs
-            if isinstance(ir, InternalCall) and isinstance(ir.function, Function)]
+            if isinstance(ir, (InternalCall, LibraryCall)) and isinstance(ir.function, Function)]
 
 
 def _passed(caller, call, roles: Roles) -> Roles:
@@ -149,7 +184,7 @@ def _passed(caller, call, roles: Roles) -> Roles:
     from slither.core.declarations import SolidityVariable
     from slither.core.variables.state_variable import StateVariable
 
-    from ..detectors.ir import dependencies
+    from ..detectors.ir import dependencies, is_storage_pointer
 
     deps = dependencies(caller)
     to_caller, to_stored, to_chosen = set(), set(), set()
@@ -164,7 +199,32 @@ def _passed(caller, call, roles: Roles) -> Roles:
         elif roots & roles.held or any(isinstance(r, StateVariable) or r == SolidityVariable("this") for r in roots):
             to_stored.add(param)
     outer = roles.caller - set(caller.parameters)  # msg.sender stays the caller in every callee
-    return Roles(frozenset(to_caller) | outer, frozenset(to_stored), frozenset(to_chosen), roles.home)
+    places = tuple((param, place) for param, arg in zip(call.function.parameters, call.arguments, strict=False)
+                   if is_storage_pointer(param) and (place := _place(caller, arg, roles)) is not None)
+    return Roles(frozenset(to_caller) | outer, frozenset(to_stored), frozenset(to_chosen), roles.home, places)
+
+
+def _rebound(function, pointer) -> bool:
+    """`pointer` is given a value inside `function` (`role = alt`, `assembly { role.slot := s }`)."""
+    return any(getattr(ir, "lvalue", None) is pointer for node in function.nodes for ir in node.irs)
+
+
+def _place(function, reference, roles: Roles):
+    """The state variable or ERC-7201 field a storage reference of `function` points into: its
+    origin, a local pointer bound to one place, or the place its caller handed in; None if unknown."""
+    from slither.core.variables.state_variable import StateVariable
+
+    from ..detectors.ir import origin, write_targets
+    from .once import field_of
+
+    handed = dict(roles.places)
+    root = origin(reference)
+    if root in handed and not _rebound(function, root):
+        return handed[root]
+    targets = write_targets(reference, handed=lambda p: {handed[p]} if isinstance(handed.get(p), StateVariable) else None)
+    if targets is not None and len(targets) == 1:
+        return next(iter(targets))
+    return field_of(function, reference)
 
 
 def _checks_restrict(function, roles: Roles, depth: int, assumed: frozenset) -> bool:
@@ -275,14 +335,13 @@ class _Values:
             HighLevelCall,
             Index,
             InternalCall,
+            LibraryCall,
             TypeConversion,
             Unary,
             UnaryType,
         )
         from slither.slithir.variables import Constant
 
-        from ..detectors.ir import origin
-        from .once import field_of
 
         made = self.producers.get(value, [])
         if len(made) != 1 or hops > 32:  # a parameter, a state variable, a local assigned on several paths
@@ -308,21 +367,20 @@ class _Values:
         if isinstance(ir, Binary) and ir.type in _comparisons():
             return self._nonzero_entry(ir, polarity)
         if isinstance(ir, Index):
-            mapping = origin(ir.variable_left)
-            if not isinstance(mapping, StateVariable):  # a mapping in ERC-7201 storage (`$._roles[r].hasRole[a]`)
-                mapping = field_of(self.function, ir.variable_left)
+            mapping = self._mapping(ir)
             # the caller may pick the outer key (`_roles[role].members[msg.sender]`): what counts is
             # whether anyone can make themselves an entry (`approved[from][msg.sender]` they can)
             return (polarity and str(ir.lvalue.type) == "bool" and self._caller(ir.variable_right)
                     and mapping is not None and (isinstance(mapping, StateVariable) or self.roles.home is not None)
                     and (mapping in self.assumed or _entries_gated(mapping, self.roles.home, self.assumed)))
-        if isinstance(ir, HighLevelCall):  # a stored access policy asked about the caller (a query, not `mint`)
+        if isinstance(ir, HighLevelCall) and not isinstance(ir, LibraryCall):
+            # a stored access policy asked about the caller (a query, not `mint`)
             queried = getattr(ir.function, "view", False) or getattr(ir.function, "pure", False)
             return (polarity and queried and str(getattr(ir.lvalue, "type", "")) == "bool"
                     and self._stored(ir.destination)
                     and any(self._caller(a) and _is_address(a) for a in ir.arguments)
                     and not any(self._chosen(a) for a in ir.arguments))
-        if isinstance(ir, InternalCall) and isinstance(ir.function, Function) and self.depth > 1:
+        if isinstance(ir, (InternalCall, LibraryCall)) and isinstance(ir.function, Function) and self.depth > 1:
             inner = _Values(ir.function, _passed(self.function, ir, self.roles), self.depth - 1, self.assumed)
             exits = returned(ir.function)
 
@@ -347,7 +405,6 @@ class _Values:
         from slither.core.variables.state_variable import StateVariable
         from slither.slithir.operations import Assignment, Binary, BinaryType, Index, Member, TypeConversion
 
-        from ..detectors.ir import origin
 
         made = self.producers.get(value, [])
         if len(made) != 1 or hops >= 32:
@@ -363,10 +420,26 @@ class _Values:
                     return self._caller_entry(entry, hops + 1)
             return None
         if isinstance(ir, Index) and self._caller(ir.variable_right):
-            mapping = origin(ir.variable_left)
+            mapping = self._mapping(ir)
             if isinstance(mapping, StateVariable):
                 return mapping
         return None
+
+    def _mapping(self, index):
+        """The state mapping (or ERC-7201 field, `$._roles[r].hasRole[a]`) an `Index` reads, also
+        through a storage parameter its caller pointed into one (`role.bearer[account]`)."""
+        from slither.core.variables.state_variable import StateVariable
+
+        from ..detectors.ir import origin
+        from .once import field_of
+
+        mapping = origin(index.variable_left)
+        handed = dict(self.roles.places)
+        if mapping in handed and not self.producers.get(mapping):  # not pointed elsewhere inside
+            return handed[mapping]
+        if isinstance(mapping, StateVariable):
+            return mapping
+        return field_of(self.function, index.variable_left)
 
     def _constant(self, value) -> int | None:
         """The integer a literal stands for, also through conversions (`bytes4(0x00000001)`)."""

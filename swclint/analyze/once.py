@@ -469,18 +469,19 @@ class _Places:
         return None
 
 
-def field_of(function, reference):
+def field_of(function, reference, handed=None):
     """The `Field` (a member of a struct kept at a constant slot) that a reference of `function`
     lands in, through indexes, members and storage pointers (`$._roles[role].hasRole[account]`);
-    None when it lands elsewhere or cannot be told."""
-    from slither.slithir.operations import Assignment, Index, Member
+    None when it lands elsewhere or cannot be told. With `handed` (`runs.pointer_bindings`), a
+    storage parameter lands where the arguments the judged run hands it do."""
+    from slither.slithir.operations import Assignment, Index, Length, Member
 
     from ..detectors.ir import is_storage_pointer
 
     places, value = _places(function), reference
     for _ in range(16):
         made = places.producers.get(value, [])
-        step = next((ir for ir in made if isinstance(ir, (Member, Index))), None)
+        step = next((ir for ir in made if isinstance(ir, (Member, Index, Length))), None)
         if isinstance(step, Member):
             place = places.location(value)
             if isinstance(place, Field):  # near the contract's own variables it could be any of them
@@ -488,11 +489,30 @@ def field_of(function, reference):
             value = step.variable_left
         elif isinstance(step, Index):
             value = step.variable_left
-        elif is_storage_pointer(value) and len(made) == 1 and isinstance(made[0], Assignment):
+        elif isinstance(step, Length):  # an array's length is kept where the array is
+            value = step.value
+        elif is_storage_pointer(value) and len(made) == 1 and isinstance(made[0], Assignment) \
+                and value not in function.parameters:
             value = made[0].rvalue
+        elif handed is not None and is_storage_pointer(value) and not made and value in function.parameters:
+            return _handed_field(handed, value)
         else:
             return None
     return None
+
+
+def _handed_field(handed, parameter):
+    """The one `Field` every argument the run hands `parameter` lands in; None if they differ."""
+    if parameter in handed.fields:
+        return handed.fields[parameter]
+    handed.fields[parameter] = None  # asked again while being worked out: a recursion
+    arguments = handed.arguments(parameter)
+    if not arguments:
+        return None
+    fields = {field_of(caller, argument, handed) for caller, argument in arguments}
+    found = fields.pop() if len(fields) == 1 else None
+    handed.fields[parameter] = found
+    return found
 
 
 def fields_apart(a: Field, b: Field) -> bool:

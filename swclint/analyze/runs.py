@@ -39,6 +39,67 @@ def executed(function, modifiers: bool = False) -> tuple:
     return tuple(found)
 
 
+@run_cache(maxsize=4096)
+def pointer_bindings(function) -> Handed:
+    """Where the storage parameters of the functions `function` runs may point in that run (see
+    `Handed`): `_roleMembers[role].add(a)` hands `EnumerableSet.add` a pointer into `_roleMembers`,
+    and `add` hands it on to `_add`."""
+    from slither.slithir.operations import InternalCall, InternalDynamicCall, LibraryCall
+
+    given: dict = {}
+    for fn in executed(function, modifiers=True):
+        for node in fn.nodes:
+            for ir in node.irs:
+                if isinstance(ir, InternalDynamicCall):  # the callee may be any function of that type
+                    return Handed(function, None)
+                callee = getattr(ir, "function", None)
+                if isinstance(ir, (InternalCall, LibraryCall)) and hasattr(callee, "nodes") \
+                        and len(callee.parameters) == len(ir.arguments):
+                    for parameter, argument in zip(callee.parameters, ir.arguments, strict=True):
+                        given.setdefault(parameter, []).append((fn, argument))
+    return Handed(function, given)
+
+
+class Handed:
+    """What the calls of one run hand each storage parameter: called with a parameter, the state
+    variables it may point into (`ir.write_targets`'s `handed`); `arguments(parameter)`, the
+    (caller, argument) pairs (`once.field_of` reads these, and keeps its answers in `fields`).
+    Unknown (None) for a parameter of the judged function itself, of a function no call in the run
+    names, within a recursion, and everywhere in a run that calls through a function pointer."""
+
+    def __init__(self, function, given: dict | None) -> None:
+        self._function, self._given = function, given
+        self._targets: dict = {}
+        self.fields: dict = {}
+
+    def arguments(self, parameter) -> list | None:
+        if self._given is None or parameter in self._function.parameters:
+            return None
+        return self._given.get(parameter)
+
+    def __call__(self, parameter) -> set | None:
+        from slither.slithir.variables import TemporaryVariable
+
+        from ..detectors.ir import write_targets
+
+        if parameter in self._targets:
+            return self._targets[parameter]
+        self._targets[parameter] = None  # asked again while being worked out: a recursion
+        arguments = self.arguments(parameter)
+        if arguments is None:
+            return None
+        places: set | None = set()
+        for _, argument in arguments:
+            # a temporary is a storage reference some call returned: it may point anywhere
+            targets = None if isinstance(argument, TemporaryVariable) else write_targets(argument, handed=self)
+            if targets is None:
+                places = None
+                break
+            places |= targets
+        self._targets[parameter] = places
+        return places
+
+
 def completes_without(function, avoided: set, *, starts=None, successors=None, halts=None) -> bool:
     """Some run of `function` reaches its end without passing `avoided` (runs that throw or revert
     do not complete). From `starts` instead of the entry; following `successors(node)` instead of

@@ -1066,13 +1066,14 @@ def is_storage_pointer(value) -> bool:
     return isinstance(value, LocalVariable) and value.is_storage
 
 
-def write_targets(lvalue, depth: int = 0) -> set | None:
+def write_targets(lvalue, depth: int = 0, handed=None) -> set | None:
     """The state variables a write to `lvalue` may land in: its origin, or what a local `storage`
     pointer was bound to in its function (through other pointers too). Empty for a value local or a
     memory/calldata struct; None when it cannot be told: a pointer handed in as a parameter or
     returned, a storage reference a call gave back (`_entry(a).since = v`), or a pointer set to a
     constant slot in assembly. Empty for a reference to no variable at all (`type(I).interfaceId`, a
-    selector): naming a constant stores nothing."""
+    selector): naming a constant stores nothing. `handed(parameter)`, where given, says where a
+    storage parameter points in the run being judged (`runs.pointer_bindings`)."""
     target = origin(lvalue)
     if isinstance(target, StateVariable):
         return {target}
@@ -1081,21 +1082,35 @@ def write_targets(lvalue, depth: int = 0) -> set | None:
     if not is_storage_pointer(target):
         return set()
     function = target.function
-    if function is None or target in function.parameters or target in function.returns or depth > 8:
+    if function is None or target in function.returns or depth > 8:
         return None
     roots: set = set()
+    if target in function.parameters:
+        given = handed(target) if handed is not None else None
+        if given is None:
+            return None
+        roots |= given  # and whatever the function points it at later
     for node in function.nodes:
         for ir in node.irs:
-            if isinstance(ir, Assignment) and ir.lvalue is target:
-                # a temporary bound to a pointer is a storage reference a call returned, and a constant
-                # is a slot number set in assembly (`$.slot := SLOT`): both unknown
-                bound = (write_targets(ir.rvalue, depth + 1)
-                         if ir.rvalue is not target and not isinstance(ir.rvalue, TemporaryVariable)
-                         and not (isinstance(ir.rvalue, StateVariable) and ir.rvalue.is_constant) else None)
-                if bound is None:
-                    return None
-                roots |= bound
+            if getattr(ir, "lvalue", None) is not target:
+                continue
+            # bound otherwise than by copying a storage reference: unpacked from what a call returned
+            # (`(r, x) = pick()`), a temporary (a reference a call returned), or a slot number set in
+            # assembly (`$.slot := SLOT`, `r.slot := s`): unknown
+            if not isinstance(ir, Assignment) or ir.rvalue is target or not _storage_reference(ir.rvalue):
+                return None
+            bound = write_targets(ir.rvalue, depth + 1, handed)
+            if bound is None:
+                return None
+            roots |= bound
     return roots or None
+
+
+def _storage_reference(value) -> bool:
+    """A state variable that is not a constant, a reference into storage, or a storage pointer."""
+    if isinstance(value, StateVariable):
+        return not value.is_constant
+    return isinstance(value, ReferenceVariable) or is_storage_pointer(value)
 
 
 def assembly_uses(function: Function, opcodes: re.Pattern[str]) -> bool:
