@@ -28,6 +28,7 @@ NAMES = [
     "tile_anyone", "approvedBy_anyone", "emergencyOnly_anyone", "negatedHelper_anyone",
     "openSet_anyone", "operator_anyone", "midBranch_anyone", "depositor_anyone",
     "notAnOwner_anyone", "oneBranchChecked_anyone", "withoutPermission_anyone", "ownFlags_anyone", "guestBit_anyone",
+    "bySeat_few", "visitor_anyone", "chosenSeat_anyone", "notSeated_anyone",
 ]
 
 

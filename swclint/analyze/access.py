@@ -336,6 +336,7 @@ class _Values:
             Index,
             InternalCall,
             LibraryCall,
+            Member,
             TypeConversion,
             Unary,
             UnaryType,
@@ -366,6 +367,11 @@ class _Values:
                 return True
         if isinstance(ir, Binary) and ir.type in _comparisons():
             return self._nonzero_entry(ir, polarity)
+        if isinstance(ir, Member) and polarity and str(ir.lvalue.type) == "bool":
+            # a flag in the caller's entry (`seats[msg.sender].active`) is set only where the entry is
+            mapping = self._caller_entry(value)
+            return mapping is not None and (mapping in self.assumed
+                                            or _entries_gated(mapping, self.roles.home, self.assumed))
         if isinstance(ir, Index):
             mapping = self._mapping(ir)
             # the caller may pick the outer key (`_roles[role].members[msg.sender]`): what counts is
