@@ -29,6 +29,7 @@ NAMES = [
     "openSet_anyone", "operator_anyone", "midBranch_anyone", "depositor_anyone",
     "notAnOwner_anyone", "oneBranchChecked_anyone", "withoutPermission_anyone", "ownFlags_anyone", "guestBit_anyone",
     "bySeat_few", "visitor_anyone", "chosenSeat_anyone", "notSeated_anyone",
+    "pickedSeat_anyone", "alias_anyone", "aliasAdmin_anyone", "maskedAdmin_anyone", "bySender_few", "helperAlias_anyone",
 ]
 
 

@@ -159,6 +159,52 @@ def _sets_entries(function, mapping) -> bool:
 _SSTORE = re.compile(r"\bsstore\b")
 
 
+@run_cache(maxsize=4096)
+def _producers(function) -> dict:
+    from slither.slithir.operations import OperationWithLValue
+
+    made: dict = {}
+    for node in function.nodes:
+        for ir in node.irs:
+            if isinstance(ir, OperationWithLValue) and ir.lvalue is not None:
+                made.setdefault(ir.lvalue, []).append(ir)
+    return made
+
+
+def _steered(function, value, hops: int = 0) -> bool:
+    """`value` was looked up in storage, computed, or asked of another contract on its way from the
+    caller's address (`seats[seatOf[msg.sender]]`, `address(uint160(msg.sender) ^ mask)`,
+    `registry.aliasOf(msg.sender)`): whoever can steer that lookup, input or answer picks whose entry
+    a check reads. Copies, conversions and a helper returning the caller (`_msgSender()`) are not."""
+    from slither.core.declarations import Function
+    from slither.slithir.operations import (
+        Assignment,
+        Binary,
+        HighLevelCall,
+        Index,
+        InternalCall,
+        Member,
+        TypeConversion,
+        Unpack,
+    )
+    from slither.slithir.variables import Constant
+
+    if hops > 16:
+        return True
+    for ir in _producers(function).get(value, []):
+        if isinstance(ir, (Index, Member, Binary, HighLevelCall, Unpack)):
+            return True
+        if isinstance(ir, Assignment) and _steered(function, ir.rvalue, hops + 1):
+            return True
+        if isinstance(ir, TypeConversion) and _steered(function, ir.variable, hops + 1):
+            return True
+        if isinstance(ir, InternalCall) and isinstance(ir.function, Function) and any(
+                r is not DEFAULT and not isinstance(r, Constant) and _steered(ir.function, r, hops + 1)
+                for r in returned(ir.function)):
+            return True
+    return False
+
+
 @run_cache(maxsize=1024)
 def _taken_as_values(contract) -> tuple:
     """The functions `contract`'s code takes as values (`_call(_enrol, role)`, `op = _add`): what an
@@ -192,8 +238,8 @@ def _passed(caller, call, roles: Roles) -> Roles:
         roots = deps.roots(arg) | {arg}
         if isinstance(arg, StateVariable):  # `onlyBy(owner)`: the stored value when the check runs
             to_stored.add(param)
-        elif roots & roles.caller:
-            to_caller.add(param)
+        elif roots & roles.caller:  # the caller, or what a lookup or computation made of it
+            (to_chosen if _steered(caller, arg) else to_caller).add(param)
         elif roots & roles.chosen:
             to_chosen.add(param)
         elif roots & roles.held or any(isinstance(r, StateVariable) or r == SolidityVariable("this") for r in roots):
@@ -307,6 +353,10 @@ class _Values:
     def _caller(self, value) -> bool:
         return value in self.roles.caller or bool(self.deps.roots(value) & self.roles.caller)
 
+    def _the_caller(self, value) -> bool:
+        """The caller's address itself, not one looked up or computed from it (`_steered`)."""
+        return self._caller(value) and not _steered(self.function, value)
+
     def _chosen(self, value) -> bool:
         return value in self.roles.chosen or bool(self.deps.roots(value) & self.roles.chosen)
 
@@ -362,7 +412,7 @@ class _Values:
                 if isinstance(b, Constant) and isinstance(b.value, bool):  # `x == false`
                     return self.few(a, equal == b.value, hops + 1)
             if equal and any(
-                    self._caller(a) and _is_address(a) and (self._stored(b) or self._is_this(b) or isinstance(b, Constant))
+                    self._the_caller(a) and _is_address(a) and (self._stored(b) or self._is_this(b) or isinstance(b, Constant))
                     for a, b in ((ir.variable_left, ir.variable_right), (ir.variable_right, ir.variable_left))):
                 return True
         if isinstance(ir, Binary) and ir.type in _comparisons():
@@ -376,7 +426,7 @@ class _Values:
             mapping = self._mapping(ir)
             # the caller may pick the outer key (`_roles[role].members[msg.sender]`): what counts is
             # whether anyone can make themselves an entry (`approved[from][msg.sender]` they can)
-            return (polarity and str(ir.lvalue.type) == "bool" and self._caller(ir.variable_right)
+            return (polarity and str(ir.lvalue.type) == "bool" and self._the_caller(ir.variable_right)
                     and mapping is not None and (isinstance(mapping, StateVariable) or self.roles.home is not None)
                     and (mapping in self.assumed or _entries_gated(mapping, self.roles.home, self.assumed)))
         if isinstance(ir, HighLevelCall) and not isinstance(ir, LibraryCall):
@@ -384,7 +434,7 @@ class _Values:
             queried = getattr(ir.function, "view", False) or getattr(ir.function, "pure", False)
             return (polarity and queried and str(getattr(ir.lvalue, "type", "")) == "bool"
                     and self._stored(ir.destination)
-                    and any(self._caller(a) and _is_address(a) for a in ir.arguments)
+                    and any(self._the_caller(a) and _is_address(a) for a in ir.arguments)
                     and not any(self._chosen(a) for a in ir.arguments))
         if isinstance(ir, (InternalCall, LibraryCall)) and isinstance(ir.function, Function) and self.depth > 1:
             inner = _Values(ir.function, _passed(self.function, ir, self.roles), self.depth - 1, self.assumed)
@@ -425,7 +475,7 @@ class _Values:
                 if self._constant(mask) is not None:
                     return self._caller_entry(entry, hops + 1)
             return None
-        if isinstance(ir, Index) and self._caller(ir.variable_right):
+        if isinstance(ir, Index) and self._the_caller(ir.variable_right):
             mapping = self._mapping(ir)
             if isinstance(mapping, StateVariable):
                 return mapping
