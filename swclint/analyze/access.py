@@ -35,14 +35,15 @@ def privileged(function) -> bool:
     modifiers or what they call, that requires the caller's address to equal stored state or a
     literal (`msg.sender == owner`, also through `owner()`, `_msgSender()` or a modifier
     `onlyBy(owner)`; `msg.sender == address(this)`, a multisig's confirmed self-call), a stored bool
-    or nonzero entry for the caller (`hasRole(role, msg.sender)`, `if (!isOwner[msg.sender]) throw`,
+    or nonzero entry, or a bool field of the entry, for the caller (`hasRole(role, msg.sender)`,
+    `seats[msg.sender].active`, `if (!isOwner[msg.sender]) throw`,
     `ownerIndex[uint(msg.sender)] > 0`, a permission bit `schemes[msg.sender].permissions & F == F`)
     in a set only privileged functions can add to, or a stored policy's view function to approve the
-    caller. Everyone gets past an ordering test
-    (`balances[msg.sender] >= x`), an entry that must not hold (`!frozen[msg.sender]`), a set anyone
-    can join (`register()` then `members[msg.sender]`), an entry picked by the caller's own input
-    (`ownerOf[tokenId]`), a disjunction with such a branch (`from == msg.sender || ...`), or a check
-    in one branch only."""
+    caller. Everyone gets past an ordering test (`balances[msg.sender] >= x`), an entry that must
+    not hold (`!frozen[msg.sender]`), a set anyone can join (`register()` then `members[msg.sender]`),
+    an entry picked by the caller's own input (`ownerOf[tokenId]`) or by a lookup from the caller
+    (`seats[seatOf[msg.sender]]`), a disjunction with such a branch (`from == msg.sender || ...`), or
+    a check in one branch only."""
     return _privileged(function, frozenset())
 
 
