@@ -162,6 +162,7 @@ _SSTORE = re.compile(r"\bsstore\b")
 
 @run_cache(maxsize=4096)
 def _producers(function) -> dict:
+    """The operations that give each value of `function` (a store through a reference is one too)."""
     from slither.slithir.operations import OperationWithLValue
 
     made: dict = {}
@@ -253,7 +254,7 @@ def _passed(caller, call, roles: Roles) -> Roles:
 
 def _rebound(function, pointer) -> bool:
     """`pointer` is given a value inside `function` (`role = alt`, `assembly { role.slot := s }`)."""
-    return any(getattr(ir, "lvalue", None) is pointer for node in function.nodes for ir in node.irs)
+    return bool(_producers(function).get(pointer))
 
 
 def _place(function, reference, roles: Roles):
@@ -339,17 +340,11 @@ class _Values:
     """Which callers can make a boolean value of one function true (or false)."""
 
     def __init__(self, function, roles: Roles, depth: int, assumed: frozenset) -> None:
-        from slither.slithir.operations import OperationWithLValue
-
         from ..detectors.ir import dependencies
 
         self.function, self.roles, self.depth, self.assumed = function, roles, depth, assumed
         self.deps = dependencies(function)
-        self.producers: dict = {}
-        for node in function.nodes:
-            for ir in node.irs:
-                if isinstance(ir, OperationWithLValue) and ir.lvalue is not None:
-                    self.producers.setdefault(ir.lvalue, []).append(ir)
+        self.producers = _producers(function)  # shared: read only
 
     def _caller(self, value) -> bool:
         return value in self.roles.caller or bool(self.deps.roots(value) & self.roles.caller)
@@ -393,7 +388,6 @@ class _Values:
             UnaryType,
         )
         from slither.slithir.variables import Constant
-
 
         made = self.producers.get(value, [])
         if len(made) != 1 or hops > 32:  # a parameter, a state variable, a local assigned on several paths
