@@ -7,7 +7,6 @@ with the stored owner admits one account.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -113,9 +112,11 @@ def _entries_gated(mapping, home, assumed: frozenset) -> bool:
 def _sets_entries(function, mapping) -> bool:
     """Some write to `mapping` in `function` or what it calls stores something other than false/0.
     A write through a storage pointer counts where the pointer may point into `mapping`
-    (`S storage s = schemes[msg.sender]; s.perms = 1`, or one a helper returned). `mapping` may be a
-    field of a struct kept at a constant slot (`once.field_of`): a write into another field counts
-    unless the two cannot overlap (`once.fields_apart`)."""
+    (`S storage s = schemes[msg.sender]; s.perms = 1`, or one a helper returned); a helper's storage
+    parameter points where the calls of this run point it (`runs.pointer_bindings`). A call through
+    a function pointer may run any function the contract takes as a value, and a raw `sstore` may
+    land anywhere. `mapping` may be a field of a struct kept at a constant slot (`once.field_of`): a
+    write into another field counts unless the two cannot overlap (`once.fields_apart`)."""
     from slither.slithir.operations import (
         Assignment,
         Delete,
@@ -127,7 +128,7 @@ def _sets_entries(function, mapping) -> bool:
     )
     from slither.slithir.variables import Constant
 
-    from ..detectors.ir import assembly_uses, is_storage_pointer, write_targets
+    from ..detectors.ir import SSTORE, assembly_uses, is_storage_pointer, write_targets
     from .once import Field, field_of, fields_apart
     from .runs import pointer_bindings
 
@@ -135,7 +136,7 @@ def _sets_entries(function, mapping) -> bool:
     if any(isinstance(ir, InternalDynamicCall) for node in nodes for ir in node.irs):
         for target in _taken_as_values(function.contract):  # what a function pointer may call
             nodes.extend(target.all_nodes())
-    if any(assembly_uses(fn, _SSTORE) for fn in {node.function for node in nodes}):
+    if any(assembly_uses(fn, SSTORE) for fn in {node.function for node in nodes}):
         return True  # a raw store may land anywhere
     handed = pointer_bindings(function)
     for node in nodes:
@@ -157,22 +158,6 @@ def _sets_entries(function, mapping) -> bool:
     return False
 
 
-_SSTORE = re.compile(r"\bsstore\b")
-
-
-@run_cache(maxsize=4096)
-def _producers(function) -> dict:
-    """The operations that give each value of `function` (a store through a reference is one too)."""
-    from slither.slithir.operations import OperationWithLValue
-
-    made: dict = {}
-    for node in function.nodes:
-        for ir in node.irs:
-            if isinstance(ir, OperationWithLValue) and ir.lvalue is not None:
-                made.setdefault(ir.lvalue, []).append(ir)
-    return made
-
-
 def _steered(function, value, hops: int = 0) -> bool:
     """`value` was looked up in storage, computed, or asked of another contract on its way from the
     caller's address (`seats[seatOf[msg.sender]]`, `address(uint160(msg.sender) ^ mask)`,
@@ -191,9 +176,11 @@ def _steered(function, value, hops: int = 0) -> bool:
     )
     from slither.slithir.variables import Constant
 
-    if hops > 16:
+    from ..detectors.ir import all_definitions
+
+    if hops > 16:  # too long a chain to follow: it may hide a lookup
         return True
-    for ir in _producers(function).get(value, []):
+    for ir in all_definitions(function).get(value, []):
         if isinstance(ir, (Index, Member, Binary, HighLevelCall, Unpack)):
             return True
         if isinstance(ir, Assignment) and _steered(function, ir.rvalue, hops + 1):
@@ -228,7 +215,9 @@ def _internal_calls(nodes) -> list:
 
 
 def _passed(caller, call, roles: Roles) -> Roles:
-    """What the callee's parameters receive: the caller's address, stored state, or a chosen input."""
+    """What the callee's parameters receive: the caller's address, stored state, or a chosen input
+    (also a value looked up or computed from the caller's address: `_steered`), and where its
+    storage parameters point (`_place`)."""
     from slither.core.declarations import SolidityVariable
     from slither.core.variables.state_variable import StateVariable
 
@@ -254,7 +243,9 @@ def _passed(caller, call, roles: Roles) -> Roles:
 
 def _rebound(function, pointer) -> bool:
     """`pointer` is given a value inside `function` (`role = alt`, `assembly { role.slot := s }`)."""
-    return bool(_producers(function).get(pointer))
+    from ..detectors.ir import all_definitions
+
+    return bool(all_definitions(function).get(pointer))
 
 
 def _place(function, reference, roles: Roles):
@@ -265,11 +256,15 @@ def _place(function, reference, roles: Roles):
     from ..detectors.ir import origin, write_targets
     from .once import field_of
 
-    handed = dict(roles.places)
+    places = dict(roles.places)
     root = origin(reference)
-    if root in handed and not _rebound(function, root):
-        return handed[root]
-    targets = write_targets(reference, handed=lambda p: {handed[p]} if isinstance(handed.get(p), StateVariable) else None)
+    if root in places and not _rebound(function, root):
+        return places[root]
+
+    def handed(parameter):  # a field at a constant slot is not a state variable: unknown here
+        return {places[parameter]} if isinstance(places.get(parameter), StateVariable) else None
+
+    targets = write_targets(reference, handed=handed)
     if targets is not None and len(targets) == 1:
         return next(iter(targets))
     return field_of(function, reference)
@@ -340,18 +335,18 @@ class _Values:
     """Which callers can make a boolean value of one function true (or false)."""
 
     def __init__(self, function, roles: Roles, depth: int, assumed: frozenset) -> None:
-        from ..detectors.ir import dependencies
+        from ..detectors.ir import all_definitions, dependencies
 
         self.function, self.roles, self.depth, self.assumed = function, roles, depth, assumed
         self.deps = dependencies(function)
-        self.producers = _producers(function)  # shared: read only
+        self.producers = all_definitions(function)  # shared: read only
 
-    def _caller(self, value) -> bool:
+    def _from_caller(self, value) -> bool:
         return value in self.roles.caller or bool(self.deps.roots(value) & self.roles.caller)
 
-    def _the_caller(self, value) -> bool:
+    def _is_caller(self, value) -> bool:
         """The caller's address itself, not one looked up or computed from it (`_steered`)."""
-        return self._caller(value) and not _steered(self.function, value)
+        return self._from_caller(value) and not _steered(self.function, value)
 
     def _chosen(self, value) -> bool:
         return value in self.roles.chosen or bool(self.deps.roots(value) & self.roles.chosen)
@@ -364,7 +359,7 @@ class _Values:
 
         if isinstance(value, StateVariable):  # read by the check, whatever the body stores later
             return True
-        if self._caller(value) or self._chosen(value):
+        if self._from_caller(value) or self._chosen(value):
             return False
         roots = self.deps.roots(value) | {value, origin(value)}
         return bool(roots & self.roles.held) or any(
@@ -407,7 +402,7 @@ class _Values:
                 if isinstance(b, Constant) and isinstance(b.value, bool):  # `x == false`
                     return self.few(a, equal == b.value, hops + 1)
             if equal and any(
-                    self._the_caller(a) and _is_address(a) and (self._stored(b) or self._is_this(b) or isinstance(b, Constant))
+                    self._is_caller(a) and _is_address(a) and (self._stored(b) or self._is_this(b) or isinstance(b, Constant))
                     for a, b in ((ir.variable_left, ir.variable_right), (ir.variable_right, ir.variable_left))):
                 return True
         if isinstance(ir, Binary) and ir.type in _comparisons():
@@ -421,7 +416,7 @@ class _Values:
             mapping = self._mapping(ir)
             # the caller may pick the outer key (`_roles[role].members[msg.sender]`): what counts is
             # whether anyone can make themselves an entry (`approved[from][msg.sender]` they can)
-            return (polarity and str(ir.lvalue.type) == "bool" and self._the_caller(ir.variable_right)
+            return (polarity and str(ir.lvalue.type) == "bool" and self._is_caller(ir.variable_right)
                     and mapping is not None and (isinstance(mapping, StateVariable) or self.roles.home is not None)
                     and (mapping in self.assumed or _entries_gated(mapping, self.roles.home, self.assumed)))
         if isinstance(ir, HighLevelCall) and not isinstance(ir, LibraryCall):
@@ -429,7 +424,7 @@ class _Values:
             queried = getattr(ir.function, "view", False) or getattr(ir.function, "pure", False)
             return (polarity and queried and str(getattr(ir.lvalue, "type", "")) == "bool"
                     and self._stored(ir.destination)
-                    and any(self._the_caller(a) and _is_address(a) for a in ir.arguments)
+                    and any(self._is_caller(a) and _is_address(a) for a in ir.arguments)
                     and not any(self._chosen(a) for a in ir.arguments))
         if isinstance(ir, (InternalCall, LibraryCall)) and isinstance(ir.function, Function) and self.depth > 1:
             inner = _Values(ir.function, _passed(self.function, ir, self.roles), self.depth - 1, self.assumed)
@@ -470,7 +465,7 @@ class _Values:
                 if self._constant(mask) is not None:
                     return self._caller_entry(entry, hops + 1)
             return None
-        if isinstance(ir, Index) and self._the_caller(ir.variable_right):
+        if isinstance(ir, Index) and self._is_caller(ir.variable_right):
             mapping = self._mapping(ir)
             if isinstance(mapping, StateVariable):
                 return mapping
@@ -485,9 +480,9 @@ class _Values:
         from .once import field_of
 
         mapping = origin(index.variable_left)
-        handed = dict(self.roles.places)
-        if mapping in handed and not self.producers.get(mapping):  # not pointed elsewhere inside
-            return handed[mapping]
+        places = dict(self.roles.places)
+        if mapping in places and not _rebound(self.function, mapping):
+            return places[mapping]
         if isinstance(mapping, StateVariable):
             return mapping
         return field_of(self.function, index.variable_left)

@@ -284,7 +284,7 @@ def _slots_safe(contract) -> bool:
     from slither.core.cfg.node import NodeType
     from slither.slithir.operations import LowLevelCall
 
-    from ..detectors.ir import _SSTORE, _lengths_set, assembly_text, solc_at_least
+    from ..detectors.ir import SSTORE, _lengths_set, assembly_text, solc_at_least
 
     unit = contract.compilation_unit
     if not solc_at_least(unit, (0, 6)) and _lengths_set(unit) != frozenset():
@@ -294,7 +294,7 @@ def _slots_safe(contract) -> bool:
         for node in function.nodes:
             if node.type == NodeType.ASSEMBLY:
                 text = assembly_text(node)
-                if text is None or _SSTORE.search(text) or _DELEGATE.search(text):
+                if text is None or SSTORE.search(text) or _DELEGATE.search(text):
                     return False
                 if any(not _far_slot(function, value) for _, value in _SLOT_SET.findall(text)):
                     return False
@@ -421,14 +421,10 @@ class _Places:
     """Where a function's values are kept: a state variable, or a field of a struct at a fixed slot."""
 
     def __init__(self, function) -> None:
-        from slither.slithir.operations import OperationWithLValue
+        from ..detectors.ir import all_definitions
 
         self.unit = function.compilation_unit
-        self.producers: dict = {}
-        for node in function.nodes:
-            for ir in node.irs:
-                if isinstance(ir, OperationWithLValue) and ir.lvalue is not None:
-                    self.producers.setdefault(ir.lvalue, []).append(ir)
+        self.producers = all_definitions(function)  # shared: read only
 
     def location(self, variable):
         """The state variable or `Field` `variable` is, or refers to; None when unknown."""
@@ -471,7 +467,8 @@ class _Places:
 
 def field_of(function, reference, handed=None):
     """The `Field` (a member of a struct kept at a constant slot) that a reference of `function`
-    lands in, through indexes, members and storage pointers (`$._roles[role].hasRole[account]`);
+    lands in, through indexes, members, array lengths and storage pointers
+    (`$._roles[role].hasRole[account]`);
     None when it lands elsewhere or cannot be told. With `handed` (`runs.pointer_bindings`), a
     storage parameter lands where the arguments the judged run hands it do."""
     from slither.slithir.operations import Assignment, Index, Length, Member

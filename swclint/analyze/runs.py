@@ -1,7 +1,8 @@
 """What a function runs and where its writes land: the functions and modifiers a run executes, the
-paths that complete, what a one-value function returns, and whether an operation stores into a
-variable. Shared by the questions about callers (`access.py`), callees (`trust.py`) and
-once-only initializers (`once.py`), which each build on these and not on one another's internals.
+paths that complete, what a one-value function returns, whether an operation stores into a
+variable, and where the storage parameters of the functions one run calls point. Shared by the
+questions about callers (`access.py`), callees (`trust.py`) and once-only initializers
+(`once.py`), which each build on these and not on one another's internals.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def pointer_bindings(function) -> Handed:
     and `add` hands it on to `_add`."""
     from slither.slithir.operations import InternalCall, InternalDynamicCall, LibraryCall
 
+    from ..detectors.ir import is_storage_pointer
+
     given: dict = {}
     for fn in executed(function, modifiers=True):
         for node in fn.nodes:
@@ -56,7 +59,8 @@ def pointer_bindings(function) -> Handed:
                 if isinstance(ir, (InternalCall, LibraryCall)) and hasattr(callee, "nodes") \
                         and len(callee.parameters) == len(ir.arguments):
                     for parameter, argument in zip(callee.parameters, ir.arguments, strict=True):
-                        given.setdefault(parameter, []).append((fn, argument))
+                        if is_storage_pointer(parameter):
+                            given.setdefault(parameter, []).append((fn, argument))
     return Handed(function, given)
 
 
@@ -88,13 +92,12 @@ class Handed:
         arguments = self.arguments(parameter)
         if arguments is None:
             return None
-        places: set | None = set()
+        places: set = set()
         for _, argument in arguments:
             # a temporary is a storage reference some call returned: it may point anywhere
             targets = None if isinstance(argument, TemporaryVariable) else write_targets(argument, handed=self)
             if targets is None:
-                places = None
-                break
+                return None  # and stays so: the guard above holds None
             places |= targets
         self._targets[parameter] = places
         return places

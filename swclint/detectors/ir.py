@@ -302,7 +302,7 @@ def _lengths_set(unit) -> frozenset | None:
     found: set = set()
     for contract in unit.contracts:
         for function in contract.functions_and_modifiers_declared:
-            if assembly_uses(function, _SSTORE):
+            if assembly_uses(function, SSTORE):
                 return None
             irs = [ir for node in function.nodes for ir in node.irs]
             refs = {ir.lvalue: ir.value for ir in irs if isinstance(ir, Length)}
@@ -318,7 +318,7 @@ def _lengths_set(unit) -> frozenset | None:
     return frozenset(found)
 
 
-_SSTORE = re.compile(r"\bsstore\b")
+SSTORE = re.compile(r"\bsstore\b")
 
 
 def _grows_by_one(ir: Operation, copies: dict, sums: dict) -> bool:
@@ -977,15 +977,22 @@ def through_copies(value, defs: dict, conversions: bool = True):
     return value
 
 
-@run_cache(maxsize=512)
-def definitions(function: Function) -> dict:
-    """The one IR that computes each temporary or once-written local (shared: do not mutate)."""
+@run_cache(maxsize=4096)
+def all_definitions(function: Function) -> dict:
+    """Every IR that gives each value of `function` a value, in order (a store through a reference
+    is one too; shared: do not mutate)."""
     writes: dict = {}
     for node in function.nodes:
         for ir in node.irs:
             if isinstance(ir, OperationWithLValue) and ir.lvalue is not None:
                 writes.setdefault(ir.lvalue, []).append(ir)
-    return {v: irs[0] for v, irs in writes.items() if len(irs) == 1}
+    return writes
+
+
+@run_cache(maxsize=512)
+def definitions(function: Function) -> dict:
+    """The one IR that computes each temporary or once-written local (shared: do not mutate)."""
+    return {v: irs[0] for v, irs in all_definitions(function).items() if len(irs) == 1}
 
 
 _FOLD = {
@@ -1066,14 +1073,16 @@ def is_storage_pointer(value) -> bool:
     return isinstance(value, LocalVariable) and value.is_storage
 
 
-def write_targets(lvalue, depth: int = 0, handed=None) -> set | None:
+def write_targets(lvalue, depth: int = 0, *, handed=None) -> set | None:
     """The state variables a write to `lvalue` may land in: its origin, or what a local `storage`
     pointer was bound to in its function (through other pointers too). Empty for a value local or a
     memory/calldata struct; None when it cannot be told: a pointer handed in as a parameter or
     returned, a storage reference a call gave back (`_entry(a).since = v`), or a pointer set to a
     constant slot in assembly. Empty for a reference to no variable at all (`type(I).interfaceId`, a
-    selector): naming a constant stores nothing. `handed(parameter)`, where given, says where a
-    storage parameter points in the run being judged (`runs.pointer_bindings`)."""
+    selector): naming a constant stores nothing. A storage parameter is unknown too, unless
+    `handed(parameter)` says where the calls of the run being judged point it
+    (`runs.pointer_bindings`); a pointer bound otherwise than by copying a storage reference (a
+    tuple unpacked, a slot number in assembly) is unknown either way."""
     target = origin(lvalue)
     if isinstance(target, StateVariable):
         return {target}
@@ -1099,7 +1108,7 @@ def write_targets(lvalue, depth: int = 0, handed=None) -> set | None:
             # assembly (`$.slot := SLOT`, `r.slot := s`): unknown
             if not isinstance(ir, Assignment) or ir.rvalue is target or not _storage_reference(ir.rvalue):
                 return None
-            bound = write_targets(ir.rvalue, depth + 1, handed)
+            bound = write_targets(ir.rvalue, depth + 1, handed=handed)
             if bound is None:
                 return None
             roots |= bound
