@@ -224,8 +224,10 @@ def _passed(caller, call, roles: Roles) -> Roles:
     from ..detectors.ir import dependencies, is_storage_pointer
 
     deps = dependencies(caller)
-    to_caller, to_stored, to_chosen = set(), set(), set()
+    to_caller, to_stored, to_chosen, places = set(), set(), set(), []
     for param, arg in zip(call.function.parameters, call.arguments, strict=False):
+        if is_storage_pointer(param) and (place := _place(caller, arg, roles)) is not None:
+            places.append((param, place))
         roots = deps.roots(arg) | {arg}
         if isinstance(arg, StateVariable):  # `onlyBy(owner)`: the stored value when the check runs
             to_stored.add(param)
@@ -236,9 +238,7 @@ def _passed(caller, call, roles: Roles) -> Roles:
         elif roots & roles.held or any(isinstance(r, StateVariable) or r == SolidityVariable("this") for r in roots):
             to_stored.add(param)
     outer = roles.caller - set(caller.parameters)  # msg.sender stays the caller in every callee
-    places = tuple((param, place) for param, arg in zip(call.function.parameters, call.arguments, strict=False)
-                   if is_storage_pointer(param) and (place := _place(caller, arg, roles)) is not None)
-    return Roles(frozenset(to_caller) | outer, frozenset(to_stored), frozenset(to_chosen), roles.home, places)
+    return Roles(frozenset(to_caller) | outer, frozenset(to_stored), frozenset(to_chosen), roles.home, tuple(places))
 
 
 def _rebound(function, pointer) -> bool:
@@ -246,6 +246,13 @@ def _rebound(function, pointer) -> bool:
     from ..detectors.ir import all_definitions
 
     return bool(all_definitions(function).get(pointer))
+
+
+def _handed_place(function, pointer, roles: Roles):
+    """The place `roles` says the storage parameter `pointer` points into, unless `function` points
+    it elsewhere; None otherwise."""
+    place = dict(roles.places).get(pointer)
+    return place if place is not None and not _rebound(function, pointer) else None
 
 
 def _place(function, reference, roles: Roles):
@@ -256,10 +263,10 @@ def _place(function, reference, roles: Roles):
     from ..detectors.ir import origin, write_targets
     from .once import field_of
 
+    handed_in = _handed_place(function, origin(reference), roles)
+    if handed_in is not None:
+        return handed_in
     places = dict(roles.places)
-    root = origin(reference)
-    if root in places and not _rebound(function, root):
-        return places[root]
 
     def handed(parameter):  # a field at a constant slot is not a state variable: unknown here
         return {places[parameter]} if isinstance(places.get(parameter), StateVariable) else None
@@ -344,6 +351,10 @@ class _Values:
     def _from_caller(self, value) -> bool:
         return value in self.roles.caller or bool(self.deps.roots(value) & self.roles.caller)
 
+    def _gated(self, mapping) -> bool:
+        """Only privileged writers (or this very check, for a self-governed set) add to `mapping`."""
+        return mapping in self.assumed or _entries_gated(mapping, self.roles.home, self.assumed)
+
     def _is_caller(self, value) -> bool:
         """The caller's address itself, not one looked up or computed from it (`_steered`)."""
         return self._from_caller(value) and not _steered(self.function, value)
@@ -410,15 +421,14 @@ class _Values:
         if isinstance(ir, Member) and polarity and str(ir.lvalue.type) == "bool":
             # a flag in the caller's entry (`seats[msg.sender].active`) is set only where the entry is
             mapping = self._caller_entry(value)
-            return mapping is not None and (mapping in self.assumed
-                                            or _entries_gated(mapping, self.roles.home, self.assumed))
+            return mapping is not None and self._gated(mapping)
         if isinstance(ir, Index):
             mapping = self._mapping(ir)
             # the caller may pick the outer key (`_roles[role].members[msg.sender]`): what counts is
             # whether anyone can make themselves an entry (`approved[from][msg.sender]` they can)
             return (polarity and str(ir.lvalue.type) == "bool" and self._is_caller(ir.variable_right)
                     and mapping is not None and (isinstance(mapping, StateVariable) or self.roles.home is not None)
-                    and (mapping in self.assumed or _entries_gated(mapping, self.roles.home, self.assumed)))
+                    and self._gated(mapping))
         if isinstance(ir, HighLevelCall) and not isinstance(ir, LibraryCall):
             # a stored access policy asked about the caller (a query, not `mint`)
             queried = getattr(ir.function, "view", False) or getattr(ir.function, "pure", False)
@@ -480,9 +490,9 @@ class _Values:
         from .once import field_of
 
         mapping = origin(index.variable_left)
-        places = dict(self.roles.places)
-        if mapping in places and not _rebound(self.function, mapping):
-            return places[mapping]
+        handed_in = _handed_place(self.function, mapping, self.roles)
+        if handed_in is not None:
+            return handed_in
         if isinstance(mapping, StateVariable):
             return mapping
         return field_of(self.function, index.variable_left)
@@ -519,7 +529,7 @@ class _Values:
             if not polarity:
                 op = _NEGATED[op]
             needs_entry = {">": c >= 0, ">=": c >= 1, "!=": c == 0, "==": c != 0}.get(op, False)
-            return needs_entry and (mapping in self.assumed or _entries_gated(mapping, self.roles.home, self.assumed))
+            return needs_entry and self._gated(mapping)
         return False
 
     def _is_this(self, value) -> bool:

@@ -45,23 +45,34 @@ def pointer_bindings(function) -> Handed:
     """Where the storage parameters of the functions `function` runs may point in that run (see
     `Handed`): `_roleMembers[role].add(a)` hands `EnumerableSet.add` a pointer into `_roleMembers`,
     and `add` hands it on to `_add`."""
-    from slither.slithir.operations import InternalCall, InternalDynamicCall, LibraryCall
+    from slither.slithir.operations import InternalDynamicCall
 
     from ..detectors.ir import is_storage_pointer
 
     given: dict = {}
     for fn in executed(function, modifiers=True):
-        for node in fn.nodes:
-            for ir in node.irs:
-                if isinstance(ir, InternalDynamicCall):  # the callee may be any function of that type
-                    return Handed(function, None)
-                callee = getattr(ir, "function", None)
-                if isinstance(ir, (InternalCall, LibraryCall)) and hasattr(callee, "nodes") \
-                        and len(callee.parameters) == len(ir.arguments):
-                    for parameter, argument in zip(callee.parameters, ir.arguments, strict=True):
+        if any(isinstance(ir, InternalDynamicCall) for node in fn.nodes for ir in node.irs):
+            return Handed(function, None)  # the callee may be any function of that type
+        for callee, calls in call_sites_of(fn).items():
+            for call in calls:
+                if hasattr(callee, "nodes") and len(callee.parameters) == len(call.arguments):
+                    for parameter, argument in zip(callee.parameters, call.arguments, strict=True):
                         if is_storage_pointer(parameter):
                             given.setdefault(parameter, []).append((fn, argument))
     return Handed(function, given)
+
+
+@run_cache(maxsize=4096)
+def call_sites_of(caller) -> dict:
+    """Callee -> [call IR] for `caller`'s own internal and library calls."""
+    from slither.slithir.operations import InternalCall, LibraryCall
+
+    sites: dict = {}
+    for node in caller.nodes:
+        for ir in node.irs:
+            if isinstance(ir, (InternalCall, LibraryCall)):
+                sites.setdefault(ir.function, []).append(ir)
+    return sites
 
 
 class Handed:

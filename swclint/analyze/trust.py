@@ -18,7 +18,7 @@ from typing import Any
 from .access import only_privileged_reach, privileged
 from .once import runs_once
 from .run_cache import run_cache
-from .runs import by_reference, executed, writes
+from .runs import by_reference, call_sites_of, executed, writes
 
 
 def irs_reached(function, *, modifiers: bool = False) -> Iterator[tuple[Any, Any]]:
@@ -205,7 +205,7 @@ def _call_sites(reach: tuple) -> dict:
     """Callee -> [(caller, call IR)] for the internal and library calls made within `reach`."""
     sites: dict = {}
     for caller in reach[1]:
-        for callee, calls in _call_sites_of(caller).items():
+        for callee, calls in call_sites_of(caller).items():
             sites.setdefault(callee, []).extend((caller, ir) for ir in calls)
     return sites
 
@@ -221,20 +221,7 @@ def _handed_on(caller, site, value) -> bool:
                   if isinstance(r, LocalVariable) and by_reference(r.type)}
     return bool(built_from) and any(
         ir is not site and built_from & set(flat_reads(ir))
-        for calls in _call_sites_of(caller).values() for ir in calls)
-
-
-@run_cache(maxsize=4096)
-def _call_sites_of(caller) -> dict:
-    """Callee -> [call IR] for `caller`'s own internal and library calls."""
-    from slither.slithir.operations import InternalCall, LibraryCall
-
-    sites: dict = {}
-    for node in caller.nodes:
-        for ir in node.irs:
-            if isinstance(ir, (InternalCall, LibraryCall)):
-                sites.setdefault(ir.function, []).append(ir)
-    return sites
+        for calls in call_sites_of(caller).values() for ir in calls)
 
 
 def _trusted_state(variable, seen: set, checked: set, keys: bool = False) -> bool:
