@@ -29,7 +29,9 @@ UNITS = {
     ("initializers_delegate.sol", "0.8.26"): ["Delegates.setup_again"],
     ("initializers_05.sol", "0.5.17"): ["TextAssembly.setup_once", "TextOverwrite.setup_again"],
     ("initializers_04_pointer.sol", "0.4.26"): ["Uninitialised.setup_again"],
-    ("initializers_05_lengths.sol", "0.5.17"): ["Lengths.setup_again"],
+    ("initializers_05_lengths.sol", "0.5.17"): ["Lengths.setup_again", "Beside.setup_once",
+                                               "Derived.configure_again", "UsesShrink.setup_again",
+                                               "IgnoresShrink.setup_once"],
 }
 CASES = [(unit, name) for unit, names in UNITS.items() for name in names]
 

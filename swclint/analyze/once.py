@@ -284,13 +284,14 @@ def _slots_safe(contract) -> bool:
     from slither.core.cfg.node import NodeType
     from slither.slithir.operations import LowLevelCall
 
-    from ..detectors.ir import SSTORE, _lengths_set, assembly_text, solc_at_least
+    from ..detectors.ir import SSTORE, assembly_text, lengths_set_on, solc_at_least
+    from .runs import run_on_storage
 
     unit = contract.compilation_unit
-    if not solc_at_least(unit, (0, 6)) and _lengths_set(unit) != frozenset():
+    if not solc_at_least(unit, (0, 6)) and lengths_set_on(contract) != frozenset():
         return False
     old = not solc_at_least(unit, (0, 5))
-    for function in _reachable(contract):
+    for function in run_on_storage(contract):
         for node in function.nodes:
             if node.type == NodeType.ASSEMBLY:
                 text = assembly_text(node)
@@ -305,23 +306,6 @@ def _slots_safe(contract) -> bool:
                        for v in {*function.local_variables, *function.returns}):
             return False
     return True
-
-
-def _reachable(contract) -> set:
-    """The functions and modifiers that run on the contract's storage: its entry points,
-    constructors and state initialisers, and what they call, libraries included (other contracts
-    of the unit keep their own storage; a library's unused helpers run nowhere)."""
-    from slither.slithir.operations import InternalDynamicCall
-
-    from .runs import executed
-
-    found = {fn for f in contract.functions if f.visibility in ("public", "external") or f.is_constructor
-             or f.is_constructor_variables or f.is_fallback or f.is_receive
-             for fn in executed(f, True)}
-    if any(isinstance(ir, InternalDynamicCall) for fn in found for node in fn.nodes for ir in node.irs):
-        # a call through a function pointer may run any function the contract has
-        found |= set(contract.functions_and_modifiers) | set(contract.compilation_unit.functions_top_level)
-    return found
 
 
 def _far_slot(function, name: str) -> bool:

@@ -40,6 +40,22 @@ def executed(function, modifiers: bool = False) -> tuple:
     return tuple(found)
 
 
+@run_cache(maxsize=1024)
+def run_on_storage(contract) -> frozenset:
+    """The functions and modifiers that run on the contract's storage: its entry points,
+    constructors and state initialisers, and what they call, libraries included (other contracts
+    of the unit keep their own storage; a library's unused helpers run nowhere)."""
+    from slither.slithir.operations import InternalDynamicCall
+
+    found = {fn for f in contract.functions if f.visibility in ("public", "external") or f.is_constructor
+             or f.is_constructor_variables or f.is_fallback or f.is_receive
+             for fn in executed(f, True)}
+    if any(isinstance(ir, InternalDynamicCall) for fn in found for node in fn.nodes for ir in node.irs):
+        # a call through a function pointer may run any function the contract has
+        found |= set(contract.functions_and_modifiers) | set(contract.compilation_unit.functions_top_level)
+    return frozenset(found)
+
+
 @run_cache(maxsize=4096)
 def pointer_bindings(function) -> Handed:
     """Where the storage parameters of the functions `function` runs may point in that run (see

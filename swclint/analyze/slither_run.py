@@ -257,6 +257,42 @@ def _doomed_spans(slither) -> dict[str, list[tuple[int, int]]]:
     return found
 
 
+def _idle_shadowing_spans(slither) -> dict[str, list[tuple[int, int]]]:
+    """Per file, the declarations of state variables that shadow only variables as idle as
+    themselves (the storage gaps upgradeable contracts reserve): not public, read or written by no
+    function, modifier or initialiser of the unit, and named in none of its inline assembly
+    (`x_slot`). Shadowing harms where code of one contract reads a copy that code of another
+    writes; where no code touches any copy, it only reserves slots."""
+    from slither.core.cfg.node import NodeType
+
+    from ..detectors.ir import assembly_text
+
+    touched: set = set()
+    assembly: list[str | None] = []
+    for contract in slither.contracts:
+        for function in contract.functions_and_modifiers_declared:
+            touched.update(function.state_variables_read, function.state_variables_written)
+            assembly.extend(assembly_text(n) for n in function.nodes if n.type == NodeType.ASSEMBLY)
+    if None in assembly:
+        return {}  # assembly it cannot read may name any variable
+    text = "\n".join(assembly)
+
+    def idle(variable) -> bool:
+        return (variable.visibility != "public" and variable not in touched
+                and re.search(rf"(?<![\w$]){re.escape(variable.name)}(?:_slot|_offset)?(?![\w$])", text) is None)
+
+    found: dict[str, list[tuple[int, int]]] = {}
+    for contract in slither.contracts:
+        fathers = [v for father in contract.inheritance for v in father.state_variables_declared]
+        for variable in contract.state_variables_declared:
+            group = [variable, *(v for v in fathers if v.name == variable.name)]
+            mapping = variable.source_mapping
+            if len(group) > 1 and mapping is not None and mapping.length and all(map(idle, group)):
+                found.setdefault(mapping.filename.absolute, []).append(
+                    (mapping.start, mapping.start + mapping.length))
+    return found
+
+
 # the library call Slither's arbitrary-send-erc20 checks at each call site
 _SAFE_TRANSFER_FROM = "safeTransferFrom(address,address,address,uint256)"
 
@@ -364,6 +400,8 @@ _SPAN_FILTERS: tuple[tuple[Callable[[str], bool], Callable[[Any], dict]], ...] =
     # a library's `safeTransferFrom(token, from, to, value)`: Slither judges `from` at its call sites
     (lambda check: check.startswith("arbitrary-send-erc20"),
      lambda slither: _spans(slither, _checked_at_call_site)),
+    # shadowing among copies no code touches (storage gaps) makes no code read the wrong copy
+    (lambda check: check == "shadowing-state", _idle_shadowing_spans),
 )
 
 

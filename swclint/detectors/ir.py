@@ -16,6 +16,7 @@ from slither.core.cfg.scope import Scope
 from slither.core.declarations import (
     Contract,
     Function,
+    FunctionContract,
     Modifier,
     SolidityFunction,
     SolidityVariable,
@@ -290,31 +291,60 @@ def _any_entry(ir: Operation, function: Function) -> bool:
     writes any storage slot, every other mapping's and array's entries included."""
     if not isinstance(ir, Index) or not isinstance(getattr(ir.variable_left, "type", None), (MappingType, ArrayType)):
         return False
-    unit = function.compilation_unit
-    return solc_at_least(unit, (0, 6)) or _lengths_set(unit) == frozenset()
+    return solc_at_least(function.compilation_unit, (0, 6)) or _lengths_set_under(function) == frozenset()
 
 
-@run_cache(maxsize=64)
-def _lengths_set(unit) -> frozenset | None:
-    """The state arrays some function of the unit sets the length of (`a.length = n`, `a.length--`),
-    growing it by one aside (`push`, `a.length++`, which Slither writes as `length = length + 1`);
-    None when one is set through a pointer whose target cannot be told, or assembly may store anywhere."""
+@run_cache(maxsize=4096)
+def _lengths_set_by(function) -> frozenset | None:
+    """The state arrays `function` itself sets the length of (`a.length = n`, `a.length--`), growing
+    it by one aside (`push`, `a.length++`, which Slither writes as `length = length + 1`); None when
+    one is set through a pointer whose target cannot be told, or its assembly may store anywhere."""
+    if assembly_uses(function, SSTORE):
+        return None
+    irs = [ir for node in function.nodes for ir in node.irs]
+    refs = {ir.lvalue: ir.value for ir in irs if isinstance(ir, Length)}
+    copies = {ir.lvalue: ir.rvalue for ir in irs if isinstance(ir, Assignment) and ir.rvalue in refs}
+    sums = {ir.lvalue: ir for ir in irs if isinstance(ir, Binary) and ir.type == BinaryType.ADDITION}
     found: set = set()
-    for contract in unit.contracts:
-        for function in contract.functions_and_modifiers_declared:
-            if assembly_uses(function, SSTORE):
+    for ir in irs:
+        if (isinstance(ir, OperationWithLValue) and not isinstance(ir, Length) and ir.lvalue in refs
+                and not _grows_by_one(ir, copies, sums)):
+            targets = write_targets(refs[ir.lvalue])
+            if targets is None:
                 return None
-            irs = [ir for node in function.nodes for ir in node.irs]
-            refs = {ir.lvalue: ir.value for ir in irs if isinstance(ir, Length)}
-            copies = {ir.lvalue: ir.rvalue for ir in irs if isinstance(ir, Assignment) and ir.rvalue in refs}
-            sums = {ir.lvalue: ir for ir in irs if isinstance(ir, Binary) and ir.type == BinaryType.ADDITION}
-            for ir in irs:
-                if (isinstance(ir, OperationWithLValue) and not isinstance(ir, Length) and ir.lvalue in refs
-                        and not _grows_by_one(ir, copies, sums)):
-                    targets = write_targets(refs[ir.lvalue])
-                    if targets is None:
-                        return None
-                    found |= targets
+            found |= targets
+    return frozenset(found)
+
+
+@run_cache(maxsize=1024)
+def lengths_set_on(contract) -> frozenset | None:
+    """The state arrays whose length some code running on `contract`'s storage sets
+    (`runs.run_on_storage`); None when one is set where it cannot be told. Code of other contracts
+    compiled beside it is not asked: it runs on storage of its own."""
+    from ..analyze.runs import run_on_storage
+
+    found: set = set()
+    for function in run_on_storage(contract):
+        lengths = _lengths_set_by(function)
+        if lengths is None:
+            return None
+        found |= lengths
+    return frozenset(found)
+
+
+@run_cache(maxsize=4096)
+def _lengths_set_under(function: Function) -> frozenset | None:
+    """`lengths_set_on` every contract whose storage `function` may run on: its own contract and the
+    contracts deriving from it, or any contract of the unit for a library's or a free function."""
+    home = function.contract if isinstance(function, FunctionContract) else None
+    unit = function.compilation_unit
+    hosts = [c for c in unit.contracts if home is None or home.is_library or c is home or home in c.inheritance]
+    found: set = set()
+    for contract in hosts:
+        lengths = lengths_set_on(contract)
+        if lengths is None:
+            return None
+        found |= lengths
     return frozenset(found)
 
 
