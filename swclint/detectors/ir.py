@@ -594,6 +594,8 @@ def _initial_literal(variable: StateVariable):
 
 
 def _never_written(variable: StateVariable, *, skip_constructors: bool = False) -> bool:
+    from ..analyze.once import runs_once
+
     contract = variable.contract
     for candidate in contract.compilation_unit.contracts:
         if variable.contract not in candidate.inheritance + [candidate]:
@@ -601,8 +603,11 @@ def _never_written(variable: StateVariable, *, skip_constructors: bool = False) 
         for function in candidate.functions_and_modifiers:
             if function.is_constructor_variables or (skip_constructors and function.is_constructor):
                 continue
-            if variable in function.state_variables_written:
-                return False
+            if variable not in function.state_variables_written:
+                continue
+            if skip_constructors and not isinstance(function, Modifier) and runs_once(function):
+                continue  # an initializer that completes once is deployment, as a constructor is
+            return False
     return True
 
 
@@ -838,7 +843,8 @@ def _end_if(if_node: Node) -> Node | None:
 
 
 def written_after_deploy(variable: StateVariable) -> bool:
-    """Some non-constructor function can change the variable."""
+    """Some function other than a constructor or an initializer that runs once
+    (`analyze.once.runs_once`) can change the variable."""
     return not _never_written(variable, skip_constructors=True)
 
 
