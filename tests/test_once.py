@@ -23,6 +23,8 @@ UNITS = {
         "Misreadings.raised_again", "Misreadings.helperReturns_again", "Misreadings.onePath_again",
         "Misreadings.reassigned_again", "Misreadings.narrowed_again", "SlotAliases.setup_again",
         "SlotAliases.next_again", "NamespacedRoles.setup_once",
+        "Staged.start_once", "Staged.finish_once", "StagedOpen.finish_again", "StagedOpen.level_again",
+        "StagedOpen.count_again",
     ],
     ("initializers_sstore.sol", "0.8.26"): ["RawStore.setup_again"],
     ("initializers_slot.sol", "0.8.26"): ["SlotZero.setup_again"],

@@ -18,8 +18,10 @@ storage pointer or a settable array length in old code). While the check is read
 A latch is a state variable, or a field of a struct kept at a fixed slot (ERC-7201 namespaced
 storage, OpenZeppelin 5's `InitializableStorage`, reached through a getter that sets `$.slot` to a
 constant). Besides the latch's test, the function's checks may read only its arguments, the caller,
-constants and such flags: one that also waits for a time, a balance or other state is a finalizer
-that an outsider may be the first to call.
+constants, such flags and state of a value type that only deployment writes (constructors and
+initializers that complete once: a derived initializer asserting that its base's ran). One that
+also waits for a time, a balance or other state is a finalizer that an outsider may be the first
+to call.
 
 Assumed, as for a constructor: the deployer runs the initializer before anyone else can call the
 contract (in the deployment transaction, as proxies are deployed), so what happens before the
@@ -34,7 +36,7 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from .run_cache import run_cache
+from .run_cache import recursive_run_cache, run_cache
 
 _DEPTH = 4  # helper calls followed while a check's value is worked out (`_isConstructor` -> `isContract`)
 _CODE = object()  # the size of this contract's code: positive once it is deployed
@@ -57,7 +59,7 @@ class Field(NamedTuple):
     member: str
 
 
-@run_cache(maxsize=4096)
+@recursive_run_cache(default=False)  # a check may read state only other initializers write
 def runs_once(function) -> bool:
     """No call of `function` completes once one has (see the module docstring)."""
     if not _slots_safe(function.contract) or not all(_runs_body(m) for m, _ in _bodies(function)[1:]):
@@ -196,27 +198,71 @@ def _next(node, values: _Eval) -> list:
 
 def _can_run_at_deployment(function, latch, flags: _Flags) -> bool:
     """Besides the latch, every check of the function and its modifiers reads only its arguments,
-    the caller, constants and flags that initialization raises: the deployer can call it at once.
-    The helpers it calls are not asked: their checks guard their own work (`Address.functionCall`'s
-    balance test, `safeApprove`'s allowance test), not whether initialization may start."""
-    return not any(_waits(fn, latch, frozenset()) for fn in (function, *function.modifiers))
+    the caller, constants, flags that initialization raises and state that only deployment writes
+    (`_settled`: OpenZeppelin 2.x's `assert(Crowdsale._hasBeenInitialized())` in a derived
+    crowdsale's initializer): the deployer can call it at once, and nothing anyone does later
+    makes it pass. The helpers it calls are not asked: their checks guard their own work
+    (`Address.functionCall`'s balance test, `safeApprove`'s allowance test), not whether
+    initialization may start."""
+    for fn in (function, *function.modifiers):
+        waited = _waited_on(fn, latch, frozenset())
+        if waited is None or not all(_settled(place) for place in waited):
+            return False
+    return True
+
+
+def _settled(place) -> bool:
+    """A state variable of a value type (no pointer reaches it) that only deployment writes: every
+    entry point whose run writes it, in each contract that holds it, is a constructor or an
+    initializer that completes only once."""
+    from slither.core.declarations import Contract, Enum
+    from slither.core.solidity_types import ElementaryType, UserDefinedType
+    from slither.core.variables.state_variable import StateVariable
+    from slither.slithir.operations import InternalDynamicCall
+
+    from .runs import executed, run_on_storage
+
+    kind = getattr(place, "type", None)
+    if not isinstance(place, StateVariable) or not (
+            isinstance(kind, ElementaryType) and str(kind) not in ("string", "bytes")
+            or isinstance(kind, UserDefinedType) and isinstance(kind.type, (Contract, Enum))):
+        return False
+    heirs = [c for c in place.contract.compilation_unit.contracts if place.contract in [c, *c.inheritance]]
+    for contract in heirs:
+        if any(isinstance(ir, InternalDynamicCall) for fn in run_on_storage(contract) for node in fn.nodes
+               for ir in node.irs):
+            return False  # a call through a function pointer may run any writer
+        for entry in contract.functions:
+            if not (entry.visibility in ("public", "external") or entry.is_constructor or entry.is_fallback
+                    or entry.is_receive) or entry.is_constructor or entry.is_constructor_variables:
+                continue
+            if any(place in fn.state_variables_written for fn in executed(entry, True)) and not runs_once(entry):
+                return False
+    return True
 
 
 _CHAIN_READS = ("balance(", "selfbalance(", "timestamp(", "number(", "coinbase(", "difficulty(", "prevrandao(",
                 "gaslimit(", "blockhash(", "gasleft(")  # and Yul's builtins
 
 
-@run_cache(maxsize=4096)
 def _waits(fn, latch, assumed: frozenset) -> bool:
     """A check in `fn` (a require/assert, or an `if` with a throwing branch) reads the chain (a
     time, a block, a balance), a call's answer, or stored state other than the latch and the flags
     initialization raises (those in `assumed` are taken as such: a raiser may test its own flag)."""
+    return _waited_on(fn, latch, assumed) != frozenset()
+
+
+@run_cache(maxsize=4096)
+def _waited_on(fn, latch, assumed: frozenset) -> frozenset | None:
+    """The stored places `_waits` finds the checks of `fn` reading; None where one reads the chain
+    or a call's answer."""
     from slither.core.variables.state_variable import StateVariable
     from slither.slithir.operations import Condition, HighLevelCall, LibraryCall, LowLevelCall, SolidityCall
 
     from ..detectors.ir import BLOCK_VALUES, EXTERNAL_RESULT, asserted_value, branch_ends, dependencies
 
     deps, places = dependencies(fn), _places(fn)
+    found: set = set()
     for node in fn.nodes:
         tested = [v for ir in node.irs for v in [asserted_value(ir)] if v is not None]
         tested += [ir.value for ir in node.irs if isinstance(ir, Condition) and any(
@@ -231,20 +277,20 @@ def _waits(fn, latch, assumed: frozenset) -> bool:
                 seen.add(v)
                 for root in deps.roots(v) | {v}:
                     if root in BLOCK_VALUES or root is EXTERNAL_RESULT:
-                        return True
+                        return None
                     place = places.location(root)
                     if place is None or place == latch:
                         continue
                     if (isinstance(place, StateVariable) and (place.is_constant or getattr(place, "is_immutable", False))
                             or _raised_with(place, latch, assumed)):
                         continue
-                    return True
+                    found.add(place)
                 for ir in places.producers.get(v, []):
                     if (isinstance(ir, (HighLevelCall, LowLevelCall)) and not isinstance(ir, LibraryCall)) or (
                             isinstance(ir, SolidityCall) and ir.function.name.startswith(_CHAIN_READS)):
-                        return True
+                        return None
                     stack.extend(getattr(ir, "read", ()))
-    return False
+    return frozenset(found)
 
 
 @run_cache(maxsize=1024)
