@@ -3,7 +3,9 @@
 Before solc 0.5 a constructor could be a function named exactly like its contract. A function whose
 name is the contract's name in another case or with a slip of a letter or two, or the word
 `constructor` itself, was meant to run once at deployment; as a plain public function anyone can run
-it again later, typically to make themselves owner.
+it again later, typically to make themselves owner. One that declares return values (no constructor
+can) or admits only some callers (a constructor's caller check would have failed at deployment) was
+never meant as one.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from slither.core.declarations import Contract, Function
 from slither.detectors.abstract_detector import DetectorClassification
 
+from swclint.analyze.access import privileged
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.visibility import before_05
 
@@ -45,9 +48,9 @@ class IncorrectConstructorName(SWCDetector):
         for contract in self.concrete_contracts():
             for function in contract.functions_declared:
                 if (function.is_constructor or function.visibility not in ("public", "external")
-                        or not function.state_variables_written or not before_05(function)):
+                        or not function.state_variables_written or not before_05(function) or function.returns):
                     continue
-                if looks_like_constructor(function, contract):
+                if looks_like_constructor(function, contract) and not privileged(function):
                     results.append(self.function_result(
                         function, f"looks like the constructor of {contract.name} but is a public function "
                                   "anyone can call again"))
