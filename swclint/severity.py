@@ -55,6 +55,7 @@ VALUE, CALLERS, INPUT, CALLEE, BLOCKING, RECORDS, RECIPIENT, ACTS = (
 # Which missing facts lower each class by one step. Value-loss classes need value moved and an
 # outside caller; arithmetic also needs a caller-chosen operand; DoS and ordering need outside callers.
 RULE_POLICY: dict[str, tuple[str, ...]] = {
+    "SWC-100": (CALLERS,),  # a default-public function whose own check admits only privileged callers
     "SWC-101": (VALUE, CALLERS, INPUT),  # overflow that moves no balance, or only the owner can trigger
     "SWC-104": (VALUE, CALLERS),  # an unchecked call that moves nothing loses nothing
     "SWC-105": (VALUE,),  # unprotected withdrawal: loss needs value moved (callers is the weakness)

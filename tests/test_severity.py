@@ -118,3 +118,17 @@ def test_payouts_a_caller_cannot_redirect_are_information(name):
     lines = fixture.read_text().splitlines()
     want = {n: m.group(1) for n, text in enumerate(lines, 1) if (m := re.search(r"// expect: (\w+)", text))}
     assert got == want
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("node") is None, reason="solc-js needs node")
+def test_default_visibility_behind_a_caller_check_is_lowered():
+    """Real solc 0.4 + our SWC-100 check: a default-public setter anyone can call against one whose
+    own check admits only the owner."""
+    fixture = Path(__file__).parent / "fixtures" / "detectors" / "shapes" / "default_visibility.sol"
+    proc = run_cli("--no-llm", "--no-cache", "--format", "json", "--fail-on", "none", fixture.name, cwd=fixture.parent)
+    assert proc.returncode == 0, proc.stderr
+    got = {f["function"]: f for f in json.loads(proc.stdout)["findings"] if f["swc_id"] == "SWC-100"}
+    assert got["setOwner"]["severity"] == "medium" and "anyone can call it" in got["setOwner"]["message"]
+    assert got["setCap"]["severity"] == "low" and "only privileged callers reach it" in got["setCap"]["message"]
+    assert "anyone can call it" not in got["setCap"]["message"]

@@ -12,6 +12,7 @@ import re
 from slither.core.declarations import Function
 from slither.detectors.abstract_detector import DetectorClassification
 
+from swclint.analyze.access import privileged
 from swclint.analyze.patterns import strip_comments
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import solc_before
@@ -49,7 +50,9 @@ class FunctionDefaultVisibility(SWCDetector):
                     continue
                 if function.visibility in ("public", "external") and before_05(function) \
                         and not _VISIBILITY.search(_header(function)):
-                    results.append(self.function_result(function, "has no visibility keyword, so anyone can call it"))
+                    results.append(self.function_result(function, "has no visibility keyword, so " + (
+                        "it is public (its own checks decide who may call it)" if privileged(function)
+                        else "anyone can call it")))
         return results
 
 
