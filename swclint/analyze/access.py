@@ -56,25 +56,16 @@ def entry_points(function) -> list:
 
 @run_cache(maxsize=4096)
 def anyone_reaches(function) -> bool:
-    """Anyone can run it: an entry point that is not privileged (nor deployment: a constructor, or an
-    initializer that completes only once, `once.runs_once`) runs it."""
-    return any(not _deploys(f) and not privileged(f) for f in entry_points(function))
+    """Anyone can run it: an entry point that is not privileged (nor a constructor) runs it."""
+    return any(not f.is_constructor and not privileged(f) for f in entry_points(function))
 
 
 @run_cache(maxsize=4096)
 def only_privileged_reach(function) -> bool:
-    """Some entry point runs it and each is privileged or deployment. An internal function nothing
+    """Some entry point runs it and each is privileged or a constructor. An internal function nothing
     in its contract calls (a library's, a base contract's helper) is not: its callers are unknown."""
     entries = entry_points(function)
-    return bool(entries) and all(_deploys(f) or privileged(f) for f in entries)
-
-
-def _deploys(entry) -> bool:
-    """A constructor, or an initializer that completes only once (`once.runs_once`): what it does
-    is the deployment's."""
-    from .once import runs_once
-
-    return entry.is_constructor or runs_once(entry)
+    return bool(entries) and all(f.is_constructor or privileged(f) for f in entries)
 
 
 @run_cache(maxsize=8192)
