@@ -25,6 +25,7 @@ UNITS = {
         "SlotAliases.next_again", "NamespacedRoles.setup_once",
         "Staged.start_once", "Staged.finish_once", "StagedOpen.finish_again", "StagedOpen.level_again",
         "StagedOpen.count_again",
+        "OneShots.sweep_again", "OneShots.fire_again", "OneShots.claimAll_again", "OneShots.grant_again",
     ],
     ("initializers_sstore.sol", "0.8.26"): ["RawStore.setup_again"],
     ("initializers_slot.sol", "0.8.26"): ["SlotZero.setup_again"],

@@ -23,6 +23,9 @@ initializers that complete once: a derived initializer asserting that its base's
 also waits for a time, a balance or other state is a finalizer that an outsider may be the first
 to call.
 
+A function whose run pays out ether or tokens, or destroys the contract, is an action and never
+counts, however it is latched: a first-come `sweep(to)` is no initializer.
+
 Assumed, as for a constructor: the deployer runs the initializer before anyone else can call the
 contract (in the deployment transaction, as proxies are deployed), so what happens before the
 first initialization is deployment. Not modelled: an upgrade of the proxy to other code, or a
@@ -61,7 +64,10 @@ class Field(NamedTuple):
 
 @recursive_run_cache(default=False)  # a check may read state only other initializers write
 def runs_once(function) -> bool:
-    """No call of `function` completes once one has (see the module docstring)."""
+    """No call of `function` completes once one has, and it is an initializer, not a one-shot
+    action (see the module docstring)."""
+    if _pays_out(function):
+        return False
     if not _slots_safe(function.contract) or not all(_runs_body(m) for m, _ in _bodies(function)[1:]):
         return False
     for body, bound in _bodies(function):
@@ -72,6 +78,32 @@ def runs_once(function) -> bool:
             flags = _Flags(latch, values)
             if _sets_on_every_run(body, latch, bound, flags) and flags.gates(body, bound):
                 return _can_run_at_deployment(function, latch, flags)
+    return False
+
+
+_PAYOUTS = frozenset({"transfer", "transferfrom", "safetransfer", "safetransferfrom", "send"})
+
+
+@run_cache(maxsize=4096)
+def _pays_out(function) -> bool:
+    """Its run (helpers and modifiers included) sends ether, calls with value, moves tokens or
+    destroys the contract: a first-come `sweep(to)` or `claim()` behind a latch completes once too,
+    but what it does is no deployer's configuration (and a call before the latch is set could
+    re-enter it)."""
+    from slither.slithir.operations import HighLevelCall, LowLevelCall, Send, SolidityCall, Transfer
+
+    from .runs import executed
+
+    for fn in executed(function, True):
+        for node in fn.nodes:
+            for ir in node.irs:
+                if isinstance(ir, (Send, Transfer)) or (
+                        isinstance(ir, (HighLevelCall, LowLevelCall)) and ir.call_value is not None):
+                    return True
+                if isinstance(ir, HighLevelCall) and str(ir.function_name).lower() in _PAYOUTS:
+                    return True
+                if isinstance(ir, SolidityCall) and ir.function.name.startswith(("selfdestruct", "suicide")):
+                    return True
     return False
 
 

@@ -3,9 +3,9 @@
 Before solc 0.5 a constructor could be a function named exactly like its contract. A function whose
 name is the contract's name in another case or with a slip of a letter or two, or the word
 `constructor` itself, was meant to run once at deployment; as a plain public function anyone can run
-it again later, typically to make themselves owner. One that declares return values (no constructor
-can) or admits only some callers (a constructor's caller check would have failed at deployment) was
-never meant as one.
+it again later, typically to make themselves owner. One that admits only some callers was never
+meant as one: a constructor's caller check would have failed at deployment. Declared return values
+say nothing: the compiler rejects them only on a name it takes for the constructor.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class IncorrectConstructorName(SWCDetector):
         for contract in self.concrete_contracts():
             for function in contract.functions_declared:
                 if (function.is_constructor or function.visibility not in ("public", "external")
-                        or not function.state_variables_written or not before_05(function) or function.returns):
+                        or not function.state_variables_written or not before_05(function)):
                     continue
                 if looks_like_constructor(function, contract) and not privileged(function):
                     results.append(self.function_result(
