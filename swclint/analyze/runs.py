@@ -44,7 +44,8 @@ def executed(function, modifiers: bool = False) -> tuple:
 def run_on_storage(contract) -> frozenset:
     """The functions and modifiers that run on the contract's storage: its entry points,
     constructors and state initialisers, and what they call, libraries included (other contracts
-    of the unit keep their own storage; a library's unused helpers run nowhere)."""
+    of the unit keep their own storage, unless one of these `delegatecall`s into them: callers that
+    care ask; a library's unused helpers run nowhere)."""
     from slither.slithir.operations import InternalDynamicCall
 
     found = {fn for f in contract.functions if f.visibility in ("public", "external") or f.is_constructor

@@ -325,11 +325,24 @@ def lengths_set_on(contract) -> frozenset | None:
 
     found: set = set()
     for function in run_on_storage(contract):
+        if _delegates(function):
+            return None  # code of another contract then runs on this storage
         lengths = _lengths_set_by(function)
         if lengths is None:
             return None
         found |= lengths
     return frozenset(found)
+
+
+_DELEGATE = re.compile(r"\b(?:delegatecall|callcode)\b")
+
+
+def _delegates(function: Function) -> bool:
+    """`function` runs other code on its own storage: `delegatecall` or `callcode`, in Solidity or
+    in inline assembly."""
+    return assembly_uses(function, _DELEGATE) or any(
+        isinstance(ir, LowLevelCall) and str(ir.function_name) in ("delegatecall", "callcode")
+        for node in function.nodes for ir in node.irs)
 
 
 @run_cache(maxsize=4096)
