@@ -50,7 +50,6 @@ _SPAN = 2 ** 16  # slots a struct laid at a constant slot may cover
 _ASSIGNED = r"(?<![\w.]){}\s*:=\s*([^\n;{{}}]+)"
 _SLOT_SET = re.compile(r"([\w$]+)(?:\.slot|_slot)\s*:=\s*([\w$]+)")
 _EXTCODESIZE = re.compile(r"^extcodesize\s*\(\s*(\w+)\s*\)\s*$")
-_DELEGATE = re.compile(r"\b(?:delegatecall|callcode)\s*\(")
 
 
 class Field(NamedTuple):
@@ -360,9 +359,8 @@ def _slots_safe(contract) -> bool:
     0.6 no array length set (an index past it reaches any slot), before 0.5 no storage pointer left
     uninitialised (it points at slot 0)."""
     from slither.core.cfg.node import NodeType
-    from slither.slithir.operations import LowLevelCall
 
-    from ..detectors.ir import SSTORE, assembly_text, lengths_set_on, solc_at_least
+    from ..detectors.ir import SSTORE, assembly_text, delegates, lengths_set_on, solc_at_least
     from .runs import run_on_storage
 
     unit = contract.compilation_unit
@@ -370,15 +368,14 @@ def _slots_safe(contract) -> bool:
         return False
     old = not solc_at_least(unit, (0, 5))
     for function in run_on_storage(contract):
+        if delegates(function):
+            return False
         for node in function.nodes:
             if node.type == NodeType.ASSEMBLY:
                 text = assembly_text(node)
-                if text is None or SSTORE.search(text) or _DELEGATE.search(text):
+                if text is None or SSTORE.search(text):
                     return False
                 if any(not _far_slot(function, value) for _, value in _SLOT_SET.findall(text)):
-                    return False
-            for ir in node.irs:
-                if isinstance(ir, LowLevelCall) and str(ir.function_name) in ("delegatecall", "callcode"):
                     return False
         if old and any(v.is_storage and v.expression is None and v not in function.parameters
                        for v in {*function.local_variables, *function.returns}):

@@ -325,7 +325,7 @@ def lengths_set_on(contract) -> frozenset | None:
 
     found: set = set()
     for function in run_on_storage(contract):
-        if _delegates(function):
+        if delegates(function):
             return None  # code of another contract then runs on this storage
         lengths = _lengths_set_by(function)
         if lengths is None:
@@ -337,7 +337,7 @@ def lengths_set_on(contract) -> frozenset | None:
 _DELEGATE = re.compile(r"\b(?:delegatecall|callcode)\b")
 
 
-def _delegates(function: Function) -> bool:
+def delegates(function: Function) -> bool:
     """`function` runs other code on its own storage: `delegatecall` or `callcode`, in Solidity or
     in inline assembly."""
     return assembly_uses(function, _DELEGATE) or any(
