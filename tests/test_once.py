@@ -26,6 +26,7 @@ UNITS = {
         "Staged.start_once", "Staged.finish_once", "StagedOpen.finish_again", "StagedOpen.level_again",
         "StagedOpen.count_again",
         "OneShots.sweep_again", "OneShots.fire_again", "OneShots.claimAll_again", "OneShots.grant_again",
+        "ThroughLibrary.approve_once", "ThroughLibrary.payOut_again",
     ],
     ("initializers_sstore.sol", "0.8.26"): ["RawStore.setup_again"],
     ("initializers_slot.sol", "0.8.26"): ["SlotZero.setup_again"],

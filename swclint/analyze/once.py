@@ -91,19 +91,39 @@ def _pays_out(function) -> bool:
     re-enter it)."""
     from slither.slithir.operations import HighLevelCall, LowLevelCall, Send, SolidityCall, Transfer
 
-    from .runs import executed
+    from .runs import call_sites_of, executed
 
-    for fn in executed(function, True):
+    run = executed(function, True)
+    passed: dict = {}  # callee -> the argument lists the run's calls hand it
+    for fn in run:
+        for callee, calls in call_sites_of(fn).items():
+            passed.setdefault(callee, []).extend((fn, call.arguments) for call in calls)
+    for fn in run:
         for node in fn.nodes:
             for ir in node.irs:
-                if isinstance(ir, (Send, Transfer)) or (
-                        isinstance(ir, (HighLevelCall, LowLevelCall)) and ir.call_value is not None):
+                if isinstance(ir, (Send, Transfer)) or (isinstance(ir, (HighLevelCall, LowLevelCall))
+                                                        and _sends(fn, ir.call_value, passed, 4)):
                     return True
                 if isinstance(ir, HighLevelCall) and str(ir.function_name).lower() in _PAYOUTS:
                     return True
                 if isinstance(ir, SolidityCall) and ir.function.name.startswith(("selfdestruct", "suicide")):
                     return True
     return False
+
+
+def _sends(fn, value, passed: dict, depth: int) -> bool:
+    """A call's `value` may be non-zero in this run: not a literal zero, nor a parameter every call of
+    the run passes zero (`Address.functionCall` hands `functionCallWithValue` a 0, so a library's
+    `safeApprove` sends nothing)."""
+    from slither.slithir.variables import Constant
+
+    if value is None or (isinstance(value, Constant) and value.value == 0):
+        return False
+    if depth <= 0 or value not in fn.parameters or not passed.get(fn):
+        return True
+    index = fn.parameters.index(value)
+    return any(len(arguments) <= index or _sends(caller, arguments[index], passed, depth - 1)
+               for caller, arguments in passed[fn])
 
 
 def _runs_body(modifier) -> bool:
