@@ -45,8 +45,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .analyze.access import anyone_reaches
-from .analyze.runs import callees
 from .analyze.trust import irs_reached, untrusted_callee, untrusted_recipient
+from .detectors.ir import callees
 from .findings import SEVERITIES, Finding
 
 VALUE, CALLERS, INPUT, CALLEE, BLOCKING, RECORDS, RECIPIENT, ACTS = (

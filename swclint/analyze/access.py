@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..detectors.ir import callees
 from .run_cache import run_cache
-from .runs import DEFAULT, callees, completes_without, returned
+from .runs import DEFAULT, completes_without, returned
 
 _DEPTH = 6  # helper calls followed from one check (`onlyRole` -> `_checkRole` -> `hasRole`)
 

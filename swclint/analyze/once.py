@@ -91,7 +91,8 @@ def _pays_out(function) -> bool:
     re-enter it)."""
     from slither.slithir.operations import HighLevelCall, LowLevelCall, Send, SolidityCall, Transfer
 
-    from .runs import call_sites_of, executed
+    from ..detectors.ir import executed
+    from .runs import call_sites_of
 
     run = executed(function, True)
     passed: dict = {}  # callee -> the argument lists the run's calls hand it
@@ -124,6 +125,18 @@ def _sends(fn, value, passed: dict, depth: int) -> bool:
     index = fn.parameters.index(value)
     return any(len(arguments) <= index or _sends(caller, arguments[index], passed, depth - 1)
                for caller, arguments in passed[fn])
+
+
+def written_after_deploy(variable) -> bool:
+    """Some function other than a constructor or an initializer that runs once can change the
+    variable (what an initializer stores is deployment configuration, as a constructor's is)."""
+    from slither.core.declarations import Modifier
+
+    from ..detectors.ir import variable_writers
+
+    return any(not (writer.is_constructor or writer.is_constructor_variables
+                    or (not isinstance(writer, Modifier) and runs_once(writer)))
+               for writer in variable_writers(variable))
 
 
 def _runs_body(modifier) -> bool:
@@ -271,7 +284,7 @@ def _settled(place) -> bool:
     from slither.core.variables.state_variable import StateVariable
     from slither.slithir.operations import InternalDynamicCall
 
-    from .runs import executed, run_on_storage
+    from ..detectors.ir import executed, run_on_storage
 
     kind = getattr(place, "type", None)
     if not isinstance(place, StateVariable) or not (
@@ -380,8 +393,7 @@ def _slots_safe(contract) -> bool:
     uninitialised (it points at slot 0)."""
     from slither.core.cfg.node import NodeType
 
-    from ..detectors.ir import SSTORE, assembly_text, delegates, lengths_set_on, solc_at_least
-    from .runs import run_on_storage
+    from ..detectors.ir import SSTORE, assembly_text, delegates, lengths_set_on, run_on_storage, solc_at_least
 
     unit = contract.compilation_unit
     if not solc_at_least(unit, (0, 6)) and lengths_set_on(contract) != frozenset():

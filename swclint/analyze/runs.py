@@ -7,54 +7,8 @@ questions about callers (`access.py`), callees (`trust.py`) and once-only initia
 
 from __future__ import annotations
 
+from ..detectors.ir import executed
 from .run_cache import run_cache
-
-
-def callees(function) -> list:
-    """Functions (and modifiers) `function` reaches through internal calls, transitively."""
-    found = []
-    for call in function.all_internal_calls():
-        callee = getattr(call, "function", call)  # InternalCall op in newer Slither, the function in older
-        if hasattr(callee, "nodes") and callee not in found:
-            found.append(callee)
-    return found
-
-
-@run_cache(maxsize=4096)
-def executed(function, modifiers: bool = False) -> tuple:
-    """`function`, and every function it runs through internal or library calls (and modifiers, when
-    asked), transitively. Slither's `all_internal_calls` follows a library function's internal calls
-    but not its library calls, nor what an internal library function itself does
-    (`safeTransfer` -> `_callOptionalReturn` -> `Address.functionCall` -> ...)."""
-    from slither.slithir.operations import InternalCall, LibraryCall
-
-    found = [function, *(function.modifiers if modifiers else ()), *callees(function)]
-    for fn in found:  # grows while it is walked
-        if modifiers:
-            found.extend(m for m in getattr(fn, "modifiers", ()) if m not in found)
-        for node in fn.nodes:
-            for ir in node.irs:
-                callee = getattr(ir, "function", None)
-                if isinstance(ir, (InternalCall, LibraryCall)) and hasattr(callee, "nodes") and callee not in found:
-                    found.append(callee)
-    return tuple(found)
-
-
-@run_cache(maxsize=1024)
-def run_on_storage(contract) -> frozenset:
-    """The functions and modifiers that run on the contract's storage: its entry points,
-    constructors and state initialisers, and what they call, libraries included (other contracts
-    of the unit keep their own storage, unless one of these `delegatecall`s into them: callers that
-    care ask; a library's unused helpers run nowhere)."""
-    from slither.slithir.operations import InternalDynamicCall
-
-    found = {fn for f in contract.functions if f.visibility in ("public", "external") or f.is_constructor
-             or f.is_constructor_variables or f.is_fallback or f.is_receive
-             for fn in executed(f, True)}
-    if any(isinstance(ir, InternalDynamicCall) for fn in found for node in fn.nodes for ir in node.irs):
-        # a call through a function pointer may run any function the contract has
-        found |= set(contract.functions_and_modifiers) | set(contract.compilation_unit.functions_top_level)
-    return frozenset(found)
 
 
 @run_cache(maxsize=4096)

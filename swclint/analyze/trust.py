@@ -15,10 +15,11 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ..detectors.ir import executed
 from .access import only_privileged_reach, privileged
 from .once import runs_once
 from .run_cache import run_cache
-from .runs import by_reference, call_sites_of, executed, writes
+from .runs import by_reference, call_sites_of, writes
 
 
 def irs_reached(function, *, modifiers: bool = False) -> Iterator[tuple[Any, Any]]:

@@ -27,8 +27,8 @@ from slither.slithir.operations import (
 )
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
+from swclint.analyze.once import written_after_deploy
 from swclint.analyze.run_cache import run_cache
-from swclint.analyze.runs import callees
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.conservation import checked_helper, moved_within, within_total
 from swclint.detectors.elapsed import elapsed_since
@@ -48,6 +48,7 @@ from swclint.detectors.ir import (
     CLOCKS,
     EXTERNAL_RESULT,
     REQUIRE_ASSERT,
+    callees,
     comparisons,
     dead_nodes,
     declared_functions,
@@ -72,7 +73,6 @@ from swclint.detectors.ir import (
     value_producers,
     wide_modulus_bits,
     write_targets,
-    written_after_deploy,
 )
 from swclint.detectors.ranges import (
     Bounds,

@@ -11,6 +11,7 @@ from slither.detectors.abstract_detector import DetectorClassification
 from slither.slithir.operations import Assignment, Binary, BinaryType, HighLevelCall, Index, SolidityCall
 from slither.slithir.variables import Constant, TemporaryVariable
 
+from swclint.analyze.once import written_after_deploy
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
     ASSERT,
@@ -24,7 +25,6 @@ from swclint.detectors.ir import (
     dependencies,
     is_guard_node,
     through_copies,
-    written_after_deploy,
 )
 
 

@@ -34,6 +34,7 @@ from slither.slithir.operations import (
     HighLevelCall,
     Index,
     InternalCall,
+    InternalDynamicCall,
     Length,
     LibraryCall,
     LowLevelCall,
@@ -294,6 +295,49 @@ def _any_entry(ir: Operation, function: Function) -> bool:
     return solc_at_least(function.compilation_unit, (0, 6)) or _lengths_set_under(function) == frozenset()
 
 
+def callees(function) -> list:
+    """Functions (and modifiers) `function` reaches through internal calls, transitively."""
+    found = []
+    for call in function.all_internal_calls():
+        callee = getattr(call, "function", call)  # InternalCall op in newer Slither, the function in older
+        if hasattr(callee, "nodes") and callee not in found:
+            found.append(callee)
+    return found
+
+
+@run_cache(maxsize=4096)
+def executed(function, modifiers: bool = False) -> tuple:
+    """`function`, and every function it runs through internal or library calls (and modifiers, when
+    asked), transitively. Slither's `all_internal_calls` follows a library function's internal calls
+    but not its library calls, nor what an internal library function itself does
+    (`safeTransfer` -> `_callOptionalReturn` -> `Address.functionCall` -> ...)."""
+    found = [function, *(function.modifiers if modifiers else ()), *callees(function)]
+    for fn in found:  # grows while it is walked
+        if modifiers:
+            found.extend(m for m in getattr(fn, "modifiers", ()) if m not in found)
+        for node in fn.nodes:
+            for ir in node.irs:
+                callee = getattr(ir, "function", None)
+                if isinstance(ir, (InternalCall, LibraryCall)) and hasattr(callee, "nodes") and callee not in found:
+                    found.append(callee)
+    return tuple(found)
+
+
+@run_cache(maxsize=1024)
+def run_on_storage(contract) -> frozenset:
+    """The functions and modifiers that run on the contract's storage: its entry points,
+    constructors and state initialisers, and what they call, libraries included (other contracts
+    of the unit keep their own storage, unless one of these `delegatecall`s into them: callers that
+    care ask; a library's unused helpers run nowhere)."""
+    found = {fn for f in contract.functions if f.visibility in ("public", "external") or f.is_constructor
+             or f.is_constructor_variables or f.is_fallback or f.is_receive
+             for fn in executed(f, True)}
+    if any(isinstance(ir, InternalDynamicCall) for fn in found for node in fn.nodes for ir in node.irs):
+        # a call through a function pointer may run any function the contract has
+        found |= set(contract.functions_and_modifiers) | set(contract.compilation_unit.functions_top_level)
+    return frozenset(found)
+
+
 @run_cache(maxsize=4096)
 def _lengths_set_by(function) -> frozenset | None:
     """The state arrays `function` itself sets the length of (`a.length = n`, `a.length--`), growing
@@ -319,10 +363,8 @@ def _lengths_set_by(function) -> frozenset | None:
 @run_cache(maxsize=1024)
 def lengths_set_on(contract) -> frozenset | None:
     """The state arrays whose length some code running on `contract`'s storage sets
-    (`runs.run_on_storage`); None when one is set where it cannot be told. Code of other contracts
+    (`run_on_storage`); None when one is set where it cannot be told. Code of other contracts
     compiled beside it is not asked: it runs on storage of its own."""
-    from ..analyze.runs import run_on_storage
-
     found: set = set()
     for function in run_on_storage(contract):
         if delegates(function):
@@ -606,22 +648,17 @@ def _initial_literal(variable: StateVariable):
     return None
 
 
-def _never_written(variable: StateVariable, *, skip_constructors: bool = False) -> bool:
-    from ..analyze.once import runs_once
+def _never_written(variable: StateVariable) -> bool:
+    return not any(not function.is_constructor_variables for function in variable_writers(variable))
 
+
+def variable_writers(variable: StateVariable) -> list[Function]:
+    """Functions and modifiers, of the contract that declares `variable` and of those deriving from
+    it, that write it (state initialisers included)."""
     contract = variable.contract
-    for candidate in contract.compilation_unit.contracts:
-        if variable.contract not in candidate.inheritance + [candidate]:
-            continue
-        for function in candidate.functions_and_modifiers:
-            if function.is_constructor_variables or (skip_constructors and function.is_constructor):
-                continue
-            if variable not in function.state_variables_written:
-                continue
-            if skip_constructors and not isinstance(function, Modifier) and runs_once(function):
-                continue  # an initializer that completes once is deployment, as a constructor is
-            return False
-    return True
+    return [function for candidate in contract.compilation_unit.contracts
+            if contract in candidate.inheritance + [candidate]
+            for function in candidate.functions_and_modifiers if variable in function.state_variables_written]
 
 
 def _possible_values(variable: StateVariable) -> set | None:
@@ -853,12 +890,6 @@ def _end_if(if_node: Node) -> Node | None:
         if candidate.type == NodeType.ENDIF and if_node in candidate.dominators:
             return candidate
     return None
-
-
-def written_after_deploy(variable: StateVariable) -> bool:
-    """Some function other than a constructor or an initializer that runs once
-    (`analyze.once.runs_once`) can change the variable."""
-    return not _never_written(variable, skip_constructors=True)
 
 
 def loop_nodes(function: Function) -> set[Node]:
