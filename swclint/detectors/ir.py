@@ -365,14 +365,18 @@ def lengths_set_on(contract) -> frozenset | None:
     """The state arrays whose length some code running on `contract`'s storage sets
     (`run_on_storage`); None when one is set where it cannot be told. Code of other contracts
     compiled beside it is not asked: it runs on storage of its own."""
+    # a function that delegates runs another contract's code on this storage: any length may be set
+    return _union_known(None if delegates(function) else _lengths_set_by(function)
+                        for function in run_on_storage(contract))
+
+
+def _union_known(sets: Iterable[frozenset | None]) -> frozenset | None:
+    """The union of `sets`; None as soon as one is unknown."""
     found: set = set()
-    for function in run_on_storage(contract):
-        if delegates(function):
-            return None  # code of another contract then runs on this storage
-        lengths = _lengths_set_by(function)
-        if lengths is None:
+    for one in sets:
+        if one is None:
             return None
-        found |= lengths
+        found |= one
     return frozenset(found)
 
 
@@ -393,14 +397,8 @@ def _lengths_set_under(function: Function) -> frozenset | None:
     contracts deriving from it, or any contract of the unit for a library's or a free function."""
     home = function.contract if isinstance(function, FunctionContract) else None
     unit = function.compilation_unit
-    hosts = [c for c in unit.contracts if home is None or home.is_library or c is home or home in c.inheritance]
-    found: set = set()
-    for contract in hosts:
-        lengths = lengths_set_on(contract)
-        if lengths is None:
-            return None
-        found |= lengths
-    return frozenset(found)
+    return _union_known(lengths_set_on(c) for c in unit.contracts
+                        if home is None or home.is_library or c is home or home in c.inheritance)
 
 
 SSTORE = re.compile(r"\bsstore\b")
