@@ -98,12 +98,12 @@ def _entries_gated(mapping, home, assumed: frozenset) -> bool:
     counts as gated, and so does an initializer that can complete only once (`analyze/once.py`):
     like a constructor, it is deployment. An abstract base's unfinished override elsewhere in the
     build does not count."""
-    from .once import runs_once
+    from .once import deploys
 
     contract = home if home is not None else mapping.contract
     # not only Slither's writers: it misses writes through a returned pointer
     for writer in contract.functions_entry_points:
-        if writer.is_constructor or writer.is_constructor_variables or runs_once(writer):
+        if deploys(writer):
             continue
         if _sets_entries(writer, mapping) and not _privileged(writer, assumed | {mapping}):
             return False

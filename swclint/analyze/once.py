@@ -127,16 +127,20 @@ def _sends(fn, value, passed: dict, depth: int) -> bool:
                for caller, arguments in passed[fn])
 
 
-def written_after_deploy(variable) -> bool:
-    """Some function other than a constructor or an initializer that runs once can change the
-    variable (what an initializer stores is deployment configuration, as a constructor's is)."""
+def deploys(function) -> bool:
+    """Deployment: a constructor, a state initialiser, or an initializer that completes once (what it
+    stores is deployment configuration, as a constructor's is)."""
     from slither.core.declarations import Modifier
 
+    return function.is_constructor or function.is_constructor_variables or (
+        not isinstance(function, Modifier) and runs_once(function))
+
+
+def written_after_deploy(variable) -> bool:
+    """Some function other than deployment (`deploys`) can change the variable."""
     from ..detectors.ir import variable_writers
 
-    return any(not (writer.is_constructor or writer.is_constructor_variables
-                    or (not isinstance(writer, Modifier) and runs_once(writer)))
-               for writer in variable_writers(variable))
+    return not all(deploys(writer) for writer in variable_writers(variable))
 
 
 def _runs_body(modifier) -> bool:
@@ -284,15 +288,14 @@ def _settled(place) -> bool:
     from slither.core.variables.state_variable import StateVariable
     from slither.slithir.operations import InternalDynamicCall
 
-    from ..detectors.ir import executed, run_on_storage
+    from ..detectors.ir import executed, heirs, run_on_storage
 
     kind = getattr(place, "type", None)
     if not isinstance(place, StateVariable) or not (
             isinstance(kind, ElementaryType) and str(kind) not in ("string", "bytes")
             or isinstance(kind, UserDefinedType) and isinstance(kind.type, (Contract, Enum))):
         return False
-    heirs = [c for c in place.contract.compilation_unit.contracts if place.contract in [c, *c.inheritance]]
-    for contract in heirs:
+    for contract in heirs(place.contract):
         if any(isinstance(ir, InternalDynamicCall) for fn in run_on_storage(contract) for node in fn.nodes
                for ir in node.irs):
             return False  # a call through a function pointer may run any writer

@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..detectors.ir import executed
+from ..detectors.ir import executed, heirs
 from .access import only_privileged_reach, privileged
-from .once import runs_once
+from .once import deploys
 from .run_cache import run_cache
 from .runs import by_reference, call_sites_of, writes
 
@@ -235,7 +235,7 @@ def _trusted_state(variable, seen: set, checked: set, keys: bool = False) -> boo
         return True  # a cycle adds no source the other writes do not
     seen = seen | {variable}
     for writer in _writers(variable):
-        if privileged(writer) or runs_once(writer):
+        if privileged(writer) or deploys(writer):
             continue
         reach = _reach(writer)
         for fn, ir in irs_reached(writer, modifiers=True):
@@ -274,7 +274,7 @@ def _makes_addresses(declarer) -> bool:
 
     if not solc_at_least(declarer.compilation_unit, (0, 6)):
         return True
-    functions = {g for c in _heirs(declarer) for f in c.functions_and_modifiers for g in executed(f, True)}
+    functions = {g for c in heirs(declarer) for f in c.functions_and_modifiers for g in executed(f, True)}
     for function in functions:
         for node in function.nodes:
             if node.type == NodeType.ASSEMBLY and _assembly_sets_address(node):
@@ -331,18 +331,14 @@ def _writers(variable) -> frozenset:
     (`_set(acct, f)` with `a.feed = f`), which Slither does not count."""
     from ..detectors.ir import public_writers
 
-    heirs = _heirs(variable.contract)
-    writers = {w for c in heirs for w in public_writers(c, variable)}
+    holders = heirs(variable.contract)
+    writers = {w for c in holders for w in public_writers(c, variable)}
     if by_reference(variable.type):
-        writers |= {w for c in heirs for w in c.functions_entry_points
+        writers |= {w for c in holders for w in c.functions_entry_points
                     if not (w.is_constructor or w.is_constructor_variables)
                     and any(writes(ir, variable) for _, ir in irs_reached(w, modifiers=True))}
     return frozenset(writers)
 
 
-def _heirs(declarer) -> list:
-    """The contracts of the compilation unit that are `declarer` or inherit from it: those whose code
-    can touch its variables."""
-    return [c for c in declarer.compilation_unit.contracts if declarer in [c, *c.inheritance]]
 
 

@@ -8,7 +8,7 @@ from slither.detectors.abstract_detector import DetectorClassification
 from slither.slithir.operations import Assignment, HighLevelCall, LowLevelCall, Send, Transfer
 
 from swclint.analyze.access import privileged
-from swclint.analyze.once import runs_once
+from swclint.analyze.once import deploys
 from swclint.detectors.base import SWCDetector
 from swclint.detectors.ir import (
     CALLER_VALUES,
@@ -26,7 +26,7 @@ def _replaceable_by_anyone(contract: Contract, variable: StateVariable) -> bool:
     variable: an owner changing the owner is not "anyone", nor is an initializer that completes only
     once (deployment, as a constructor is)."""
     for function in contract.functions_entry_points:
-        if function.is_constructor or privileged(function) or runs_once(function):
+        if deploys(function) or privileged(function):
             continue
         deps = dependencies(function)
         for node in function.nodes:

@@ -396,9 +396,8 @@ def _lengths_set_under(function: Function) -> frozenset | None:
     """`lengths_set_on` every contract whose storage `function` may run on: its own contract and the
     contracts deriving from it, or any contract of the unit for a library's or a free function."""
     home = function.contract if isinstance(function, FunctionContract) else None
-    unit = function.compilation_unit
-    return _union_known(lengths_set_on(c) for c in unit.contracts
-                        if home is None or home.is_library or c is home or home in c.inheritance)
+    hosts = function.compilation_unit.contracts if home is None or home.is_library else heirs(home)
+    return _union_known(lengths_set_on(c) for c in hosts)
 
 
 SSTORE = re.compile(r"\bsstore\b")
@@ -650,12 +649,16 @@ def _never_written(variable: StateVariable) -> bool:
     return not any(not function.is_constructor_variables for function in variable_writers(variable))
 
 
+def heirs(declarer: Contract) -> list[Contract]:
+    """The contracts of the compilation unit that are `declarer` or inherit from it: those whose code
+    can touch its variables, and on whose storage its functions run."""
+    return [c for c in declarer.compilation_unit.contracts if c is declarer or declarer in c.inheritance]
+
+
 def variable_writers(variable: StateVariable) -> list[Function]:
     """Functions and modifiers, of the contract that declares `variable` and of those deriving from
     it, that write it (state initialisers included)."""
-    contract = variable.contract
-    return [function for candidate in contract.compilation_unit.contracts
-            if contract in candidate.inheritance + [candidate]
+    return [function for candidate in heirs(variable.contract)
             for function in candidate.functions_and_modifiers if variable in function.state_variables_written]
 
 
